@@ -1,0 +1,169 @@
+/**
+ * Plain data passed between the runtime, the engine and the stores. Times are epoch
+ * milliseconds; the engine never reads a clock, it is given `now`.
+ */
+import type { RuleType } from './policy';
+
+/** One reading of a named metric. */
+export interface Sample {
+  value: number;
+  /** When the value was true (for CloudWatch: the datapoint's timestamp). */
+  at: number;
+}
+
+/** A metric that could not be read this time. */
+export interface MetricFailure {
+  error: string;
+  at: number;
+}
+
+export type MetricReading = Sample | MetricFailure;
+
+export const isSample = (reading: MetricReading | undefined): reading is Sample =>
+  reading !== undefined && 'value' in reading;
+
+/** What the scale target reports about itself. */
+export interface TargetStatus {
+  /** Count the target is currently asked to run. */
+  desired: number;
+  /** Workers serving now. */
+  ready: number;
+  /** Workers starting. */
+  pending: number;
+  /**
+   * False while the target is changing on its own (an ECS deployment in progress, an agent
+   * that has not yet applied a count): no scale-in then.
+   */
+  stable: boolean;
+  /** Why it is not stable, for the decision's reasons. */
+  note?: string;
+}
+
+/** Everything gathered for one pool in one tick. */
+export interface Observations {
+  /** When the observations were gathered. */
+  at: number;
+  /** The target's own report; undefined if it could not be read. */
+  target?: TargetStatus;
+  targetError?: string;
+  /** Readings by the pool's metric names. */
+  metrics: Record<string, MetricReading>;
+}
+
+/** One remembered set of metric values, for sustained-threshold and window rules. */
+export interface SamplePoint {
+  t: number;
+  values: Record<string, number>;
+}
+
+/** Learnt seasonal profile for the predictive rule (bounded size: one value per slot). */
+export interface ForecastState {
+  /** Smoothed level (busy-worker units). */
+  level: number;
+  /** Smoothed trend per slot. */
+  trend: number;
+  /** Seasonal factor (additive) per slot of the season; `null` while not yet seen. */
+  seasonal: (number | null)[];
+  /** Slot index of the last update and its start time. */
+  slotStart: number;
+  /** Peak load observed in the current slot so far. */
+  slotPeak: number;
+  /** First time anything was learnt. */
+  since: number;
+  /** Number of completed slots learnt. */
+  slots: number;
+}
+
+/** Operator override through the API or CLI. */
+export interface ManualOverride {
+  desired: number;
+  reason: string;
+  at: number;
+  /** Policy resumes after this time; absent = until cleared. */
+  until?: number;
+  by?: string;
+}
+
+/** Persistent per-pool state. `version` guards conditional writes. */
+export interface PoolState {
+  poolId: string;
+  version: number;
+  /** Count poolscale last asked the target for. */
+  desired?: number;
+  lastEvaluatedAt?: number;
+  lastScaleUpAt?: number;
+  lastScaleDownAt?: number;
+  /** Consecutive evaluations whose required metrics were missing or stale. */
+  consecutiveFailures: number;
+  /** Recent metric values, trimmed to the longest window any rule needs. */
+  samples: SamplePoint[];
+  /** Recent recommendations, for scale-down stabilisation. */
+  recommendations: { t: number; desired: number }[];
+  forecast?: ForecastState;
+  manual?: ManualOverride;
+  /** Operator pause through the API (the policy's own `paused` flag also pauses). */
+  paused?: { reason: string; at: number; by?: string };
+  /** Ids of events already handled (duplicate EventBridge deliveries), newest last, bounded. */
+  handledEvents?: string[];
+  /** The last action failed at the target; it is retried from fresh status next tick. */
+  lastActionError?: string;
+  lastDecision?: Decision;
+}
+
+export const initialState = (poolId: string): PoolState => ({
+  poolId,
+  version: 0,
+  consecutiveFailures: 0,
+  samples: [],
+  recommendations: [],
+});
+
+export type Action = 'scale_up' | 'scale_down' | 'none';
+
+/**
+ * One readable reason. `code` is stable for machines (`rule.buffer.below_min_free`,
+ * `cap.max`, `cooldown.up`, ...); `message` is for people.
+ */
+export interface Reason {
+  code: string;
+  message: string;
+}
+
+/** What one rule proposed before the combination. */
+export interface Proposal {
+  rule: RuleType | 'manual' | 'fallback';
+  name?: string;
+  /** Proposed worker count; undefined when the rule abstains (no data, forecast-only, ...). */
+  desired?: number;
+  /** Upper limit this rule imposes (memory fit as a limit, schedule ceilings). */
+  ceiling?: number;
+  /** Lower limit this rule imposes (schedule floors, predictive pre-scaling). */
+  floor?: number;
+  /** The rule asks to bypass cooldowns (emergency). */
+  urgent?: boolean;
+  reason: Reason;
+}
+
+export interface Decision {
+  poolId: string;
+  at: number;
+  /** Count the decision started from (target's desired, else the last known). */
+  current: number;
+  /** Count asked for after this decision. */
+  desired: number;
+  action: Action;
+  /** The action is not applied: the pool is in dry-run, paused, or the decision holds. */
+  dryRun: boolean;
+  reasons: Reason[];
+  proposals: Proposal[];
+  /** Forecast of the coming horizon, when a predictive rule is configured. */
+  forecast?: { at: number; horizonMs: number; peakLoad: number; workers: number; mode: string };
+  /** What triggered the evaluation: `schedule`, `alarm:NAME`, `manual`, `simulation`, ... */
+  trigger?: string;
+}
+
+/** The engine's output: the decision and the state to persist. */
+export interface DecideResult {
+  decision: Decision;
+  state: PoolState;
+}
