@@ -1,0 +1,36 @@
+/** What an on-host agent reports in each heartbeat. Memory in GiB, CPU in percent. */
+export interface HostReport {
+  at: number;
+  memAvailableGb: number;
+  memTotalGb: number;
+  cpu: number;
+  load1: number;
+  /** Per worker pool on the host (the pool names of the agent's config). */
+  pools: Record<string, { running: number; busy: number; rssGb: number; queueLength?: number }>;
+  /** The agent evaluated on its own while the relay was unreachable. */
+  offlineSince?: number;
+}
+
+/** One registered host. The secret is the HMAC key of the agent's signed requests. */
+export interface AgentRecord {
+  hostId: string;
+  secret: string;
+  /** poolscale pool ids this host may report for and receive counts of. */
+  poolIds: string[];
+  lastSeenAt?: number;
+  report?: HostReport;
+  /** Desired count per host pool name, set by the evaluator, returned in heartbeats. */
+  desired: Record<string, number>;
+  version: number;
+}
+
+export interface AgentStore {
+  get(hostId: string): Promise<AgentRecord | undefined>;
+  /** Conditional on `expectedVersion` (0 = new); `record.version` = expected + 1. ConflictError otherwise. */
+  put(record: AgentRecord, expectedVersion: number): Promise<void>;
+  /**
+   * Records a nonce as used until `expiresAt`; false when it was already used (a replay).
+   * One conditional write: the first caller wins.
+   */
+  claimNonce(hostId: string, nonce: string, expiresAt: number): Promise<boolean>;
+}
