@@ -14,5 +14,10 @@ export interface ScaleRequest {
 export interface ScaleTarget {
   readonly kinds: readonly Target['kind'][];
   status(pool: Policy): Promise<TargetStatus>;
+  /**
+   * Optional batched status (ECS describes 10 services per call). Per-pool failures are
+   * returned as Error values, not thrown.
+   */
+  statusMany?(pools: readonly Policy[]): Promise<Map<string, TargetStatus | Error>>;
   scale(pool: Policy, request: ScaleRequest): Promise<void>;
 }
