@@ -1,0 +1,3 @@
+export { mapLimit } from './mapLimit';
+export * from './operations';
+export * from './tick';
