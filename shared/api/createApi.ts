@@ -1,0 +1,271 @@
+import type { z } from 'zod';
+import { AuthError, ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../domain/errors';
+import { POOL_ID_PATTERN } from '../domain/policy';
+import { deletePolicy, getPool, history, listPools, pause, putPolicy, resume, setManual } from '../runtime/operations';
+import { openApiDocument } from './openApiDocument';
+import { poolSummary } from './poolViews';
+import { problemsFromZod } from './problems';
+import { errorResponse, json, validationResponse } from './respond';
+import {
+  HISTORY_DEFAULT_LIMIT,
+  HistoryQuerySchema,
+  MAX_BODY_BYTES,
+  PauseBodySchema,
+  ResumeBodySchema,
+  ScaleBodySchema,
+} from './schemas';
+import type { ApiDeps, ApiHandler, ApiRequest, ApiResponse, RouteContext } from './types';
+
+/** What a route handler gets: the request, its pool id (if the route has one) and the deps. */
+interface RouteCall {
+  request: ApiRequest;
+  poolId: string;
+  deps: ApiDeps;
+}
+
+type RouteHandler = (call: RouteCall) => Promise<ApiResponse>;
+
+interface Route {
+  template: string;
+  pattern: RegExp;
+  methods: Partial<Record<string, RouteHandler>>;
+}
+
+/** Thrown inside the router for a refused request; turned into a 400/413 response. */
+class RequestProblem extends Error {
+  constructor(
+    readonly problems: FieldProblem[],
+    readonly status = 400,
+  ) {
+    super('request problem');
+  }
+}
+
+const problem = (path: string, message: string, value?: unknown): FieldProblem => ({ path, message, value, severity: 'error' });
+
+const routes: Route[] = [
+  { template: '/health', pattern: /^\/health$/, methods: { GET: async () => json(200, { status: 'ok', time: new Date().toISOString() }) } },
+  { template: '/openapi.json', pattern: /^\/openapi\.json$/, methods: { GET: async () => json(200, openApiDocument()) } },
+  { template: '/pools', pattern: /^\/pools$/, methods: { GET: listPoolsRoute } },
+  { template: '/pools/{id}', pattern: /^\/pools\/([^/]+)$/, methods: { GET: getPoolRoute, PUT: putPoolRoute, DELETE: deletePoolRoute } },
+  { template: '/pools/{id}/history', pattern: /^\/pools\/([^/]+)\/history$/, methods: { GET: historyRoute } },
+  { template: '/pools/{id}/scale', pattern: /^\/pools\/([^/]+)\/scale$/, methods: { POST: scaleRoute } },
+  { template: '/pools/{id}/pause', pattern: /^\/pools\/([^/]+)\/pause$/, methods: { POST: pauseRoute } },
+  { template: '/pools/{id}/resume', pattern: /^\/pools\/([^/]+)\/resume$/, methods: { POST: resumeRoute } },
+];
+
+/**
+ * The poolscale HTTP API as a plain function: no framework, so the same router serves API
+ * Gateway (functions/api.ts), a local server and tests.
+ *
+ * Client input never produces a 5xx: bad JSON, a wrong content type, an oversized body or a
+ * schema problem is a 400 (413 for size) naming each field; only an unexpected failure of a
+ * store or target is a 500, with a generic message and the error reported.
+ *
+ * @example
+ * const api = createApi(deps);
+ * const response = await api({ method: 'GET', path: '/pools', query: {}, headers: {} });
+ */
+export function createApi(deps: ApiDeps): ApiHandler {
+  return async (request) => {
+    const method = request.method.toUpperCase();
+    const path = normalisePath(request.path);
+    try {
+      const match = matchRoute(path);
+      if (!match) return errorResponse(404, 'NotFound', `No route for ${truncate(path)}`);
+      const handler = match.route.methods[method];
+      if (!handler) {
+        const allow = Object.keys(match.route.methods).join(', ');
+        return errorResponse(405, 'MethodNotAllowed', `${truncate(method)} is not allowed on ${match.route.template}; use ${allow}`, { allow });
+      }
+      const poolId = match.rawId === undefined ? '' : decodePoolId(match.rawId);
+      const context: RouteContext = { method, route: match.route.template, principal: request.principal, ...(poolId ? { poolId } : {}) };
+      if (deps.authorize && (await deps.authorize(context)) === false) {
+        return errorResponse(403, 'Forbidden', 'Not allowed');
+      }
+      return await handler({ request, poolId, deps });
+    } catch (error) {
+      return errorToResponse(error, deps, { method, path });
+    }
+  };
+}
+
+function errorToResponse(error: unknown, deps: ApiDeps, context: { method: string; path: string }): ApiResponse {
+  if (error instanceof RequestProblem) return validationResponse(error.problems, error.status);
+  if (error instanceof ValidationError) {
+    const problems = error.problems.length > 0 ? error.problems : [problem('body', error.message)];
+    return validationResponse(problems);
+  }
+  if (error instanceof NotFoundError) return errorResponse(404, 'NotFound', error.message);
+  if (error instanceof ConflictError) return errorResponse(409, 'Conflict', 'The pool changed at the same time; retry');
+  if (error instanceof AuthError) return errorResponse(403, 'Forbidden', error.message);
+  (deps.reportError ?? defaultReport)(error, context);
+  return errorResponse(500, 'InternalError', 'Internal error; it has been logged');
+}
+
+function defaultReport(error: unknown, context: { method: string; path: string }): void {
+  console.error('poolscale api: unexpected error', context, error);
+}
+
+function normalisePath(path: string): string {
+  const trimmed = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  return trimmed === '' ? '/' : trimmed;
+}
+
+function matchRoute(path: string): { route: Route; rawId?: string } | undefined {
+  for (const route of routes) {
+    const found = route.pattern.exec(path);
+    if (found) return { route, rawId: found[1] };
+  }
+  return undefined;
+}
+
+/** A path id that cannot be a pool id cannot name an existing pool: 404, not a crash. */
+function decodePoolId(raw: string): string {
+  let id: string;
+  try {
+    id = decodeURIComponent(raw);
+  } catch {
+    throw new RequestProblem([problem('path.id', 'Malformed percent-encoding in the pool id', truncate(raw))]);
+  }
+  return id;
+}
+
+function requireKnownId(id: string): void {
+  if (!POOL_ID_PATTERN.test(id)) throw new NotFoundError(`No pool "${truncate(id)}"`);
+}
+
+function truncate(text: string): string {
+  return text.length > 100 ? `${text.slice(0, 100)}...` : text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Body and query parsing
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The JSON body, or `undefined` when there is none. Refuses an oversized body (413), a body
+ * that is not declared `application/json`, and malformed JSON.
+ */
+function readJsonBody(request: ApiRequest): unknown {
+  const body = request.body;
+  if (body === undefined || body.trim() === '') return undefined;
+  // UTF-8 never takes fewer bytes than UTF-16 code units, so the cheap check comes first.
+  const bytes = body.length > MAX_BODY_BYTES ? body.length : new TextEncoder().encode(body).length;
+  if (bytes > MAX_BODY_BYTES) {
+    throw new RequestProblem([problem('body', `Body is larger than ${MAX_BODY_BYTES} bytes`, bytes)], 413);
+  }
+  const contentType = header(request, 'content-type');
+  if (!isJsonContentType(contentType)) {
+    throw new RequestProblem([problem('headers.content-type', 'Expected content-type application/json', contentType ?? null)]);
+  }
+  try {
+    return JSON.parse(body) as unknown;
+  } catch (error) {
+    throw new RequestProblem([problem('body', `Malformed JSON: ${(error as Error).message}`)]);
+  }
+}
+
+function isJsonContentType(value: string | undefined): boolean {
+  if (!value) return false;
+  const type = value.split(';')[0]!.trim().toLowerCase();
+  return type === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(type);
+}
+
+function header(request: ApiRequest, name: string): string | undefined {
+  for (const [key, value] of Object.entries(request.headers ?? {})) {
+    if (key.toLowerCase() === name) return value;
+  }
+  return undefined;
+}
+
+function parseWith<S extends z.ZodType>(schema: S, input: unknown, prefix?: string): z.output<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new RequestProblem(problemsFromZod(result.error, input, prefix));
+  return result.data;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routes
+// ---------------------------------------------------------------------------------------------
+
+async function listPoolsRoute({ deps }: RouteCall): Promise<ApiResponse> {
+  const pools = await listPools(deps);
+  return json(200, { pools: pools.map((pool) => poolSummary(pool)) });
+}
+
+/** Policy, state without its bulky learning data, and the last decision with its reasons. */
+function poolDetail(deps: ApiDeps, poolId: string) {
+  return getPool(deps, poolId);
+}
+
+async function getPoolRoute({ deps, poolId }: RouteCall): Promise<ApiResponse> {
+  requireKnownId(poolId);
+  return json(200, await poolDetail(deps, poolId));
+}
+
+async function putPoolRoute({ deps, poolId, request }: RouteCall): Promise<ApiResponse> {
+  const body = readJsonBody(request);
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new RequestProblem([problem('body', 'Expected a pool policy object', body === undefined ? undefined : Array.isArray(body) ? '(array)' : body)]);
+  }
+  const input = body as Record<string, unknown>;
+  if (input.id !== undefined && input.id !== poolId) {
+    throw new RequestProblem([problem('id', `The body id must match the path id "${truncate(poolId)}" or be absent`, input.id)]);
+  }
+  await putPolicy(deps, { ...input, id: poolId });
+  return json(200, await poolDetail(deps, poolId));
+}
+
+async function deletePoolRoute({ deps, poolId }: RouteCall): Promise<ApiResponse> {
+  requireKnownId(poolId);
+  await deletePolicy(deps, poolId);
+  return { status: 204, headers: {}, body: '' };
+}
+
+async function historyRoute({ deps, poolId, request }: RouteCall): Promise<ApiResponse> {
+  requireKnownId(poolId);
+  const query = parseWith(HistoryQuerySchema, pickQuery(request, ['limit', 'before']), 'query');
+  const limit = query.limit ?? HISTORY_DEFAULT_LIMIT;
+  const decisions = await history(deps, poolId, { limit, ...(query.before === undefined ? {} : { before: query.before }) });
+  const last = decisions.at(-1);
+  return json(200, { poolId, decisions, ...(decisions.length === limit && last ? { next: last.at } : {}) });
+}
+
+async function scaleRoute({ deps, poolId, request }: RouteCall): Promise<ApiResponse> {
+  requireKnownId(poolId);
+  const body = parseWith(ScaleBodySchema, readJsonBody(request));
+  // setManual checks the pool's bounds (400 naming `desired`) and applies through a forced tick.
+  const outcome = await setManual(deps, poolId, {
+    desired: body.desired,
+    reason: body.reason,
+    ...(body.durationSeconds === undefined ? {} : { durationMs: body.durationSeconds * 1_000 }),
+    ...(request.principal ? { by: request.principal } : {}),
+  });
+  const applied = outcome ? { acted: outcome.acted, skipped: outcome.skipped, error: outcome.error } : undefined;
+  return json(200, { ...(await poolDetail(deps, poolId)), ...(applied ? { outcome: applied } : {}) });
+}
+
+async function pauseRoute({ deps, poolId, request }: RouteCall): Promise<ApiResponse> {
+  requireKnownId(poolId);
+  const body = parseWith(PauseBodySchema, readJsonBody(request) ?? {});
+  await pause(deps, poolId, { reason: body.reason ?? 'paused through the API', ...(request.principal ? { by: request.principal } : {}) });
+  return json(200, await poolDetail(deps, poolId));
+}
+
+async function resumeRoute({ deps, poolId, request }: RouteCall): Promise<ApiResponse> {
+  requireKnownId(poolId);
+  parseWith(ResumeBodySchema, readJsonBody(request) ?? {});
+  await resume(deps, poolId, request.principal ? { by: request.principal } : {});
+  return json(200, await poolDetail(deps, poolId));
+}
+
+/** Only the named parameters, so unrelated ones (cache busters) are ignored. */
+function pickQuery(request: ApiRequest, names: string[]): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of names) {
+    const value = request.query?.[name];
+    if (value !== undefined) picked[name] = value;
+  }
+  return picked;
+}

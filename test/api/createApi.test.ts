@@ -1,0 +1,376 @@
+import { describe, expect, it } from 'vitest';
+import { createApi, MAX_BODY_BYTES } from '../../shared/api';
+import type { Decision } from '../../shared/domain/types';
+import { jsonRequest, memoryDeps, NOW, policy, request } from './support';
+
+const parse = (body: string) => JSON.parse(body) as Record<string, any>;
+
+const decision = (at: number, desired = 2): Decision => ({
+  poolId: 'bots',
+  at,
+  current: 1,
+  desired,
+  action: desired > 1 ? 'scale_up' : 'none',
+  dryRun: false,
+  reasons: [{ code: 'rule.buffer.below_min_free', message: `free 0 < minFree 1: +${desired - 1}` }],
+  proposals: [],
+  trigger: 'schedule',
+});
+
+describe('Function: createApi', () => {
+  describe('Route: GET /health and /openapi.json', () => {
+    it('reports health as JSON', async () => {
+      // Prepare
+      const api = createApi(memoryDeps().deps);
+
+      // Act
+      const response = await api(request('GET', '/health'));
+
+      // Assess
+      expect(response.status).toBe(200);
+      expect(response.headers['content-type']).toBe('application/json');
+      expect(parse(response.body).status).toBe('ok');
+    });
+
+    it('serves an OpenAPI 3.1 document generated from the zod schemas', async () => {
+      // Prepare
+      const api = createApi(memoryDeps().deps);
+
+      // Act
+      const response = await api(request('GET', '/openapi.json'));
+
+      // Assess
+      const document = parse(response.body);
+      expect(response.status).toBe(200);
+      expect(document.openapi).toBe('3.1.0');
+      expect(Object.keys(document.paths)).toEqual(
+        expect.arrayContaining(['/pools', '/pools/{id}', '/pools/{id}/history', '/pools/{id}/scale', '/pools/{id}/pause', '/pools/{id}/resume', '/health']),
+      );
+      expect(document.components.schemas.ScaleBody.required).toEqual(['desired', 'reason']);
+      expect(document.components.schemas.PolicyBody.properties.target).toBeDefined();
+    });
+  });
+
+  describe('Route: GET /pools', () => {
+    it('lists pools with target, bounds, desired, pause and last action summary', async () => {
+      // Prepare
+      const { deps } = memoryDeps([policy({ id: 'web', target: { kind: 'ecs', cluster: 'c1', service: 's1' } }), policy({ id: 'bots' })]);
+      const api = createApi(deps);
+      await api(jsonRequest('POST', '/pools/bots/pause', { reason: 'maintenance' }));
+      await deps.states.put({ ...(await deps.states.get('bots'))!, version: 2, desired: 3, lastDecision: decision(NOW, 3) }, 1);
+
+      // Act
+      const response = await api(request('GET', '/pools'));
+
+      // Assess
+      expect(response.status).toBe(200);
+      const { pools } = parse(response.body);
+      expect(pools.map((pool: { id: string }) => pool.id)).toEqual(['bots', 'web']);
+      expect(pools[0]).toMatchObject({
+        id: 'bots',
+        target: 'none',
+        min: 1,
+        max: 10,
+        desired: 3,
+        paused: true,
+        pausedReason: 'maintenance',
+        lastAction: { action: 'scale_up', desired: 3, summary: 'free 0 < minFree 1: +2' },
+      });
+      expect(pools[1]).toMatchObject({ id: 'web', target: 'ecs:c1/s1', paused: false });
+    });
+  });
+
+  describe('Route: GET /pools/{id}', () => {
+    it('returns the policy, the state without samples and the last decision', async () => {
+      // Prepare
+      const { deps } = memoryDeps();
+      await deps.states.put(
+        { poolId: 'bots', version: 1, desired: 2, consecutiveFailures: 0, samples: [{ t: NOW, values: { busy: 2 } }], recommendations: [], lastDecision: decision(NOW) },
+        0,
+      );
+      const api = createApi(deps);
+
+      // Act
+      const response = await api(request('GET', '/pools/bots'));
+
+      // Assess
+      expect(response.status).toBe(200);
+      const body = parse(response.body);
+      expect(body.policy.id).toBe('bots');
+      expect(body.state.desired).toBe(2);
+      expect(body.state.samples).toBeUndefined();
+      expect(body.lastDecision.reasons[0].code).toBe('rule.buffer.below_min_free');
+    });
+
+    it.each([
+      { case: 'an unknown pool', path: '/pools/nope' },
+      { case: 'an id that cannot be a pool id', path: '/pools/%20DROP%20TABLE' },
+      { case: 'an unknown route', path: '/pool' },
+      { case: 'a deeper unknown route', path: '/pools/bots/history/extra' },
+    ])('answers 404 for $case', async ({ path }) => {
+      // Prepare
+      const api = createApi(memoryDeps().deps);
+
+      // Act
+      const response = await api(request('GET', path));
+
+      // Assess
+      expect(response.status).toBe(404);
+      expect(parse(response.body).error).toBe('NotFound');
+    });
+  });
+
+  describe('Route: GET /pools/{id}/history', () => {
+    it('returns decisions newest first with a cursor for the next page', async () => {
+      // Prepare
+      const { deps } = memoryDeps();
+      for (let i = 0; i < 5; i++) await deps.log.append(decision(NOW + i * 1_000));
+      const api = createApi(deps);
+
+      // Act
+      const first = parse((await api(request('GET', '/pools/bots/history', { query: { limit: '2' } }))).body);
+      const second = parse((await api(request('GET', '/pools/bots/history', { query: { limit: '2', before: String(first.next) } }))).body);
+
+      // Assess
+      expect(first.decisions.map((d: Decision) => d.at)).toEqual([NOW + 4_000, NOW + 3_000]);
+      expect(first.next).toBe(NOW + 3_000);
+      expect(second.decisions.map((d: Decision) => d.at)).toEqual([NOW + 2_000, NOW + 1_000]);
+    });
+
+    it('accepts an ISO time for before and defaults the limit to 50', async () => {
+      // Prepare
+      const { deps } = memoryDeps();
+      for (let i = 0; i < 60; i++) await deps.log.append(decision(NOW - i * 1_000));
+      const api = createApi(deps);
+
+      // Act
+      const response = await api(request('GET', '/pools/bots/history', { query: { before: new Date(NOW).toISOString() } }));
+
+      // Assess
+      const body = parse(response.body);
+      expect(response.status).toBe(200);
+      expect(body.decisions).toHaveLength(50);
+      expect(body.decisions[0].at).toBe(NOW - 1_000);
+    });
+
+    it.each([
+      { case: 'limit 0', query: { limit: '0' }, field: 'query.limit' },
+      { case: 'limit 501', query: { limit: '501' }, field: 'query.limit' },
+      { case: 'limit not a number', query: { limit: 'ten' }, field: 'query.limit' },
+      { case: 'before not a time', query: { before: 'yesterday' }, field: 'query.before' },
+    ])('refuses $case with a 400 naming $field', async ({ query, field }) => {
+      // Prepare
+      const api = createApi(memoryDeps().deps);
+
+      // Act
+      const response = await api(request('GET', '/pools/bots/history', { query }));
+
+      // Assess
+      expect(response.status).toBe(400);
+      expect(parse(response.body).problems.map((p: { path: string }) => p.path)).toEqual([field]);
+    });
+
+    it('answers 404 for the history of an unknown pool', async () => {
+      const response = await createApi(memoryDeps().deps)(request('GET', '/pools/ghost/history'));
+      expect(response.status).toBe(404);
+    });
+  });
+
+  describe('Route: POST /pools/{id}/scale', () => {
+    it('sets a manual count, applies it at once and records who asked', async () => {
+      // Prepare
+      const { deps } = memoryDeps();
+      const api = createApi(deps);
+
+      // Act
+      const response = await api(
+        jsonRequest('POST', '/pools/bots/scale', { desired: 7, reason: 'release night', durationSeconds: 600 }, { principal: 'arn:aws:iam::123456789012:user/ops' }),
+      );
+
+      // Assess
+      expect(response.status).toBe(200);
+      const body = parse(response.body);
+      expect(body.state.manual).toMatchObject({ desired: 7, reason: 'release night', until: NOW + 600_000, by: 'arn:aws:iam::123456789012:user/ops' });
+      expect(body.outcome.acted).toBe(true);
+      expect((await deps.targets[0]!.status((await deps.policies.get('bots'))!)).desired).toBe(7);
+    });
+
+    it.each([
+      { case: 'a missing reason', body: { desired: 3 }, fields: ['reason'] },
+      { case: 'an empty reason', body: { desired: 3, reason: '   ' }, fields: ['reason'] },
+      { case: 'a reason over 500 characters', body: { desired: 3, reason: 'x'.repeat(501) }, fields: ['reason'] },
+      { case: 'a negative count', body: { desired: -1, reason: 'r' }, fields: ['desired'] },
+      { case: 'a fractional count', body: { desired: 1.5, reason: 'r' }, fields: ['desired'] },
+      { case: 'a count as a string', body: { desired: '3', reason: 'r' }, fields: ['desired'] },
+      { case: 'a zero duration', body: { desired: 3, reason: 'r', durationSeconds: 0 }, fields: ['durationSeconds'] },
+      { case: 'an unknown field', body: { desired: 3, reason: 'r', desird: 4 }, fields: ['desird'] },
+      { case: 'several problems', body: { reason: 5 }, fields: ['desired', 'reason'] },
+      { case: 'a count above the pool max', body: { desired: 11, reason: 'r' }, fields: ['desired'] },
+      { case: 'an array body', body: [1, 2], fields: ['body'] },
+    ])('refuses $case with a 400 naming each field', async ({ body, fields }) => {
+      // Prepare
+      const api = createApi(memoryDeps().deps);
+
+      // Act
+      const response = await api(jsonRequest('POST', '/pools/bots/scale', body));
+
+      // Assess
+      expect(response.status).toBe(400);
+      const answer = parse(response.body);
+      expect(answer.error).toBe('ValidationError');
+      expect(answer.problems.map((p: { path: string }) => p.path).sort()).toEqual(fields);
+    });
+
+    it('answers 404 when scaling an unknown pool', async () => {
+      const response = await createApi(memoryDeps().deps)(jsonRequest('POST', '/pools/ghost/scale', { desired: 1, reason: 'r' }));
+      expect(response.status).toBe(404);
+    });
+  });
+
+  describe('Route: POST /pools/{id}/pause and /resume', () => {
+    it('pauses with a reason, then resumes clearing pause and manual override', async () => {
+      // Prepare
+      const { deps } = memoryDeps();
+      const api = createApi(deps);
+      await api(jsonRequest('POST', '/pools/bots/scale', { desired: 4, reason: 'test' }));
+
+      // Act
+      const paused = parse((await api(jsonRequest('POST', '/pools/bots/pause', { reason: 'db migration' }, { principal: 'ops' }))).body);
+      const resumed = await api(request('POST', '/pools/bots/resume'));
+
+      // Assess
+      expect(paused.state.paused).toMatchObject({ reason: 'db migration', by: 'ops' });
+      expect(resumed.status).toBe(200);
+      const body = parse(resumed.body);
+      expect(body.state.paused).toBeUndefined();
+      expect(body.state.manual).toBeUndefined();
+    });
+
+    it('pauses without a body', async () => {
+      const response = await createApi(memoryDeps().deps)(request('POST', '/pools/bots/pause'));
+      expect(response.status).toBe(200);
+      expect(parse(response.body).state.paused.reason).toBe('paused through the API');
+    });
+
+    it('refuses fields resume does not know', async () => {
+      const response = await createApi(memoryDeps().deps)(jsonRequest('POST', '/pools/bots/resume', { force: true }));
+      expect(response.status).toBe(400);
+      expect(parse(response.body).problems[0].path).toBe('force');
+    });
+  });
+
+  describe('Route: PUT and DELETE /pools/{id}', () => {
+    it('creates a pool from a policy body, expanding durations, and deletes it', async () => {
+      // Prepare
+      const { deps } = memoryDeps([]);
+      const api = createApi(deps);
+      const body = { target: { kind: 'ecs', cluster: 'prod', service: 'bots' }, min: 2, max: 20, interval: '30s', rules: [{ type: 'buffer', minFree: 2, batch: 3 }] };
+
+      // Act
+      const put = await api(jsonRequest('PUT', '/pools/bots', body));
+      const deleted = await api(request('DELETE', '/pools/bots'));
+      const after = await api(request('GET', '/pools/bots'));
+
+      // Assess
+      expect(put.status).toBe(200);
+      expect(parse(put.body).policy).toMatchObject({ id: 'bots', interval: 30_000, min: 2, max: 20 });
+      expect(deleted.status).toBe(204);
+      expect(after.status).toBe(404);
+    });
+
+    it.each([
+      { case: 'a body id that differs from the path', body: { id: 'other', target: { kind: 'none' }, min: 1, max: 2 }, field: 'id' },
+      { case: 'an ecs target without a service', body: { target: { kind: 'ecs', cluster: 'c' }, min: 1, max: 2 }, field: 'target.service' },
+      { case: 'a bad duration', body: { target: { kind: 'none' }, min: 1, max: 2, interval: 'soon' }, field: 'interval' },
+      { case: 'a null body', body: null, field: 'body' },
+    ])('refuses $case with a 400 naming $field', async ({ body, field }) => {
+      // Prepare
+      const api = createApi(memoryDeps([]).deps);
+
+      // Act
+      const response = await api(jsonRequest('PUT', '/pools/bots', body));
+
+      // Assess
+      expect(response.status).toBe(400);
+      expect(parse(response.body).problems.map((p: { path: string }) => p.path)).toContain(field);
+    });
+
+    it('answers 404 when deleting an unknown pool', async () => {
+      const response = await createApi(memoryDeps().deps)(request('DELETE', '/pools/ghost'));
+      expect(response.status).toBe(404);
+    });
+  });
+
+  describe('Errors common to every route', () => {
+    it.each([
+      { case: 'DELETE on /pools', method: 'DELETE', path: '/pools', allow: 'GET' },
+      { case: 'GET on /scale', method: 'GET', path: '/pools/bots/scale', allow: 'POST' },
+      { case: 'PATCH on a pool', method: 'PATCH', path: '/pools/bots', allow: 'GET, PUT, DELETE' },
+    ])('answers 405 with Allow for $case', async ({ method, path, allow }) => {
+      const response = await createApi(memoryDeps().deps)(request(method, path));
+      expect(response.status).toBe(405);
+      expect(response.headers.allow).toBe(allow);
+    });
+
+    it.each([
+      { case: 'malformed JSON', headers: { 'content-type': 'application/json' }, body: '{"desired": 3,', field: 'body' },
+      { case: 'a text/plain body', headers: { 'content-type': 'text/plain' }, body: '{"desired":3,"reason":"r"}', field: 'headers.content-type' },
+      { case: 'no content type', headers: {}, body: '{"desired":3,"reason":"r"}', field: 'headers.content-type' },
+    ])('refuses $case with a 400 naming $field', async ({ headers, body, field }) => {
+      const response = await createApi(memoryDeps().deps)(request('POST', '/pools/bots/scale', { headers, body }));
+      expect(response.status).toBe(400);
+      expect(parse(response.body).problems[0].path).toBe(field);
+    });
+
+    it('accepts a JSON content type with a charset', async () => {
+      const response = await createApi(memoryDeps().deps)(
+        request('POST', '/pools/bots/pause', { headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: '{"reason":"r"}' }),
+      );
+      expect(response.status).toBe(200);
+    });
+
+    it('refuses a body over 256 KiB with 413 naming the body', async () => {
+      // Prepare
+      const body = JSON.stringify({ desired: 1, reason: 'r', padding: 'x'.repeat(MAX_BODY_BYTES) });
+
+      // Act
+      const response = await createApi(memoryDeps().deps)(jsonRequest('POST', '/pools/bots/scale', undefined, { body }));
+
+      // Assess
+      expect(response.status).toBe(413);
+      expect(parse(response.body).problems[0]).toMatchObject({ path: 'body', value: body.length });
+    });
+
+    it('answers 403 when the authorizer refuses, telling it the route and the principal', async () => {
+      // Prepare
+      const { deps } = memoryDeps();
+      const seen: unknown[] = [];
+      const api = createApi({ ...deps, authorize: (context) => (seen.push(context), context.method === 'GET') });
+
+      // Act
+      const refused = await api(jsonRequest('POST', '/pools/bots/pause', {}, { principal: 'arn:aws:iam::1:user/viewer' }));
+      const allowed = await api(request('GET', '/pools/bots'));
+
+      // Assess
+      expect(refused.status).toBe(403);
+      expect(allowed.status).toBe(200);
+      expect(seen[0]).toEqual({ method: 'POST', route: '/pools/{id}/pause', poolId: 'bots', principal: 'arn:aws:iam::1:user/viewer' });
+    });
+
+    it('answers 500 with a generic message when a store fails, and reports the error', async () => {
+      // Prepare
+      const { deps, errors } = memoryDeps();
+      deps.policies.list = async () => {
+        throw new Error('connection reset by peer 10.0.0.7');
+      };
+
+      // Act
+      const response = await createApi(deps)(request('GET', '/pools'));
+
+      // Assess
+      expect(response.status).toBe(500);
+      expect(response.body).not.toContain('10.0.0.7');
+      expect(errors).toHaveLength(1);
+    });
+  });
+});
