@@ -1,0 +1,64 @@
+/**
+ * Five-field cron checking for schedule windows (minute hour day-of-month month day-of-week).
+ * Only validation lives here; the engine evaluates schedules.
+ */
+const FIELDS = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day-of-month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'], base: 1 },
+  // 0 and 7 are both Sunday, as in Vixie cron.
+  { name: 'day-of-week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'], base: 0 },
+] as const;
+
+type Field = (typeof FIELDS)[number];
+
+/** Why `expression` is not a valid five-field cron, or undefined when it is. */
+export function cronProblem(expression: string): string | undefined {
+  const parts = expression.trim().split(/\s+/);
+  if (parts.length !== 5) return `Expected a five-field cron "minute hour day-of-month month day-of-week" (got ${parts.length} field(s))`;
+  for (let i = 0; i < 5; i++) {
+    const problem = fieldProblem(parts[i]!, FIELDS[i]!);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function fieldProblem(text: string, field: Field): string | undefined {
+  for (const item of text.split(',')) {
+    const [range, step, ...extra] = item.split('/');
+    if (extra.length > 0 || range === undefined || range === '') return `Invalid ${field.name} "${item}"`;
+    if (step !== undefined && !/^[1-9]\d*$/.test(step)) return `Invalid step "${step}" in ${field.name}`;
+    if (range === '*') continue;
+    const bounds = range.split('-');
+    if (bounds.length > 2) return `Invalid range "${range}" in ${field.name}`;
+    const values: number[] = [];
+    for (const bound of bounds) {
+      const value = toNumber(bound, field);
+      if (value === undefined) return `Invalid ${field.name} "${bound}"`;
+      if (value < field.min || value > field.max) return `${field.name} ${value} is outside ${field.min}-${field.max}`;
+      values.push(value);
+    }
+    if (values.length === 2 && values[0]! > values[1]!) return `Range "${range}" in ${field.name} runs backwards`;
+  }
+  return undefined;
+}
+
+function toNumber(text: string, field: Field): number | undefined {
+  if (/^\d+$/.test(text)) return Number(text);
+  if ('names' in field) {
+    const index = (field.names as readonly string[]).indexOf(text.toUpperCase());
+    if (index >= 0) return index + field.base;
+  }
+  return undefined;
+}
+
+/** True when the runtime knows `zone` as an IANA time zone. */
+export function isKnownTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
