@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Decision } from '../../domain/types';
+import type { DecisionLog, HistoryQuery } from '../../ports/DecisionLog';
+import { toStorageError } from './dynamoErrors';
+
+const DAY_SECONDS = 86_400;
+const DEFAULT_LIMIT = 50;
+
+/** Zero-padded so that string order of sort keys is time order. */
+export const historySortKeyPrefix = (at: number): string => String(Math.max(0, Math.floor(at))).padStart(15, '0');
+
+export interface DynamoDecisionLogOptions {
+  /** Days a decision is kept before DynamoDB TTL removes it (HISTORY_TTL_DAYS; default 30). */
+  ttlDays?: number;
+  /** Suffix making two decisions of the same millisecond distinct; injectable for tests. */
+  randomSuffix?: () => string;
+}
+
+/**
+ * Decision history in the history table: PK `poolId`, SK `<epoch ms, 15 digits>#<random>`,
+ * TTL `expiresAt` (epoch seconds). Items are `{ poolId, sk, at, expiresAt, decision }`.
+ */
+export class DynamoDecisionLog implements DecisionLog {
+  private readonly ttlDays: number;
+  private readonly randomSuffix: () => string;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    options: DynamoDecisionLogOptions = {},
+  ) {
+    if (options.ttlDays !== undefined && !(options.ttlDays > 0)) {
+      throw new RangeError(`Expected \`ttlDays\` to be a positive number of days (got ${options.ttlDays})`);
+    }
+    this.ttlDays = options.ttlDays ?? 30;
+    this.randomSuffix = options.randomSuffix ?? (() => randomBytes(4).toString('hex'));
+  }
+
+  async append(decision: Decision): Promise<void> {
+    const item = {
+      poolId: decision.poolId,
+      sk: `${historySortKeyPrefix(decision.at)}#${this.randomSuffix()}`,
+      at: decision.at,
+      expiresAt: Math.floor(decision.at / 1000) + Math.round(this.ttlDays * DAY_SECONDS),
+      decision,
+    };
+    try {
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));
+    } catch (error) {
+      throw toStorageError('PutItem', this.tableName, error);
+    }
+  }
+
+  async list(poolId: string, query: HistoryQuery = {}): Promise<Decision[]> {
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    if (limit <= 0) return [];
+    // Every sort key of a decision at t < before sorts below the bare padded `before`.
+    const keyCondition =
+      query.before === undefined
+        ? { KeyConditionExpression: 'poolId = :poolId', ExpressionAttributeValues: { ':poolId': poolId } }
+        : {
+            KeyConditionExpression: 'poolId = :poolId AND sk < :before',
+            ExpressionAttributeValues: { ':poolId': poolId, ':before': historySortKeyPrefix(query.before) },
+          };
+    const decisions: Decision[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    try {
+      // A page may hold fewer than `Limit` items (1 MB cap), so keep going until enough.
+      do {
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            ...keyCondition,
+            ScanIndexForward: false,
+            Limit: limit - decisions.length,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) decisions.push(item.decision as Decision);
+        startKey = page.LastEvaluatedKey;
+      } while (startKey && decisions.length < limit);
+    } catch (error) {
+      throw toStorageError('Query', this.tableName, error);
+    }
+    return decisions;
+  }
+}
