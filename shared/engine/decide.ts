@@ -1,0 +1,249 @@
+import type { Policy } from '../domain/policy';
+import type { Action, DecideResult, Decision, Observations, PoolState, Proposal, Reason } from '../domain/types';
+import { formatDuration } from '../domain/duration';
+import { evaluateRule } from './registry';
+import type { RuleContext } from './RuleContext';
+import { freshValues, recordSample, sampleRetention } from './samples';
+import { learnForecast } from './forecast';
+
+/**
+ * The pure decision for one pool and one tick. No clock, env, I/O or randomness: the same
+ * inputs always give the same decision and state.
+ *
+ * Order (each step that changes the count adds a reason):
+ *  1. current count and this tick's samples;
+ *  2. disabled / paused (hands off: hold) / manual override (clamped into [min, max]);
+ *  3. every rule proposes; the largest `desired` wins (up over none over down), ceilings lower,
+ *     floors raise (a floor wins over a conflicting ceiling: more capacity is the safe side);
+ *  4. missing or stale data: never scale in; fallback after `fallback.after` failing ticks;
+ *  5. scale-down stabilisation, target readiness, cooldowns (urgent proposals bypass the
+ *     up cooldown and the up step limit), step limits;
+ *  6. [min, max] bounds, always last.
+ */
+export function decide(policy: Policy, observations: Observations, state: PoolState, now: number, trigger?: string): DecideResult {
+  const current = observations.target?.desired ?? state.desired ?? policy.min;
+  const ready = observations.target?.ready ?? current;
+  const values = freshValues(policy, observations, now);
+  const samples = recordSample(state.samples, { t: now, values }, sampleRetention(policy));
+  const predictive = policy.rules.find((rule) => rule.type === 'predictive');
+  const forecast = predictive ? learnForecast(state.forecast, predictive, values[predictive.metric], now) : undefined;
+
+  const ctx: RuleContext = { policy, now, current, ready, values, samples, forecast, state };
+  const proposals: Proposal[] = [];
+  const reasons: Reason[] = [];
+  const missing = new Set<string>();
+  let decisionForecast: Decision['forecast'];
+  for (const rule of policy.rules) {
+    const outcome = evaluateRule(rule, ctx);
+    proposals.push(outcome.proposal);
+    if (outcome.missing) for (const name of outcome.missing) missing.add(name);
+    if (outcome.forecast) decisionForecast = { at: now, ...outcome.forecast };
+  }
+  const consecutiveFailures = missing.size > 0 ? state.consecutiveFailures + 1 : 0;
+
+  let manual = state.manual;
+  if (manual?.until !== undefined && manual.until <= now) {
+    reasons.push({ code: 'manual.expired', message: `manual override to ${manual.desired} expired: policy resumes` });
+    manual = undefined;
+  }
+
+  const recent = state.recommendations.filter((r) => r.t > now - policy.behaviour.stabilizationDown && r.t < now);
+  let recommendations = recent;
+  let desired: number;
+  if (!policy.enabled) {
+    desired = current;
+    reasons.push({ code: 'disabled', message: `pool disabled: holding ${current}` });
+  } else if (policy.paused || state.paused) {
+    desired = current;
+    const why = state.paused ? `paused by ${state.paused.by ?? 'operator'}: ${state.paused.reason}` : 'paused in policy';
+    reasons.push({ code: 'paused', message: `${why}: hands off, holding ${current}` });
+  } else if (manual) {
+    desired = bound(manual.desired, policy, reasons);
+    const until = manual.until === undefined ? 'until cleared' : `for ${formatDuration(Math.max(0, manual.until - now))} more`;
+    reasons.unshift({ code: 'manual', message: `manual override by ${manual.by ?? 'operator'} (${manual.reason}): ${desired} ${until}` });
+  } else {
+    for (const proposal of proposals) reasons.push(proposal.reason);
+    const automatic = automaticDesired(policy, observations, state, now, current, proposals, missing, consecutiveFailures, recent, reasons);
+    desired = automatic.desired;
+    recommendations = automatic.recommendations;
+  }
+
+  const action: Action = desired > current ? 'scale_up' : desired < current ? 'scale_down' : 'none';
+  const dryNote = policy.dryRun && action !== 'none' ? ' (dry run: not applied)' : '';
+  if (action === 'scale_up') reasons.push({ code: 'scale.up', message: `scale up ${current} -> ${desired}${dryNote}` });
+  else if (action === 'scale_down') reasons.push({ code: 'scale.down', message: `scale down ${current} -> ${desired}${dryNote}` });
+  else reasons.push({ code: 'hold', message: `no change: ${current} worker(s)` });
+
+  const decision: Decision = {
+    poolId: policy.id,
+    at: now,
+    current,
+    desired,
+    action,
+    dryRun: policy.dryRun,
+    reasons,
+    proposals,
+    ...(decisionForecast ? { forecast: decisionForecast } : {}),
+    ...(trigger !== undefined ? { trigger } : {}),
+  };
+  const applied = !policy.dryRun;
+  const next: PoolState = {
+    ...state,
+    desired,
+    lastEvaluatedAt: now,
+    lastScaleUpAt: applied && action === 'scale_up' ? now : state.lastScaleUpAt,
+    lastScaleDownAt: applied && action === 'scale_down' ? now : state.lastScaleDownAt,
+    consecutiveFailures,
+    samples,
+    recommendations,
+    forecast,
+    lastDecision: decision,
+  };
+  if (!manual) delete next.manual;
+  if (!forecast) delete next.forecast;
+  return { decision, state: next };
+}
+
+/** Steps 3-6 for a pool under automatic control. */
+function automaticDesired(
+  policy: Policy,
+  observations: Observations,
+  state: PoolState,
+  now: number,
+  current: number,
+  proposals: Proposal[],
+  missing: Set<string>,
+  consecutiveFailures: number,
+  recent: { t: number; desired: number }[],
+  reasons: Reason[],
+): { desired: number; recommendations: { t: number; desired: number }[] } {
+  // 3. Combine: the largest proposal is the safest.
+  let desired = current;
+  let proposing = 0;
+  let winner: Proposal | undefined;
+  let ceiling: Proposal | undefined;
+  let floor: Proposal | undefined;
+  let urgentMax: number | undefined;
+  for (const p of proposals) {
+    if (p.desired !== undefined) {
+      if (proposing === 0 || p.desired > desired) {
+        desired = p.desired;
+        winner = p;
+      }
+      proposing++;
+      if (p.urgent) urgentMax = Math.max(urgentMax ?? p.desired, p.desired);
+    }
+    if (p.ceiling !== undefined && (ceiling === undefined || p.ceiling < ceiling.ceiling!)) ceiling = p;
+    if (p.floor !== undefined && (floor === undefined || p.floor > floor.floor!)) floor = p;
+  }
+  if (proposing === 0) {
+    reasons.push({ code: 'rules.none', message: `no rule proposed a count: holding ${current}` });
+  } else if (proposing > 1 && winner) {
+    reasons.push({ code: 'combine.max', message: `largest of ${proposing} proposals: ${desired} from ${label(winner)}` });
+  }
+  if (ceiling && desired > ceiling.ceiling!) {
+    reasons.push({ code: 'ceiling', message: `capped ${desired} -> ${ceiling.ceiling} by ${label(ceiling)}` });
+    desired = ceiling.ceiling!;
+  }
+  if (floor && desired < floor.floor!) {
+    const conflict = ceiling && floor.floor! > ceiling.ceiling! ? ` (floor wins over ceiling ${ceiling.ceiling} of ${label(ceiling)}: more capacity is safer)` : '';
+    reasons.push({ code: 'floor', message: `raised ${desired} -> ${floor.floor} by ${label(floor)}${conflict}` });
+    desired = floor.floor!;
+  }
+
+  // 4. Missing or stale data: never scale in; after enough failures, the fallback.
+  if (missing.size > 0) {
+    const names = [...missing].join(', ');
+    if (desired < current) {
+      reasons.push({ code: 'data.missing', message: `missing or stale: ${names}: no scale-in, holding ${current} instead of ${desired}` });
+      desired = current;
+    } else {
+      reasons.push({ code: 'data.missing', message: `missing or stale: ${names}: no scale-in this tick` });
+    }
+    if (consecutiveFailures >= policy.fallback.after) {
+      const fb = policy.fallback;
+      if (fb.action === 'set' && fb.count !== undefined && desired < fb.count) {
+        reasons.push({ code: 'fallback', message: `metrics missing for ${consecutiveFailures} evaluations: fallback sets ${desired} -> ${fb.count}` });
+        desired = fb.count;
+      } else {
+        reasons.push({ code: 'fallback', message: `metrics missing for ${consecutiveFailures} evaluations: fallback ${fb.action}, holding at least ${current}` });
+      }
+    }
+  }
+  if (observations.targetError !== undefined && desired < current) {
+    reasons.push({ code: 'target.unavailable', message: `target status unavailable (${observations.targetError}): no scale-in` });
+    desired = current;
+  }
+
+  // 5. Behaviour. Stabilisation first: a scale-in goes only as low as the highest recent recommendation.
+  const recommendations = [...recent, { t: now, desired }];
+  if (desired < current) {
+    let highest = desired;
+    for (const r of recommendations) highest = Math.max(highest, r.desired);
+    const stabilised = Math.min(current, highest);
+    if (stabilised > desired) {
+      reasons.push({
+        code: 'stabilization.down',
+        message: `highest recommendation in the last ${formatDuration(policy.behaviour.stabilizationDown)} is ${highest}: ${desired} -> ${stabilised}`,
+      });
+      desired = stabilised;
+    }
+  }
+  if (desired < current && observations.target?.stable === false) {
+    const note = observations.target.note ? ` (${observations.target.note})` : '';
+    reasons.push({ code: 'target.not_ready', message: `target not stable${note}: no scale-in, holding ${current}` });
+    desired = current;
+  }
+  if (desired < current) {
+    const last = Math.max(state.lastScaleUpAt ?? -Infinity, state.lastScaleDownAt ?? -Infinity);
+    if (now - last < policy.behaviour.cooldownDown) {
+      reasons.push({
+        code: 'cooldown.down',
+        message: `last scaling ${formatDuration(now - last)} ago < cooldownDown ${formatDuration(policy.behaviour.cooldownDown)}: holding ${current} instead of ${desired}`,
+      });
+      desired = current;
+    }
+  }
+  const urgent = urgentMax !== undefined && urgentMax > current;
+  if (desired > current && state.lastScaleUpAt !== undefined && now - state.lastScaleUpAt < policy.behaviour.cooldownUp) {
+    const since = `last scale-up ${formatDuration(now - state.lastScaleUpAt)} ago < cooldownUp ${formatDuration(policy.behaviour.cooldownUp)}`;
+    if (urgent) {
+      const allowed = Math.min(desired, urgentMax!);
+      reasons.push({ code: 'cooldown.bypass', message: `${since}, but emergency bypasses it: ${allowed}` });
+      desired = allowed;
+    } else {
+      reasons.push({ code: 'cooldown.up', message: `${since}: holding ${current} instead of ${desired}` });
+      desired = current;
+    }
+  }
+  const { maxStepUp, maxStepDown } = policy.behaviour;
+  if (maxStepUp !== undefined && desired - current > maxStepUp) {
+    const limited = urgent ? Math.max(current + maxStepUp, Math.min(desired, urgentMax!)) : current + maxStepUp;
+    if (limited < desired) {
+      reasons.push({ code: 'step.up', message: `step limited ${desired} -> ${limited} by maxStepUp ${maxStepUp}` });
+      desired = limited;
+    }
+  }
+  if (maxStepDown !== undefined && current - desired > maxStepDown) {
+    reasons.push({ code: 'step.down', message: `step limited ${desired} -> ${current - maxStepDown} by maxStepDown ${maxStepDown}` });
+    desired = current - maxStepDown;
+  }
+
+  // 6. Bounds, always last.
+  return { desired: bound(desired, policy, reasons), recommendations };
+}
+
+/** Clamps into [min, max], saying so. */
+function bound(desired: number, policy: Policy, reasons: Reason[]): number {
+  if (desired > policy.max) {
+    reasons.push({ code: 'cap.max', message: `capped ${desired} -> ${policy.max} by max` });
+    return policy.max;
+  }
+  if (desired < policy.min) {
+    reasons.push({ code: 'cap.min', message: `raised ${desired} -> ${policy.min} by min` });
+    return policy.min;
+  }
+  return desired;
+}
+
+const label = (p: Proposal) => (p.name ? `${p.rule} "${p.name}"` : p.rule);

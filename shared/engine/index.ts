@@ -1,0 +1,12 @@
+/** The pure decision engine: no clock, env, I/O or randomness. */
+export { decide } from './decide';
+export { applyBudget } from './budget';
+export type { BudgetEntry } from './budget';
+export { evaluateRule, RULES } from './registry';
+export type { RuleContext, RuleOutcome } from './RuleContext';
+export { bufferRule } from './rules/buffer';
+export { emergencyRule } from './rules/emergency';
+export { memoryFit, memoryRule } from './rules/memory';
+export { predictiveRule } from './rules/predictive';
+export { forecastPeak, learnForecast, seasonLength, slotWidth } from './forecast';
+export { freshValues, recordSample, sampleRetention, sustainedValues, windowAverage, MAX_SAMPLES } from './samples';

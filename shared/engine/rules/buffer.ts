@@ -1,0 +1,52 @@
+import type { BufferRule } from '../../domain/policy';
+import type { RuleContext, RuleOutcome } from '../RuleContext';
+
+/**
+ * Seed 000: keep at least `minFree` free workers, adding `batch` when below; with `maxFree`,
+ * release the idle surplus (`scaleInStep` at a time).
+ *
+ * @example 10 bots, 8 busy: free 2 < minFree 3 -> +5 -> 15 (free 7)
+ */
+export function bufferRule(rule: BufferRule, ctx: RuleContext): RuleOutcome {
+  const base = { rule: 'buffer' as const, name: rule.name };
+  const { current } = ctx;
+  let free = ctx.values[rule.freeMetric];
+  let how = `${rule.freeMetric} metric`;
+  if (free === undefined) {
+    const busy = ctx.values[rule.busyMetric];
+    if (busy === undefined) {
+      return {
+        proposal: { ...base, reason: { code: 'rule.buffer.missing', message: `no fresh ${rule.freeMetric} or ${rule.busyMetric} metric: abstaining` } },
+        missing: [rule.busyMetric],
+      };
+    }
+    free = Math.max(0, ctx.ready - busy);
+    how = `${ctx.ready} ready - ${busy} busy`;
+  }
+  if (free < rule.minFree) {
+    const desired = current + rule.batch;
+    return {
+      proposal: {
+        ...base,
+        desired,
+        reason: { code: 'rule.buffer.below_min_free', message: `free ${free} (${how}) < minFree ${rule.minFree}: +${rule.batch} (batch) -> ${desired}` },
+      },
+    };
+  }
+  if (rule.maxFree !== undefined && free > rule.maxFree) {
+    const surplus = free - rule.maxFree;
+    const remove = Math.min(rule.scaleInStep ?? surplus, surplus, current);
+    const desired = current - remove;
+    return {
+      proposal: {
+        ...base,
+        desired,
+        reason: { code: 'rule.buffer.above_max_free', message: `free ${free} (${how}) > maxFree ${rule.maxFree}: -${remove} -> ${desired}` },
+      },
+    };
+  }
+  const band = rule.maxFree === undefined ? `>= minFree ${rule.minFree}` : `within [${rule.minFree}, ${rule.maxFree}]`;
+  return {
+    proposal: { ...base, desired: current, reason: { code: 'rule.buffer.ok', message: `free ${free} (${how}) ${band}: hold ${current}` } },
+  };
+}

@@ -1,0 +1,37 @@
+import type { MemoryRule } from '../../domain/policy';
+import type { RuleContext, RuleOutcome } from '../RuleContext';
+
+/**
+ * Seed 001's formula, exactly:
+ *   afw = available - reserve; optimal = min(floor(afw / perWorker), max); optimal = max(optimal, min);
+ *   if available < threshold: optimal = max(min, optimal - 1)
+ * Role `size` proposes it; role `limit` only caps what other rules propose.
+ */
+export function memoryFit(available: number, rule: MemoryRule, min: number, max: number): number {
+  const forWorkers = available - rule.reserveGb;
+  let optimal = Math.min(Math.floor(forWorkers / rule.perWorkerGb), max);
+  optimal = Math.max(optimal, min);
+  if (available < rule.thresholdGb) optimal = Math.max(min, optimal - 1);
+  return optimal;
+}
+
+export function memoryRule(rule: MemoryRule, ctx: RuleContext): RuleOutcome {
+  const base = { rule: 'memory' as const, name: rule.name };
+  const available = ctx.values[rule.metric];
+  if (available === undefined) {
+    return {
+      proposal: { ...base, reason: { code: 'rule.memory.missing', message: `no fresh ${rule.metric}: abstaining` } },
+      missing: [rule.metric],
+    };
+  }
+  const fit = memoryFit(available, rule, ctx.policy.min, ctx.policy.max);
+  const low = available < rule.thresholdGb ? `, below threshold ${rule.thresholdGb} GB: one fewer` : '';
+  const message =
+    `available ${round(available)} GB - reserve ${rule.reserveGb} GB fits ${fit} worker(s) of ${rule.perWorkerGb} GB${low}`;
+  if (rule.role === 'limit') {
+    return { proposal: { ...base, ceiling: fit, reason: { code: 'rule.memory.limit', message: `${message} (limit)` } } };
+  }
+  return { proposal: { ...base, desired: fit, reason: { code: 'rule.memory.fit', message } } };
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
