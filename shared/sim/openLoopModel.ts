@@ -1,0 +1,147 @@
+/**
+ * Open-loop model: the trace's metric columns are replayed as observed, whatever capacity the
+ * policy provides (the seeds' own logs: "10 bots, 8 busy"). Only the worker count is modelled:
+ * new workers serve after `startupSeconds`, removed ones leave at once (there are no jobs to
+ * finish in a replay).
+ *
+ * Metrics not in the trace are derived from the worker count where that is meaningful:
+ * `free` = ready - busy, `busy` = ready - free, `utilization` = busy / ready, `cpu` =
+ * utilization * 100, `mem_available_gb` = host memory - workers * worker memory.
+ *
+ * Demand of a row: the `busy` column when present (busy workers are the work), else
+ * ceil(utilization * mean ready) from the `utilization` or `cpu` column, else unknown (NaN:
+ * the elasticity metrics that need demand are then not reported).
+ */
+import type { TargetStatus } from '../domain/types';
+import type { SimModel } from './SimModel';
+import type { Trace } from './trace';
+import { rowAt, rowSeconds } from './trace';
+
+export interface OpenLoopModelOptions {
+  startupSeconds: number;
+  initialWorkers: number;
+  hostMemoryGb: number;
+  workerMemoryGb: number;
+}
+
+export class OpenLoopModel implements SimModel {
+  readonly supply: Float64Array;
+  readonly demand: Float64Array;
+  workerSeconds = 0;
+  now: number;
+  private ready: number;
+  private startingAt: number[] = [];
+  private startingCount: number[] = [];
+  private starting = 0;
+  private observed: Record<string, number> = {};
+
+  constructor(
+    private readonly trace: Trace,
+    private readonly options: OpenLoopModelOptions,
+  ) {
+    this.ready = Math.max(0, Math.round(options.initialWorkers));
+    this.now = trace.t[0]!;
+    this.supply = new Float64Array(trace.rows);
+    this.demand = new Float64Array(trace.rows).fill(Number.NaN);
+    this.snapshot();
+  }
+
+  advanceTo(seconds: number): void {
+    const end = Math.min(seconds, this.trace.endSeconds);
+    // Piecewise constant between worker activations and row boundaries: integrate exactly.
+    while (this.now < end) {
+      const row = rowAt(this.trace, this.now);
+      const rowEnd = this.trace.t[row]! + rowSeconds(this.trace, row);
+      const next = Math.min(end, rowEnd, this.startingAt[0] ?? Number.POSITIVE_INFINITY);
+      const span = next - this.now;
+      this.workerSeconds += (this.ready + this.starting) * span;
+      this.supply[row]! += (this.ready * span) / rowSeconds(this.trace, row);
+      this.now = next;
+      while (this.startingAt.length > 0 && this.startingAt[0]! <= this.now) {
+        const n = this.startingCount.shift()!;
+        this.startingAt.shift();
+        this.starting -= n;
+        this.ready += n;
+      }
+      if (this.now >= rowEnd) this.demand[row] = this.rowDemand(row);
+    }
+  }
+
+  setDesired(desired: number): void {
+    const target = Math.max(0, Math.round(desired));
+    const current = this.ready + this.starting;
+    if (target > current) {
+      if (this.options.startupSeconds <= 0) this.ready += target - current;
+      else {
+        this.startingAt.push(this.now + this.options.startupSeconds);
+        this.startingCount.push(target - current);
+        this.starting += target - current;
+      }
+      return;
+    }
+    let remove = current - target;
+    while (remove > 0 && this.startingCount.length > 0) {
+      const last = this.startingCount.length - 1;
+      const take = Math.min(remove, this.startingCount[last]!);
+      this.startingCount[last]! -= take;
+      this.starting -= take;
+      remove -= take;
+      if (this.startingCount[last] === 0) {
+        this.startingCount.pop();
+        this.startingAt.pop();
+      }
+    }
+    this.ready -= remove;
+  }
+
+  status(): TargetStatus {
+    return { desired: this.ready + this.starting, ready: this.ready, pending: this.starting, stable: true };
+  }
+
+  snapshot(): void {
+    const row = rowAt(this.trace, this.now);
+    const observed: Record<string, number> = {};
+    if (row >= 0) {
+      for (const [name, values] of Object.entries(this.trace.columns)) {
+        const value = values[row]!;
+        if (!Number.isNaN(value)) observed[name] = value;
+      }
+    }
+    const ready = this.ready;
+    if (observed.busy === undefined && observed.free !== undefined) observed.busy = Math.max(0, ready - observed.free);
+    if (observed.free === undefined && observed.busy !== undefined) observed.free = Math.max(0, ready - observed.busy);
+    if (observed.utilization === undefined) {
+      if (observed.cpu !== undefined) observed.utilization = observed.cpu / 100;
+      else if (observed.busy !== undefined) observed.utilization = ready > 0 ? Math.min(1, observed.busy / ready) : observed.busy > 0 ? 1 : 0;
+    }
+    if (observed.cpu === undefined && observed.utilization !== undefined) observed.cpu = observed.utilization * 100;
+    if (observed.mem_available_gb === undefined && this.options.workerMemoryGb > 0) {
+      observed.mem_available_gb = Math.max(0, this.options.hostMemoryGb - (ready + this.starting) * this.options.workerMemoryGb);
+    }
+    if (observed.pending === undefined && observed.queue_length !== undefined) observed.pending = observed.queue_length;
+    if (observed.queue_length === undefined && observed.pending !== undefined) observed.queue_length = observed.pending;
+    observed.ready = ready;
+    this.observed = observed;
+  }
+
+  observe(name: string): number | undefined {
+    return this.observed[name];
+  }
+
+  waits() {
+    return undefined;
+  }
+
+  private rowDemand(row: number): number {
+    const columns = this.trace.columns;
+    const busy = columns.busy?.[row];
+    if (busy !== undefined && !Number.isNaN(busy)) return busy;
+    let utilization = columns.utilization?.[row];
+    if (utilization === undefined || Number.isNaN(utilization)) {
+      const cpu = columns.cpu?.[row];
+      utilization = cpu === undefined ? Number.NaN : cpu / 100;
+    }
+    if (Number.isNaN(utilization)) return Number.NaN;
+    return Math.ceil(utilization * this.supply[row]! - 1e-9);
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * Replays a trace through the REAL runtime tick: in-memory policy/state/history stores, a
+ * simulated clock, and simulated targets and metric sources backed by one workload model per
+ * pool (closed-loop queue model for `arrivals` traces, open-loop replay for metric columns).
+ * Every pool sees the same trace. The clock steps by the greatest common divisor of the pool
+ * intervals; `runTick` decides which pools are due, exactly as in the Lambda.
+ */
+import type { Config, Policy } from '../domain/policy';
+import type { Reason } from '../domain/types';
+import { MemoryDecisionLog, MemoryPolicyStore, MemoryStateStore } from '../adapters/memory';
+import { runTick } from '../runtime/tick';
+import type { RuntimeDeps } from '../runtime/tick';
+import { summarize } from './metrics';
+import type { Summary } from './metrics';
+import { OpenLoopModel } from './openLoopModel';
+import { QueueModel } from './queueModel';
+import { SimClock } from './SimClock';
+import { SimMetricSource } from './simMetrics';
+import type { SimModel } from './SimModel';
+import { SimTarget } from './simTarget';
+import type { Trace } from './trace';
+import { rowSeconds } from './trace';
+
+export interface SimulateOptions {
+  /** Seconds one job holds a worker (closed loop). Default 30. */
+  serviceSeconds?: number;
+  /** Seconds from a scale-up until a worker serves. Default 60. */
+  startupSeconds?: number;
+  /** Waits above this count against the SLO, seconds. Default 60. */
+  sloSeconds?: number;
+  /** Workers at the start; default: closed loop the first row's demand, open loop the pool min, clamped into [min, max]. */
+  initialWorkers?: number;
+  /** Host memory for `mem_available_gb`, GiB. Default 64. */
+  hostMemoryGb?: number;
+  /** Memory per worker, GiB. Default: the pool's `resources.memoryGb`, else 1. */
+  workerMemoryGb?: number;
+  /** Epoch ms of the trace start (schedules and forecasts see this wall time). Default 2024-01-01T00:00Z, a Monday. */
+  startMs?: number;
+  /** Simulate only these pools. */
+  poolIds?: readonly string[];
+  /** Keep per-evaluation timeline entries (default true). */
+  timeline?: boolean;
+  /** Called with the share of the trace simulated (0..1), about every 2 %. */
+  onProgress?: (fraction: number) => void;
+}
+
+export const SIMULATION_DEFAULTS = {
+  serviceSeconds: 30,
+  startupSeconds: 60,
+  sloSeconds: 60,
+  hostMemoryGb: 64,
+  workerMemoryGb: 1,
+  startMs: Date.UTC(2024, 0, 1),
+} as const;
+
+export interface TimelineEntry {
+  /** Seconds since the trace start. */
+  t: number;
+  /** Count asked for after this evaluation. */
+  desired: number;
+  /** Workers serving at t (after the evaluation's action). */
+  ready: number;
+  action: string;
+  reasons: Reason[];
+}
+
+export interface PoolRun {
+  id: string;
+  summary: Summary;
+  timeline: TimelineEntry[];
+  /** Per trace row: demand and mean serving workers (for metrics and the report). */
+  demand: Float64Array;
+  supply: Float64Array;
+}
+
+export interface SimulationResult {
+  kind: Trace['kind'];
+  seconds: number;
+  rows: number;
+  pools: PoolRun[];
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+export function initialWorkersFor(policy: Policy, trace: Trace, options: SimulateOptions): number {
+  const clamp = (n: number) => Math.min(policy.max, Math.max(policy.min, n));
+  if (options.initialWorkers !== undefined) return clamp(options.initialWorkers);
+  if (trace.kind === 'closed') {
+    const service = options.serviceSeconds ?? SIMULATION_DEFAULTS.serviceSeconds;
+    return clamp(Math.ceil((trace.columns.arrivals![0]! * service) / rowSeconds(trace, 0)));
+  }
+  return clamp(policy.min);
+}
+
+export function createModel(policy: Policy, trace: Trace, options: SimulateOptions): SimModel {
+  const common = {
+    startupSeconds: options.startupSeconds ?? SIMULATION_DEFAULTS.startupSeconds,
+    initialWorkers: initialWorkersFor(policy, trace, options),
+    hostMemoryGb: options.hostMemoryGb ?? SIMULATION_DEFAULTS.hostMemoryGb,
+    workerMemoryGb: options.workerMemoryGb ?? (policy.resources.memoryGb > 0 ? policy.resources.memoryGb : SIMULATION_DEFAULTS.workerMemoryGb),
+  };
+  if (trace.kind === 'closed') {
+    return new QueueModel(trace, {
+      ...common,
+      serviceSeconds: options.serviceSeconds ?? SIMULATION_DEFAULTS.serviceSeconds,
+      sloSeconds: options.sloSeconds ?? SIMULATION_DEFAULTS.sloSeconds,
+    });
+  }
+  return new OpenLoopModel(trace, common);
+}
+
+export function rowDurations(trace: Trace): Float64Array {
+  const durations = new Float64Array(trace.rows);
+  for (let i = 0; i < trace.rows; i += 1) durations[i] = rowSeconds(trace, i);
+  return durations;
+}
+
+/** Runs the config's pools (or `options.poolIds`) over the trace through `runTick`. */
+export async function simulate(config: Config, trace: Trace, options: SimulateOptions = {}): Promise<SimulationResult> {
+  const policies = options.poolIds ? config.pools.filter((p) => options.poolIds!.includes(p.id)) : config.pools;
+  const models = new Map<string, SimModel>();
+  for (const policy of policies) models.set(policy.id, createModel(policy, trace, options));
+  const clock = new SimClock(options.startMs ?? SIMULATION_DEFAULTS.startMs);
+  const target = new SimTarget(models);
+  const deps: RuntimeDeps = {
+    policies: new MemoryPolicyStore(policies, config.budget),
+    states: new MemoryStateStore(),
+    // Only the latest decisions are kept: the timeline below is the simulator's record.
+    log: new MemoryDecisionLog(16),
+    metrics: [new SimMetricSource(models)],
+    targets: [target],
+    clock,
+  };
+  const timelines = new Map<string, TimelineEntry[]>(policies.map((p) => [p.id, []]));
+  const events = new Map<string, number>(policies.map((p) => [p.id, 0]));
+  const keepTimeline = options.timeline !== false;
+  const stepSeconds = Math.max(1, policies.map((p) => Math.round(p.interval / 1000)).reduce(gcd));
+  const start = trace.t[0]!;
+  const end = trace.endSeconds;
+  const span = end - start;
+  // Without a budget the policies can be handed to the tick directly (no store round trip).
+  const hotPolicies = config.budget ? undefined : policies;
+  let nextProgress = 0;
+
+  for (let t = start; t < end; t += stepSeconds) {
+    for (const model of models.values()) {
+      model.advanceTo(t);
+      model.snapshot();
+    }
+    clock.setSeconds(t - start);
+    const result = await runTick(deps, { trigger: 'simulation', ...(hotPolicies ? { policies: hotPolicies } : {}) });
+    for (const outcome of result.outcomes) {
+      const decision = outcome.decision;
+      if (!decision) continue;
+      if (outcome.acted) events.set(outcome.poolId, (events.get(outcome.poolId) ?? 0) + 1);
+      if (keepTimeline) {
+        timelines.get(outcome.poolId)?.push({
+          t: t - start,
+          desired: decision.desired,
+          ready: models.get(outcome.poolId)!.status().ready,
+          action: decision.action,
+          reasons: decision.reasons,
+        });
+      }
+    }
+    if (options.onProgress && (t - start) / span >= nextProgress) {
+      options.onProgress((t - start) / span);
+      nextProgress += 0.02;
+    }
+  }
+  for (const model of models.values()) model.advanceTo(end);
+  options.onProgress?.(1);
+
+  const durations = rowDurations(trace);
+  return {
+    kind: trace.kind,
+    seconds: span,
+    rows: trace.rows,
+    pools: policies.map((policy) => {
+      const model = models.get(policy.id)!;
+      const waits = model.waits();
+      return {
+        id: policy.id,
+        summary: summarize({
+          demand: model.demand,
+          supply: model.supply,
+          rowSeconds: durations,
+          workerSeconds: model.workerSeconds,
+          seconds: span,
+          scaleEvents: events.get(policy.id) ?? 0,
+          ...(waits ? { waits } : {}),
+        }),
+        timeline: timelines.get(policy.id)!,
+        demand: model.demand,
+        supply: model.supply,
+      };
+    }),
+  };
+}
