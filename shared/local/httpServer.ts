@@ -1,0 +1,104 @@
+/**
+ * The local HTTP front: the same API handler as the Lambda (same routes and validation), the
+ * relay endpoint agents talk to, and the dashboard page. Loopback only by default.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface HttpRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export type HttpHandler = (request: HttpRequest) => Promise<HttpResponse>;
+export interface Route {
+  prefix: string;
+  handler: HttpHandler;
+}
+
+/** Bodies above this are refused before they are read whole (the API's own limit is lower). */
+const MAX_BODY = 1024 * 1024;
+
+async function readBody(req: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw Object.assign(new Error('body too large'), { status: 413 });
+    chunks.push(chunk as Buffer);
+  }
+  return chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined;
+}
+
+export function toHttpRequest(req: IncomingMessage, body: string | undefined): HttpRequest {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  return {
+    method: (req.method ?? 'GET').toUpperCase(),
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    headers,
+    ...(body !== undefined ? { body } : {}),
+  };
+}
+
+export interface LocalServer {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Routes by path prefix: the first route whose prefix matches handles the request. */
+export async function startHttpServer(
+  routes: Route[],
+  port: number,
+  host = '127.0.0.1',
+): Promise<LocalServer> {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      let response: HttpResponse;
+      try {
+        const request = toHttpRequest(req, await readBody(req));
+        const route = routes.find((candidate) => request.path === candidate.prefix || request.path.startsWith(candidate.prefix));
+        response = route
+          ? await route.handler(request)
+          : { status: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'NotFound', message: `No route for ${request.path}` }) };
+      } catch (error) {
+        const status = (error as { status?: number }).status ?? 500;
+        response = {
+          status,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ error: status === 413 ? 'PayloadTooLarge' : 'InternalError', message: status === 413 ? 'Request body too large' : 'Internal error' }),
+        };
+      }
+      res.writeHead(response.status, response.headers);
+      res.end(response.body);
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://${host}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
