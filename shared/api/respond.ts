@@ -11,12 +11,19 @@ export function errorResponse(status: number, error: string, message: string, he
   return json(status, { error, message }, headers);
 }
 
+/** Most problems listed in one response: a body of 20,000 unknown keys must not echo back as 1 MB. */
+export const MAX_LISTED_PROBLEMS = 100;
+
 /** 400 (or 413) naming every field; echoed values are trimmed so a hostile body is never reflected whole. */
 export function validationResponse(problems: FieldProblem[], status = 400): ApiResponse {
+  const listed = problems.slice(0, MAX_LISTED_PROBLEMS);
   return json(status, {
     error: 'ValidationError',
-    message: `${problems.length} problem(s) in the request`,
-    problems: problems.map((problem) => ({
+    message:
+      problems.length > listed.length
+        ? `${problems.length} problems in the request; the first ${listed.length} are listed`
+        : `${problems.length} problem(s) in the request`,
+    problems: listed.map((problem) => ({
       path: problem.path || 'body',
       message: problem.message,
       ...(problem.value === undefined ? {} : { value: echo(problem.value) }),

@@ -140,7 +140,7 @@ describe('Function: createApi', () => {
     it('accepts an ISO time for before and defaults the limit to 50', async () => {
       // Prepare
       const { deps } = memoryDeps();
-      for (let i = 0; i < 60; i++) await deps.log.append(decision(NOW - i * 1_000));
+      for (let i = 59; i >= 0; i--) await deps.log.append(decision(NOW - i * 1_000));
       const api = createApi(deps);
 
       // Act
