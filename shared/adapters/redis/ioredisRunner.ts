@@ -65,7 +65,9 @@ export function ioredisRunner(url: string, options: IoredisRunnerOptions = {}): 
       } catch (error) {
         throw unavailable(error);
       }
-      if (client.status !== 'ready') throw unavailable(new Error(`connection is ${client.status}`));
+      if (client.status !== 'ready') {
+        throw unavailable(new Error(`connection lost (${client.status}), commands are not queued while it is down`));
+      }
       const batch = client.pipeline();
       for (const [name, ...args] of commands) batch.call(String(name), args);
       let replies: [Error | null, unknown][] | null;
