@@ -10,3 +10,8 @@ export { memoryFit, memoryRule } from './rules/memory';
 export { predictiveRule } from './rules/predictive';
 export { forecastPeak, learnForecast, seasonLength, slotWidth } from './forecast';
 export { freshValues, recordSample, sampleRetention, sustainedValues, windowAverage, MAX_SAMPLES } from './samples';
+export { scheduleRule } from './rules/schedule';
+export { stepsRule } from './rules/steps';
+export { targetRule } from './rules/target';
+export { cronMatches, lastCronFiring, parseCron, zoneOffset } from './cron';
+export type { CronSpec } from './cron';

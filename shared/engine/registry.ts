@@ -4,15 +4,21 @@ import { bufferRule } from './rules/buffer';
 import { emergencyRule } from './rules/emergency';
 import { memoryRule } from './rules/memory';
 import { predictiveRule } from './rules/predictive';
+import { scheduleRule } from './rules/schedule';
+import { stepsRule } from './rules/steps';
+import { targetRule } from './rules/target';
 
 type RuleFunction<T extends RuleType> = (rule: Extract<Rule, { type: T }>, ctx: RuleContext) => RuleOutcome;
 
 /** One pure function per rule type, sorted by name. */
-export const RULES: { [T in RuleType]?: RuleFunction<T> } = {
+export const RULES: { [T in RuleType]: RuleFunction<T> } = {
   buffer: bufferRule,
   emergency: emergencyRule,
   memory: memoryRule,
   predictive: predictiveRule,
+  schedule: scheduleRule,
+  steps: stepsRule,
+  target: targetRule,
 };
 
 /** Runs one rule through the registry. */

@@ -1,0 +1,86 @@
+import type { TargetRule } from '../../domain/policy';
+import type { RuleContext, RuleOutcome } from '../RuleContext';
+import { windowAverage } from '../samples';
+
+/**
+ * Target tracking (seed 004, seed 002 templates, HPA). Three modes, first match wins:
+ *  - backlog (`perWorker`): desired = ceil(backlog / perWorker);
+ *  - threshold (`scaleUpThreshold`/`scaleDownThreshold`): above up (with pending work when
+ *    `requirePending`) -> current + increment, or the proportional estimate toward
+ *    `targetValue` if larger; below down -> current - increment;
+ *  - proportional (`targetValue`): HPA's ceil(current * metric / target) outside the tolerance.
+ * With `window` the metric is averaged over the samples of the window.
+ */
+export function targetRule(rule: TargetRule, ctx: RuleContext): RuleOutcome {
+  const base = { rule: 'target' as const, name: rule.name };
+  const { current } = ctx;
+  if (ctx.values[rule.metric] === undefined) {
+    return { proposal: { ...base, reason: { code: 'rule.target.missing', message: `no fresh ${rule.metric}: abstaining` } }, missing: [rule.metric] };
+  }
+  const value = rule.window > 0 ? windowAverage(ctx.samples, rule.metric, ctx.now, rule.window)! : ctx.values[rule.metric]!;
+  const shown = `${rule.metric} ${round(value)}${rule.window > 0 ? ' (window average)' : ''}`;
+
+  if (rule.perWorker !== undefined) {
+    const desired = Math.ceil(exact(Math.max(0, value) / rule.perWorker));
+    const code = desired > current ? 'rule.target.backlog_up' : desired < current ? 'rule.target.backlog_down' : 'rule.target.backlog_ok';
+    return { proposal: { ...base, desired, reason: { code, message: `${shown} / ${rule.perWorker} per worker -> ${desired}` } } };
+  }
+
+  if (rule.scaleUpThreshold !== undefined || rule.scaleDownThreshold !== undefined) {
+    if (rule.scaleUpThreshold !== undefined && value > rule.scaleUpThreshold) {
+      if (rule.requirePending) {
+        const pending = ctx.values[rule.pendingMetric];
+        if (pending === undefined) {
+          return {
+            proposal: { ...base, reason: { code: 'rule.target.missing', message: `${shown} > ${rule.scaleUpThreshold} but no fresh ${rule.pendingMetric}: abstaining` } },
+            missing: [rule.pendingMetric],
+          };
+        }
+        if (!(pending > 0)) {
+          return {
+            proposal: { ...base, desired: current, reason: { code: 'rule.target.no_pending', message: `${shown} > ${rule.scaleUpThreshold} but ${rule.pendingMetric} ${pending}: hold ${current}` } },
+          };
+        }
+      }
+      const stepped = current + rule.increment;
+      const estimate = rule.targetValue !== undefined ? proportional(current, value, rule.targetValue) : 0;
+      const desired = Math.max(stepped, estimate);
+      const how = estimate > stepped ? `proportional estimate toward ${rule.targetValue}` : `+${rule.increment}`;
+      return { proposal: { ...base, desired, reason: { code: 'rule.target.above_threshold', message: `${shown} > ${rule.scaleUpThreshold}: ${how} -> ${desired}` } } };
+    }
+    if (rule.scaleDownThreshold !== undefined && value < rule.scaleDownThreshold) {
+      const desired = Math.max(0, current - rule.increment);
+      return {
+        proposal: { ...base, desired, reason: { code: 'rule.target.below_threshold', message: `${shown} < ${rule.scaleDownThreshold}: -${rule.increment} -> ${desired}` } },
+      };
+    }
+    const band = `[${rule.scaleDownThreshold ?? '-'}, ${rule.scaleUpThreshold ?? '-'}]`;
+    return { proposal: { ...base, desired: current, reason: { code: 'rule.target.within_thresholds', message: `${shown} within ${band}: hold ${current}` } } };
+  }
+
+  const target = rule.targetValue ?? 1;
+  const ratio = value / target;
+  if (Math.abs(ratio - 1) <= rule.tolerance) {
+    return {
+      proposal: {
+        ...base,
+        desired: current,
+        reason: { code: 'rule.target.within_tolerance', message: `${shown} within ${Math.round(rule.tolerance * 100)}% of target ${target}: hold ${current}` },
+      },
+    };
+  }
+  const desired = proportional(current, value, target);
+  const code = desired > current ? 'rule.target.above_target' : desired < current ? 'rule.target.below_target' : 'rule.target.on_target';
+  return { proposal: { ...base, desired, reason: { code, message: `${shown} vs target ${target}: ceil(${current} x ${round(ratio)}) -> ${desired}` } } };
+}
+
+/** HPA's ceil(current * metric / target); an empty pool with load gets at least one worker. */
+function proportional(current: number, value: number, target: number): number {
+  const load = Math.max(0, value);
+  const desired = Math.ceil(exact((current * load) / target));
+  return current === 0 && load > 0 ? Math.max(1, desired) : desired;
+}
+
+/** Rounds away float noise (0.7 / 0.1 * 10) before ceil. */
+const exact = (n: number) => Math.round(n * 1e9) / 1e9;
+const round = (n: number) => Math.round(n * 1000) / 1000;
