@@ -1,0 +1,321 @@
+import path from 'node:path';
+import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { type Attribute, AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Match, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import { ValidationError, type FieldProblem } from '../shared/domain/errors';
+import { PoolscaleFunction, type EcsServiceRef } from './PoolscaleFunction';
+import { TABLE_DEFINITIONS, type KeyAttribute, type TableDefinition, type TableKey } from '../shared/adapters/dynamodb/tables';
+
+/**
+ * Where the functions find Redis/Upstash credentials. Secrets never appear in the template:
+ * a Secrets Manager secret (imported or created empty for you to fill), or an SSM SecureString
+ * parameter name. `url` is accepted only for a password-less endpoint (e.g. inside a VPC).
+ */
+export type RedisConnection =
+  | { secretArn: string }
+  | { createSecret: true }
+  | { ssmParameterName: string }
+  | { url: string };
+
+export interface PoolscaleProps {
+  /** ECS services the evaluator (and the API's manual scale) may describe and scale. @default none */
+  ecsServices?: readonly EcsServiceRef[];
+  /** @default no Redis: pools use CloudWatch, ECS and host metrics only */
+  redis?: RedisConnection;
+  /** EventBridge schedule of the evaluation tick. @default 'rate(1 minute)' */
+  scheduleExpression?: string;
+  /** Alarms whose names start with this trigger an immediate evaluation. @default 'poolscale-' */
+  alarmPrefix?: string;
+  /** Decision history kept this many days (DynamoDB TTL). @default 30 */
+  historyTtlDays?: number;
+  /** Tables and log groups. @default RemovalPolicy.RETAIN */
+  removalPolicy?: RemovalPolicy;
+  /** Stage-wide API throttling. @default { rateLimit: 20, burstLimit: 40 } */
+  apiThrottle?: { rateLimit: number; burstLimit: number };
+  /** Directory of the Lambda entry files. @default `<repo>/functions` */
+  functionsDir?: string;
+}
+
+
+/** Operator routes: all signed with SigV4 (IAM authorization). */
+const OPERATOR_ROUTES: readonly { path: string; methods: HttpMethod[] }[] = [
+  { path: '/pools', methods: [HttpMethod.GET] },
+  { path: '/pools/{id}', methods: [HttpMethod.GET, HttpMethod.PUT, HttpMethod.DELETE] },
+  { path: '/pools/{id}/history', methods: [HttpMethod.GET] },
+  { path: '/pools/{id}/scale', methods: [HttpMethod.POST] },
+  { path: '/pools/{id}/pause', methods: [HttpMethod.POST] },
+  { path: '/pools/{id}/resume', methods: [HttpMethod.POST] },
+  { path: '/openapi.json', methods: [HttpMethod.GET] },
+];
+
+export const HEARTBEAT_ROUTE = '/agent/heartbeat';
+
+const DEFAULT_FUNCTIONS_DIR = path.resolve(import.meta.dirname, '..', 'functions');
+
+/**
+ * poolscale on AWS: four DynamoDB tables, the evaluator on a schedule and on CloudWatch alarm
+ * state changes, the operator API (IAM-signed) and the agent relay (HMAC-signed) behind one
+ * HTTP API. Every function gets only the tables and actions it uses.
+ */
+export class Poolscale extends Construct {
+  public readonly tables: Record<TableKey, Table>;
+  public readonly evaluate: PoolscaleFunction;
+  public readonly api: PoolscaleFunction;
+  public readonly relay: PoolscaleFunction;
+  public readonly httpApi: HttpApi;
+  public readonly scheduleRule: Rule;
+  public readonly alarmRule: Rule;
+  public readonly redisSecret?: ISecret;
+
+  constructor(scope: Construct, id: string, props: PoolscaleProps = {}) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const alarmPrefix = props.alarmPrefix ?? 'poolscale-';
+    const historyTtlDays = props.historyTtlDays ?? 30;
+    const ecsServices = props.ecsServices ?? [];
+    validateProps(props, historyTtlDays);
+
+    this.tables = {
+      policies: this.createTable('Policies', TABLE_DEFINITIONS.policies, removalPolicy),
+      state: this.createTable('State', TABLE_DEFINITIONS.state, removalPolicy),
+      history: this.createTable('History', TABLE_DEFINITIONS.history, removalPolicy),
+      agents: this.createTable('Agents', TABLE_DEFINITIONS.agents, removalPolicy),
+    };
+    const { policies, state, history, agents } = this.tables;
+
+    const functionsDir = props.functionsDir ?? DEFAULT_FUNCTIONS_DIR;
+    const common = {
+      removalPolicy,
+      environment: { HISTORY_TTL_DAYS: String(historyTtlDays), ALARM_PREFIX: alarmPrefix },
+    };
+
+    // The evaluator reads policies, claims state, records history and sets the desired
+    // counts that host agents pick up (AgentRecord.desired), so agents is read-write too.
+    this.evaluate = new PoolscaleFunction(this, 'Evaluate', {
+      ...common,
+      entry: path.join(functionsDir, 'evaluate.ts'),
+      serviceName: 'poolscale-evaluate',
+      description: 'poolscale: evaluates every due pool (schedule and CloudWatch alarm triggers)',
+      timeout: Duration.seconds(50),
+    })
+      .bindTable(policies, 'read', TABLE_DEFINITIONS.policies.envVar)
+      .bindTable(state, 'readWrite', TABLE_DEFINITIONS.state.envVar)
+      .bindTable(history, 'readWrite', TABLE_DEFINITIONS.history.envVar)
+      .bindTable(agents, 'readWrite', TABLE_DEFINITIONS.agents.envVar)
+      .bindMetricsRead()
+      .bindEcsServices(ecsServices, { scale: true });
+
+    // Manual scale applies at once through a forced tick, which observes, acts and records a
+    // decision like the evaluator; on top of that the API manages policies.
+    this.api = new PoolscaleFunction(this, 'Api', {
+      ...common,
+      entry: path.join(functionsDir, 'api.ts'),
+      serviceName: 'poolscale-api',
+      description: 'poolscale: operator API (status, history, manual scale, pause/resume, policies)',
+      timeout: Duration.seconds(29),
+    })
+      .bindTable(policies, 'readWrite', TABLE_DEFINITIONS.policies.envVar)
+      .bindTable(state, 'readWrite', TABLE_DEFINITIONS.state.envVar)
+      .bindTable(history, 'readWrite', TABLE_DEFINITIONS.history.envVar)
+      .bindTable(agents, 'readWrite', TABLE_DEFINITIONS.agents.envVar)
+      .bindMetricsRead()
+      .bindEcsServices(ecsServices, { scale: true });
+
+    // The relay never changes policies: it reads them to answer agents, and records heartbeats,
+    // nonces (replay protection), host pool state and decisions.
+    this.relay = new PoolscaleFunction(this, 'Relay', {
+      ...common,
+      entry: path.join(functionsDir, 'relay.ts'),
+      serviceName: 'poolscale-relay',
+      description: 'poolscale: relay for on-host agents (HMAC-signed heartbeats)',
+      timeout: Duration.seconds(10),
+    })
+      .bindTable(policies, 'read', TABLE_DEFINITIONS.policies.envVar)
+      .bindTable(agents, 'readWrite', TABLE_DEFINITIONS.agents.envVar)
+      .bindTable(state, 'readWrite', TABLE_DEFINITIONS.state.envVar)
+      .bindTable(history, 'readWrite', TABLE_DEFINITIONS.history.envVar);
+
+    this.redisSecret = this.bindRedis(props.redis, [this.evaluate, this.api, this.relay]);
+
+    this.scheduleRule = new Rule(this, 'Schedule', {
+      description: 'poolscale: periodic evaluation tick',
+      schedule: Schedule.expression(props.scheduleExpression ?? 'rate(1 minute)'),
+    });
+    // A tick that is minutes late is superseded by the next one: do not pile up retries.
+    this.scheduleRule.addTarget(
+      new LambdaFunction(this.evaluate, { retryAttempts: 1, maxEventAge: Duration.minutes(2) }),
+    );
+
+    this.alarmRule = new Rule(this, 'AlarmStateChange', {
+      description: `poolscale: evaluate at once when an alarm named ${alarmPrefix}* changes state`,
+      eventPattern: {
+        source: ['aws.cloudwatch'],
+        detailType: ['CloudWatch Alarm State Change'],
+        detail: { alarmName: Match.prefix(alarmPrefix) },
+      },
+    });
+    this.alarmRule.addTarget(
+      new LambdaFunction(this.evaluate, { retryAttempts: 2, maxEventAge: Duration.minutes(5) }),
+    );
+
+    this.httpApi = this.createHttpApi(removalPolicy, props.apiThrottle ?? { rateLimit: 20, burstLimit: 40 });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'poolscale HTTP API base URL' });
+    new CfnOutput(this, 'PoliciesTableName', { value: policies.tableName });
+  }
+
+  private createTable(id: string, definition: TableDefinition, removalPolicy: RemovalPolicy): Table {
+    return new Table(this, id, {
+      partitionKey: toAttribute(definition.partitionKey),
+      ...(definition.sortKey ? { sortKey: toAttribute(definition.sortKey) } : {}),
+      ...(definition.timeToLiveAttribute ? { timeToLiveAttribute: definition.timeToLiveAttribute } : {}),
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      removalPolicy,
+    });
+  }
+
+  private bindRedis(redis: RedisConnection | undefined, functions: PoolscaleFunction[]): ISecret | undefined {
+    if (!redis) return undefined;
+    if ('url' in redis) {
+      for (const fn of functions) fn.addEnvironment('REDIS_URL', redis.url);
+      return undefined;
+    }
+    if ('ssmParameterName' in redis) {
+      const parameter = StringParameter.fromSecureStringParameterAttributes(this, 'RedisParameter', {
+        parameterName: redis.ssmParameterName,
+      });
+      for (const fn of functions) fn.bindParameter(parameter, 'REDIS_SSM_PARAMETER');
+      return undefined;
+    }
+    let secret: ISecret;
+    if ('secretArn' in redis) {
+      // A complete ARN (with the 6-character suffix) lets the grant name the exact secret.
+      secret = /-[A-Za-z0-9]{6}$/.test(redis.secretArn)
+        ? Secret.fromSecretCompleteArn(this, 'RedisSecret', redis.secretArn)
+        : Secret.fromSecretPartialArn(this, 'RedisSecret', redis.secretArn);
+    } else {
+      const created = new Secret(this, 'RedisSecret', {
+        description: 'poolscale Redis/Upstash credentials: {"url":"redis://..."} or {"restUrl":"...","token":"..."}',
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      Validations.of(created).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'Holds credentials issued by an external Redis/Upstash provider; Secrets Manager cannot rotate them. Rotate at the provider and update the secret.',
+      });
+      secret = created;
+    }
+    for (const fn of functions) fn.bindSecret(secret, 'REDIS_SECRET_ARN');
+    return secret;
+  }
+
+  private createHttpApi(removalPolicy: RemovalPolicy, throttle: { rateLimit: number; burstLimit: number }): HttpApi {
+    const httpApi = new HttpApi(this, 'HttpApi', {
+      description: 'poolscale operator API and agent relay',
+      createDefaultStage: false,
+    });
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
+      retention: RetentionDays.THREE_MONTHS,
+      removalPolicy,
+    });
+    new HttpStage(this, 'DefaultStage', {
+      httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            sourceIp: '$context.identity.sourceIp',
+            caller: '$context.identity.userArn',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            integrationLatency: '$context.integrationLatency',
+            error: '$context.error.message',
+          }),
+        ),
+      },
+    });
+
+    const apiIntegration = new HttpLambdaIntegration('ApiIntegration', this.api);
+    const iam = new HttpIamAuthorizer();
+    for (const route of OPERATOR_ROUTES) {
+      httpApi.addRoutes({ path: route.path, methods: route.methods, integration: apiIntegration, authorizer: iam });
+    }
+
+    const [heartbeat] = httpApi.addRoutes({
+      path: HEARTBEAT_ROUTE,
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('RelayIntegration', this.relay),
+      authorizer: new HttpNoneAuthorizer(),
+    });
+    // Agents on bare-metal hosts hold no AWS credentials; they sign each request with their
+    // per-host HMAC key. API Gateway cannot check an HMAC over the body, so the relay does.
+    if (heartbeat) {
+      Validations.of(heartbeat).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'Agents on bare-metal hosts have no AWS credentials. The relay function verifies every request itself: HMAC-SHA256 over method, path, timestamp, nonce and body with a per-host secret, a timestamp window and single-use nonces (replay protection); unsigned or invalid requests get 401 before any state is read or written.',
+      });
+    }
+    return httpApi;
+  }
+}
+
+function toAttribute(key: KeyAttribute): Attribute {
+  return { name: key.name, type: key.type === 'N' ? AttributeType.NUMBER : AttributeType.STRING };
+}
+
+/** Refuses props that would deploy something unsafe or broken, naming every bad field. */
+function validateProps(props: PoolscaleProps, historyTtlDays: number): void {
+  const problems: FieldProblem[] = [];
+  const problem = (path: string, message: string, value: unknown) =>
+    problems.push({ path, message, value, severity: 'error' });
+  if (!Number.isInteger(historyTtlDays) || historyTtlDays < 1) {
+    problem('historyTtlDays', `Expected a whole number of days, at least 1 (got ${historyTtlDays})`, historyTtlDays);
+  }
+  (props.ecsServices ?? []).forEach((service, index) => {
+    if (!service.cluster || !service.service || /[/,*\s]/.test(service.cluster + service.service)) {
+      problem(
+        `ecsServices[${index}]`,
+        `Expected a cluster and a service name without "/", ",", "*" or spaces (got ${JSON.stringify(service)})`,
+        service,
+      );
+    }
+  });
+  const redis = props.redis;
+  if (redis && 'url' in redis) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(redis.url);
+    } catch {
+      problem('redis.url', `Expected a URL (got ${JSON.stringify(redis.url)})`, redis.url);
+    }
+    // Credentials in a URL would sit in plain text in the template and the Lambda configuration.
+    if (parsed && (parsed.username || parsed.password)) {
+      problem('redis.url', 'Expected a URL without credentials; keep a URL with a password in a secret (redis.secretArn)', '<redacted>');
+    }
+  }
+  if (problems.length > 0) throw new ValidationError(problems);
+}

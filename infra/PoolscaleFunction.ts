@@ -1,0 +1,182 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+
+export type TableAccess = 'read' | 'write' | 'readWrite';
+
+/** One ECS service the evaluator may scale, named by cluster and service. */
+export interface EcsServiceRef {
+  cluster: string;
+  service: string;
+}
+
+export interface PoolscaleFunctionProps
+  extends Omit<NodejsFunctionProps, 'entry' | 'runtime' | 'architecture' | 'role' | 'logGroup'> {
+  /** Path of the handler file; infra never imports handlers, it only bundles them. */
+  entry: string;
+  /** Powertools service name (logs, metrics, traces). */
+  serviceName: string;
+  /** @default RetentionDays.ONE_MONTH */
+  logRetention?: RetentionDays;
+  /** Applies to the log group. @default RemovalPolicy.RETAIN */
+  removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Esbuild banner for ESM bundles: CommonJS dependencies bundled into an ES module still call
+ * `require` (for Node built-ins), which does not exist in ESM scope.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __poolscaleCreateRequire } from 'node:module'; const require = __poolscaleCreateRequire(import.meta.url);";
+
+/**
+ * A Lambda function with the poolscale house defaults: Node.js 24 on arm64, X-Ray tracing,
+ * a log group with retention, an ESM bundle built by the locally installed esbuild (no Docker),
+ * and its own role that starts with nothing but permission to write its own logs.
+ *
+ * Permissions are added only through the `bind*()` helpers, which set the environment variable
+ * and the matching least-privilege grant together so they cannot drift apart.
+ *
+ * @example
+ * const fn = new PoolscaleFunction(this, 'Evaluate', { entry: 'functions/evaluate.ts', serviceName: 'poolscale-evaluate' });
+ * fn.bindTable(policies, 'read', 'POLICIES_TABLE');
+ */
+export class PoolscaleFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: PoolscaleFunctionProps) {
+    const { serviceName, logRetention, removalPolicy, environment, bundling, ...rest } = props;
+    // Scope/ids are needed before super() to create the log group and role the function uses.
+    const holder = new Construct(scope, `${id}Support`);
+    const logGroup = new LogGroup(holder, 'LogGroup', {
+      retention: logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    // An explicit role avoids the AWS managed AWSLambdaBasicExecutionRole policy (which may
+    // write to any log group) in favour of writing to this function's own log group only.
+    const role = new Role(holder, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${serviceName}`,
+    });
+    logGroup.grantWrite(role);
+
+    super(scope, id, {
+      memorySize: 512,
+      timeout: Duration.seconds(30),
+      ...rest,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      tracing: Tracing.ACTIVE,
+      role,
+      logGroup,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: serviceName,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...environment,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        // The Node.js 24 runtime ships AWS SDK v3; bundling it again only adds cold-start weight.
+        externalModules: ['@aws-sdk/*'],
+        ...bundling,
+      },
+    });
+
+    // Tracing.ACTIVE adds xray:PutTraceSegments/PutTelemetryRecords, which have no resource type.
+    const defaultPolicy = role.node.tryFindChild('DefaultPolicy');
+    if (defaultPolicy) {
+      Validations.of(defaultPolicy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; CDK adds them with Resource "*" for active tracing.',
+      });
+    }
+  }
+
+  /** Sets `envName` to the table name and grants exactly the requested access to that table. */
+  public bindTable(table: ITable, access: TableAccess, envName: string): this {
+    this.addEnvironment(envName, table.tableName);
+    if (access === 'read') table.grantReadData(this);
+    else if (access === 'write') table.grantWriteData(this);
+    else table.grantReadWriteData(this);
+    return this;
+  }
+
+  /** Sets `envName` to the secret ARN and grants read of that secret only. */
+  public bindSecret(secret: ISecret, envName: string): this {
+    this.addEnvironment(envName, secret.secretArn);
+    secret.grantRead(this);
+    return this;
+  }
+
+  /** Sets `envName` to the SSM parameter name and grants read of that parameter only. */
+  public bindParameter(parameter: IStringParameter, envName: string): this {
+    this.addEnvironment(envName, parameter.parameterName);
+    parameter.grantRead(this);
+    return this;
+  }
+
+  /**
+   * Allows describing and scaling exactly these ECS services and protecting their tasks from
+   * scale-in. Sets `envName` to the comma-separated service ARNs (the allow-list the function
+   * may touch). Never grants `ecs:*`.
+   */
+  public bindEcsServices(services: readonly EcsServiceRef[], options: { scale: boolean; envName?: string }): this {
+    if (services.length === 0) return this;
+    const stack = Stack.of(this);
+    const serviceArns = services.map((s) =>
+      stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${s.cluster}/${s.service}` }),
+    );
+    const clusters = [...new Set(services.map((s) => s.cluster))];
+    const statements = [
+      new PolicyStatement({ sid: 'DescribePoolServices', actions: ['ecs:DescribeServices'], resources: serviceArns }),
+    ];
+    if (options.scale) {
+      statements.push(
+        new PolicyStatement({ sid: 'ScalePoolServices', actions: ['ecs:UpdateService'], resources: serviceArns }),
+        new PolicyStatement({
+          sid: 'ProtectPoolTasks',
+          actions: ['ecs:UpdateTaskProtection'],
+          resources: clusters.map((cluster) =>
+            stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${cluster}/*` }),
+          ),
+        }),
+      );
+    }
+    const policy = new Policy(this, 'EcsPolicy', { statements });
+    this.role?.attachInlinePolicy(policy);
+    if (options.scale) {
+      for (const cluster of clusters) {
+        Validations.of(policy).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/${cluster}/*]`,
+          reason: `Task IDs are created by ECS at run time; UpdateTaskProtection is limited to tasks of the configured cluster "${cluster}".`,
+        });
+      }
+    }
+    this.addEnvironment(options.envName ?? 'ECS_SERVICE_ARNS', serviceArns.join(','));
+    return this;
+  }
+
+  /** Allows cloudwatch:GetMetricData, which has no resource-level permissions. */
+  public bindMetricsRead(): this {
+    const policy = new Policy(this, 'MetricsPolicy', {
+      statements: [new PolicyStatement({ sid: 'ReadPoolMetrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] })],
+    });
+    this.role?.attachInlinePolicy(policy);
+    Validations.of(policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'cloudwatch:GetMetricData supports no resource-level permissions; it is read-only.',
+    });
+    return this;
+  }
+}

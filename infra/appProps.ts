@@ -1,0 +1,57 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import type { Node } from 'constructs';
+import type { EcsServiceRef } from './PoolscaleFunction';
+import type { PoolscaleProps, RedisConnection } from './Poolscale';
+
+/**
+ * Reads the `-c key=value` context of `cdk synth/deploy` into Poolscale props. Every value is
+ * optional so that a bare `npx cdk synth` works offline with no configuration.
+ *
+ * - ecsServices=cluster/service,cluster/other
+ * - redisSecretArn=arn:aws:secretsmanager:... | redisSsmParameter=/poolscale/redis |
+ *   redisUrl=redis://host:6379 (no password) | createRedisSecret=true
+ * - schedule=rate(1 minute), alarmPrefix=poolscale-, historyTtlDays=30, destroyOnRemoval=true
+ */
+export function propsFromContext(node: Node): PoolscaleProps {
+  const text = (key: string): string | undefined => {
+    const value: unknown = node.tryGetContext(key);
+    if (value === undefined || value === null || value === '') return undefined;
+    return String(value).trim();
+  };
+  const props: PoolscaleProps = {};
+  const services = text('ecsServices');
+  if (services) props.ecsServices = parseEcsServices(services);
+  const redis = redisFromContext(text);
+  if (redis) props.redis = redis;
+  const schedule = text('schedule');
+  if (schedule) props.scheduleExpression = schedule;
+  const alarmPrefix = text('alarmPrefix');
+  if (alarmPrefix) props.alarmPrefix = alarmPrefix;
+  const ttl = text('historyTtlDays');
+  if (ttl) props.historyTtlDays = Number(ttl);
+  if (text('destroyOnRemoval') === 'true') props.removalPolicy = RemovalPolicy.DESTROY;
+  return props;
+}
+
+/** "cluster/service,cluster/other" -> refs; a malformed entry keeps its text so validation names it. */
+export function parseEcsServices(value: string): EcsServiceRef[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0)
+    .map((entry) => {
+      const slash = entry.indexOf('/');
+      return slash < 0 ? { cluster: '', service: entry } : { cluster: entry.slice(0, slash), service: entry.slice(slash + 1) };
+    });
+}
+
+function redisFromContext(text: (key: string) => string | undefined): RedisConnection | undefined {
+  const secretArn = text('redisSecretArn');
+  if (secretArn) return { secretArn };
+  const ssmParameterName = text('redisSsmParameter');
+  if (ssmParameterName) return { ssmParameterName };
+  const url = text('redisUrl');
+  if (url) return { url };
+  if (text('createRedisSecret') === 'true') return { createSecret: true };
+  return undefined;
+}

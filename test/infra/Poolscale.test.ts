@@ -1,0 +1,384 @@
+import { Token } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import type { Role } from 'aws-cdk-lib/aws-iam';
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../shared/domain/errors';
+import { TABLE_DEFINITIONS } from '../../shared/adapters/dynamodb/tables';
+import type { PoolscaleProps } from '../../infra/Poolscale';
+import { actionsOf, buildStack, logicalIdOf, resourcesOf, statementsOfRole } from './support';
+
+const ECS_SERVICES = [
+  { cluster: 'bots', service: 'bot-pool' },
+  { cluster: 'workers', service: 'celery' },
+];
+
+// One synthesis shared by the read-only assertions below: synthesis is the slow part.
+const { stack, template } = buildStack({ ecsServices: ECS_SERVICES, redis: { createSecret: true } });
+const poolscale = stack.poolscale;
+
+const serviceArn = (cluster: string, service: string) => ({
+  'Fn::Join': [
+    '',
+    ['arn:', { Ref: 'AWS::Partition' }, ':ecs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:service/${cluster}/${service}`],
+  ],
+});
+
+const tableArn = (name: keyof typeof poolscale.tables) => ({
+  'Fn::GetAtt': [logicalIdOf(stack, poolscale.tables[name]), 'Arn'],
+});
+
+const statementsOf = (fn: typeof poolscale.evaluate) =>
+  statementsOfRole(template, logicalIdOf(stack, fn.role as Role));
+
+const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+/** Tables a function's role may write, by name. */
+const writableTables = (fn: typeof poolscale.evaluate): string[] => {
+  const writes = statementsOf(fn).filter((s) => actionsOf(s).some((a) => WRITE_ACTIONS.includes(a)));
+  const resources = writes.flatMap(resourcesOf).map((r) => JSON.stringify(r));
+  return (Object.keys(poolscale.tables) as (keyof typeof poolscale.tables)[])
+    .filter((name) => resources.includes(JSON.stringify(tableArn(name))))
+    .sort();
+};
+
+describe('Construct: Poolscale', () => {
+  describe('DynamoDB tables', () => {
+    it('creates exactly the four tables', () => {
+      // Assess
+      template.resourceCountIs('AWS::DynamoDB::Table', 4);
+    });
+
+    it.each(Object.entries(TABLE_DEFINITIONS).map(([name, definition]) => ({ case: name, name, definition })))(
+      'table $case: on-demand, point-in-time recovery, AWS managed encryption, keys of TABLE_DEFINITIONS',
+      ({ name, definition }) => {
+        // Prepare
+        const logicalId = logicalIdOf(stack, poolscale.tables[name as keyof typeof poolscale.tables]);
+        const table = template.toJSON().Resources[logicalId];
+
+        // Assess
+        expect(table.Properties).toMatchObject({
+          BillingMode: 'PAY_PER_REQUEST',
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          SSESpecification: { SSEEnabled: true },
+          KeySchema: definition.keySchema,
+          AttributeDefinitions: definition.attributeDefinitions,
+        });
+        if (definition.timeToLiveAttribute) {
+          expect(table.Properties.TimeToLiveSpecification).toEqual({
+            AttributeName: definition.timeToLiveAttribute,
+            Enabled: true,
+          });
+        } else {
+          expect(table.Properties.TimeToLiveSpecification).toBeUndefined();
+        }
+        expect(table.DeletionPolicy).toBe('Retain');
+      },
+    );
+
+    it('puts a TTL on expiresAt for history and agents', () => {
+      // Assess
+      for (const name of ['history', 'agents'] as const) {
+        template.hasResource('AWS::DynamoDB::Table', {
+          Properties: Match.objectLike({
+            KeySchema: TABLE_DEFINITIONS[name].keySchema,
+            TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+          }),
+        });
+      }
+    });
+  });
+
+  describe('Lambda functions', () => {
+    it.each([
+      { case: 'evaluate', fn: poolscale.evaluate, service: 'poolscale-evaluate' },
+      { case: 'api', fn: poolscale.api, service: 'poolscale-api' },
+      { case: 'relay', fn: poolscale.relay, service: 'poolscale-relay' },
+    ])('$case runs nodejs24.x on arm64 with tracing, 512 MB and its own log group', ({ fn, service }) => {
+      // Prepare
+      const resource = template.toJSON().Resources[logicalIdOf(stack, fn)];
+
+      // Assess
+      expect(resource.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        MemorySize: 512,
+        Environment: { Variables: expect.objectContaining({ POWERTOOLS_SERVICE_NAME: service }) },
+      });
+      expect(resource.Properties.LoggingConfig.LogGroup).toEqual({
+        Ref: logicalIdOf(stack, fn.logGroup as never),
+      });
+    });
+
+    it('gives every log group a retention period', () => {
+      // Prepare
+      const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+
+      // Assess
+      expect(groups).toHaveLength(4);
+      for (const group of groups) expect(group.Properties.RetentionInDays).toBeGreaterThan(0);
+    });
+
+    it('uses no AWS managed policy (no AWSLambdaBasicExecutionRole)', () => {
+      // Assess
+      for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      }
+    });
+
+    it('passes table names, TTL days and alarm prefix to the evaluator', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            POWERTOOLS_SERVICE_NAME: 'poolscale-evaluate',
+            POLICIES_TABLE: { Ref: logicalIdOf(stack, poolscale.tables.policies) },
+            STATE_TABLE: { Ref: logicalIdOf(stack, poolscale.tables.state) },
+            HISTORY_TABLE: { Ref: logicalIdOf(stack, poolscale.tables.history) },
+            AGENTS_TABLE: { Ref: logicalIdOf(stack, poolscale.tables.agents) },
+            HISTORY_TTL_DAYS: '30',
+            ALARM_PREFIX: 'poolscale-',
+            REDIS_SECRET_ARN: { Ref: Match.stringLikeRegexp('RedisSecret') },
+          }),
+        },
+      });
+    });
+  });
+
+  describe('EventBridge rules', () => {
+    it('ticks the evaluator every minute', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(1 minute)',
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOf(stack, poolscale.evaluate), 'Arn'] } })],
+      });
+    });
+
+    it('evaluates at once on a state change of an alarm named with the prefix', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.cloudwatch'],
+          'detail-type': ['CloudWatch Alarm State Change'],
+          detail: { alarmName: [{ prefix: 'poolscale-' }] },
+        },
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOf(stack, poolscale.evaluate), 'Arn'] } })],
+      });
+    });
+
+    it('honours a custom schedule and alarm prefix', () => {
+      // Act
+      const { template: custom } = buildStack({ scheduleExpression: 'rate(5 minutes)', alarmPrefix: 'scale-' });
+
+      // Assess
+      custom.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
+      custom.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: Match.objectLike({ detail: { alarmName: [{ prefix: 'scale-' }] } }),
+      });
+    });
+  });
+
+  describe('HTTP API', () => {
+    it.each([
+      'GET /pools',
+      'GET /pools/{id}',
+      'PUT /pools/{id}',
+      'DELETE /pools/{id}',
+      'GET /pools/{id}/history',
+      'POST /pools/{id}/scale',
+      'POST /pools/{id}/pause',
+      'POST /pools/{id}/resume',
+      'GET /openapi.json',
+    ].map((route) => ({ case: route, route })))('operator route $case requires IAM (SigV4)', ({ route }) => {
+      // Assess
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: route, AuthorizationType: 'AWS_IAM' });
+    });
+
+    it('has no route beyond the operator routes and the heartbeat', () => {
+      // Assess
+      template.resourceCountIs('AWS::ApiGatewayV2::Route', 10);
+    });
+
+    it('leaves the heartbeat to the relay, which verifies HMAC signatures itself', () => {
+      // Assess
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: 'POST /agent/heartbeat',
+        AuthorizationType: 'NONE',
+      });
+    });
+
+    it('logs access and throttles on the stage', () => {
+      // Assess
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        AutoDeploy: true,
+        AccessLogSettings: {
+          DestinationArn: Match.anyValue(),
+          Format: Match.stringLikeRegexp('\\$context\\.requestId'),
+        },
+        DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+      });
+    });
+  });
+
+  describe('IAM', () => {
+    const allStatements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+    );
+    const allActions = allStatements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+
+    it('grants no wildcard action', () => {
+      // Assess
+      expect(allActions.length).toBeGreaterThan(0);
+      for (const action of allActions) {
+        expect(action).not.toBe('*');
+        expect(action).not.toMatch(/\*/);
+      }
+      expect(allActions).not.toContain('ecs:*');
+    });
+
+    it('allows ecs:UpdateService only on the configured services', () => {
+      // Prepare
+      const resources = allStatements
+        .filter((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes('ecs:UpdateService'))
+        .flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
+
+      // Assess
+      expect(resources.length).toBeGreaterThan(0);
+      const expected = ECS_SERVICES.map((s) => JSON.stringify(serviceArn(s.cluster, s.service)));
+      for (const resource of resources) expect(expected).toContain(JSON.stringify(resource));
+    });
+
+    it('limits ecs:UpdateTaskProtection to tasks of the configured clusters', () => {
+      // Prepare
+      const resources = allStatements
+        .filter((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes('ecs:UpdateTaskProtection'))
+        .flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]))
+        .map((r) => JSON.stringify(r));
+
+      // Assess
+      expect(resources.length).toBeGreaterThan(0);
+      for (const resource of resources) expect(resource).toMatch(/:task\/(bots|workers)\/\*"/);
+    });
+
+    it('uses a "*" resource only for X-Ray and cloudwatch:GetMetricData', () => {
+      // Prepare
+      const wildcardActions = allStatements
+        .filter((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).includes('*'))
+        .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+
+      // Assess
+      expect(new Set(wildcardActions)).toEqual(
+        new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'cloudwatch:GetMetricData']),
+      );
+    });
+
+    it.each([
+      { case: 'evaluate', fn: poolscale.evaluate, writes: ['agents', 'history', 'state'] },
+      { case: 'api', fn: poolscale.api, writes: ['agents', 'history', 'policies', 'state'] },
+      { case: 'relay', fn: poolscale.relay, writes: ['agents', 'history', 'state'] },
+    ])('$case writes only its own tables', ({ fn, writes }) => {
+      // Assess
+      expect(writableTables(fn)).toEqual(writes);
+    });
+
+    it('lets the relay scale nothing and read no metrics', () => {
+      // Prepare
+      const actions = statementsOf(poolscale.relay).flatMap(actionsOf);
+
+      // Assess
+      expect(actions.filter((a) => a.startsWith('ecs:') || a.startsWith('cloudwatch:'))).toEqual([]);
+    });
+
+    it('grants read of the Redis secret, never its value in the template', () => {
+      // Prepare
+      const secretGrants = allStatements.filter((s) =>
+        (Array.isArray(s.Action) ? s.Action : [s.Action]).includes('secretsmanager:GetSecretValue'),
+      );
+
+      // Assess
+      expect(secretGrants).toHaveLength(3);
+      template.hasResourceProperties('AWS::SecretsManager::Secret', Match.not(Match.objectLike({ SecretString: Match.anyValue() })));
+    });
+  });
+
+  describe('Redis connection', () => {
+    it('grants ssm:GetParameter on the named SecureString parameter', () => {
+      // Act
+      const { template: ssm } = buildStack({ redis: { ssmParameterName: '/poolscale/redis' } });
+
+      // Assess
+      ssm.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ REDIS_SSM_PARAMETER: '/poolscale/redis' }) },
+      });
+      ssm.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: Match.arrayWith(['ssm:GetParameter']),
+              Resource: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([':parameter/poolscale/redis'])]) }),
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('imports a secret by complete ARN and grants that secret only', () => {
+      // Prepare
+      const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:poolscale/redis-AbC123';
+
+      // Act
+      const { template: imported } = buildStack({ redis: { secretArn: arn } });
+
+      // Assess
+      imported.resourceCountIs('AWS::SecretsManager::Secret', 0);
+      imported.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Action: Match.arrayWith(['secretsmanager:GetSecretValue']), Resource: arn }),
+          ]),
+        },
+      });
+    });
+  });
+
+  describe('Props validation', () => {
+    it.each<{ case: string; props: PoolscaleProps; path: string }>([
+      { case: 'a URL with a password', props: { redis: { url: 'redis://:hunter2@cache:6379' } }, path: 'redis.url' },
+      { case: 'a malformed URL', props: { redis: { url: 'not a url' } }, path: 'redis.url' },
+      { case: 'a zero TTL', props: { historyTtlDays: 0 }, path: 'historyTtlDays' },
+      { case: 'a service without cluster', props: { ecsServices: [{ cluster: '', service: 'bots' }] }, path: 'ecsServices[0]' },
+      { case: 'a wildcard service', props: { ecsServices: [{ cluster: 'bots', service: '*' }] }, path: 'ecsServices[0]' },
+    ])('refuses $case, naming the field', ({ props, path }) => {
+      // Act
+      const act = () => buildStack(props);
+
+      // Assess
+      expect(act).toThrow(ValidationError);
+      try {
+        act();
+      } catch (error) {
+        expect((error as ValidationError).problems.map((p) => p.path)).toEqual([path]);
+        expect(JSON.stringify(error)).not.toContain('hunter2');
+        expect((error as Error).message).not.toContain('hunter2');
+      }
+    });
+
+    it('accepts a password-less Redis URL as plain configuration', () => {
+      // Act
+      const { template: plain } = buildStack({ redis: { url: 'redis://cache.internal:6379' } });
+
+      // Assess
+      plain.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ REDIS_URL: 'redis://cache.internal:6379' }) },
+      });
+    });
+  });
+
+  it('is environment-agnostic (no account or region baked in)', () => {
+    // Assess
+    expect(Token.isUnresolved(stack.account)).toBe(true);
+    expect(Token.isUnresolved(stack.region)).toBe(true);
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/\b\d{12}\b/);
+  });
+});
