@@ -160,6 +160,10 @@ export interface Decision {
   forecast?: { at: number; horizonMs: number; peakLoad: number; workers: number; mode: string };
   /** What triggered the evaluation: `schedule`, `alarm:NAME`, `manual`, `simulation`, ... */
   trigger?: string;
+  /** Metric values this decision saw (recorded by the runtime), for history and charts. */
+  observed?: Record<string, number>;
+  /** Workers serving when the decision was made, if the target reported it. */
+  ready?: number;
 }
 
 /** The engine's output: the decision and the state to persist. */

@@ -122,7 +122,10 @@ export async function runTick(deps: RuntimeDeps, options: TickOptions = {}): Pro
     if (status instanceof Error) observations.targetError = status.message;
     else if (status) observations.target = status;
     const previous = states.get(policy.id) ?? initialState(policy.id);
-    return { policy, previous, result: decide(policy, observations, previous, now, options.trigger) };
+    const result = decide(policy, observations, previous, now, options.trigger);
+    result.decision.observed = observedValues(observations);
+    if (observations.target) result.decision.ready = observations.target.ready;
+    return { policy, previous, result };
   });
   const budgeted = applyBudget(
     entries.map(({ policy, result }) => ({ policy, result })),
@@ -137,6 +140,14 @@ export async function runTick(deps: RuntimeDeps, options: TickOptions = {}): Pro
 }
 
 const requestId = (poolId: string, name: string) => `${poolId}/${name}`;
+
+function observedValues(observations: Observations): Record<string, number> {
+  const values: Record<string, number> = {};
+  for (const [name, reading] of Object.entries(observations.metrics)) {
+    if ('value' in reading) values[name] = reading.value;
+  }
+  return values;
+}
 
 /** Every metric of every due pool, one batch per source adapter. */
 async function readMetrics(deps: RuntimeDeps, pools: readonly Policy[], now: number): Promise<Map<string, MetricReading>> {
