@@ -1,8 +1,231 @@
+/**
+ * `poolscale simulate`: replays a trace through a config's pools with the real runtime tick.
+ *
+ *   poolscale simulate --config FILE --trace TRACE.csv [--pool ID] [--json] [--out report.html]
+ *     [--compare] [--initial N] [--startup SECONDS] [--service-time SECONDS] [--slo SECONDS]
+ *     [--host-memory-gb GB] [--worker-memory-gb GB] [--format F]
+ */
+import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { validateConfig } from '../../config/validate';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Config } from '../../domain/policy';
+import { PoolscaleError, ValidationError } from '../../domain/errors';
+import { compare, formatComparison } from '../../sim/compare';
+import type { Comparison } from '../../sim/compare';
+import type { Summary } from '../../sim/metrics';
+import { renderReport } from '../../sim/report';
+import { simulate, SIMULATION_DEFAULTS } from '../../sim/simulate';
+import type { SimulateOptions } from '../../sim/simulate';
+import { parseTraceLines } from '../../sim/trace';
+import type { Trace } from '../../sim/trace';
 import type { CliIo } from '../io';
 
-export const summary = 'not built yet';
+export const summary = 'Replay a trace through a policy; compare with baselines';
 
-export async function run(_argv: string[], io: CliIo): Promise<number> {
-  io.err('poolscale: this command is not available in this build yet');
-  return 2;
+const USAGE = `Usage: poolscale simulate --config FILE --trace TRACE.csv [options]
+
+  --config FILE          poolscale YAML/JSON or a seed format (000/001 .env, 002 YAML, 003/004 JSON)
+  --format F             config format when it cannot be detected
+  --trace FILE           CSV: t_seconds,arrivals (closed loop) or t_seconds,<metric>... (open loop)
+  --pool ID              simulate only this pool
+  --json                 print {"pools":[{"id","summary","timeline":[...]}]}
+  --compare              run the HPA, target-tracking, static-peak and oracle baselines beside it
+  --out FILE.html        write a self-contained HTML report (implies --compare)
+  --initial N            workers at the start (default: first row's demand / the pool min)
+  --startup SECONDS      seconds until a new worker serves (default ${SIMULATION_DEFAULTS.startupSeconds})
+  --service-time SECONDS seconds one job holds a worker (default ${SIMULATION_DEFAULTS.serviceSeconds})
+  --slo SECONDS          waits above this count against the SLO (default ${SIMULATION_DEFAULTS.sloSeconds})
+  --host-memory-gb GB    host memory for mem_available_gb (default ${SIMULATION_DEFAULTS.hostMemoryGb})
+  --worker-memory-gb GB  memory per worker (default: the pool's resources.memoryGb, else 1)`;
+
+class UsageError extends PoolscaleError {}
+
+/**
+ * Reads the config to simulate. Until `loadConfigFile` (shared/config/load.ts, seed formats)
+ * lands this reads poolscale YAML/JSON only.
+ */
+async function loadSimulationConfig(path: string, _format?: string): Promise<Config> {
+  const text = readFileSync(path, 'utf8');
+  const input: unknown = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  const { config, problems } = validateConfig(input);
+  if (!config) throw new ValidationError(problems);
+  return config;
+}
+
+interface Args {
+  config?: string;
+  trace?: string;
+  pool?: string;
+  format?: string;
+  json: boolean;
+  compare: boolean;
+  out?: string;
+  numbers: Partial<Record<'initial' | 'startup' | 'service-time' | 'slo' | 'host-memory-gb' | 'worker-memory-gb', number>>;
+}
+
+const NUMBER_OPTIONS = ['initial', 'startup', 'service-time', 'slo', 'host-memory-gb', 'worker-memory-gb'] as const;
+
+function parseArgs(argv: string[]): Args | 'help' {
+  const args: Args = { json: false, compare: false, numbers: {} };
+  for (let i = 0; i < argv.length; i += 1) {
+    const raw = argv[i]!;
+    if (raw === '--help' || raw === '-h') return 'help';
+    if (!raw.startsWith('--')) throw new UsageError(`unexpected argument "${raw}"`);
+    const [flag, inline] = raw.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || (inline === undefined && v.startsWith('--'))) throw new UsageError(`--${flag} needs a value`);
+      return v;
+    };
+    if (flag === 'json') args.json = true;
+    else if (flag === 'compare') args.compare = true;
+    else if (flag === 'config' || flag === 'trace' || flag === 'pool' || flag === 'format' || flag === 'out') args[flag] = value();
+    else if ((NUMBER_OPTIONS as readonly string[]).includes(flag)) {
+      const text = value();
+      const n = Number(text);
+      const integer = flag === 'initial';
+      if (text.trim() === '' || !Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n)) || (flag === 'service-time' && n < 1)) {
+        const expected = integer ? 'a whole number >= 0' : flag === 'service-time' ? 'a number of seconds >= 1' : 'a number >= 0';
+        throw new UsageError(`--${flag}: expected ${expected} (got ${JSON.stringify(text)})`);
+      }
+      args.numbers[flag as (typeof NUMBER_OPTIONS)[number]] = n;
+    } else throw new UsageError(`unknown option --${flag}`);
+  }
+  return args;
+}
+
+async function readTrace(path: string): Promise<Trace> {
+  const stream = createReadStream(path, { encoding: 'utf8' });
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  try {
+    return await parseTraceLines(lines);
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+}
+
+const round = (n: number | undefined, digits = 3) => (n === undefined ? undefined : Number(n.toFixed(digits)));
+
+function jsonSummary(s: Summary) {
+  return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v]));
+}
+
+function humanSummary(id: string, s: Summary): string {
+  const lines = [
+    `pool ${id}: ${s.hours.toFixed(1)} h simulated`,
+    `  worker-hours        ${s.workerHours.toFixed(1)}${s.xOracle !== undefined ? ` (${s.xOracle.toFixed(2)} x oracle)` : ''}`,
+    `  under-provisioned   ${s.underTimePct.toFixed(2)} % of time (a_U ${s.underAccuracyPct.toFixed(2)} %)`,
+    `  over-provisioned    ${s.overTimePct.toFixed(2)} % of time (a_O ${s.overAccuracyPct.toFixed(2)} %)`,
+    `  instability         ${s.instabilityPct.toFixed(1)} %, jitter ${s.jitterPerHour.toFixed(2)} /h`,
+    `  scale events        ${s.scaleEvents} (${s.eventsPerHour.toFixed(2)} /h), peak supply ${s.maxSupply.toFixed(0)}, peak demand ${s.maxDemand.toFixed(0)}`,
+  ];
+  if (s.waitP95Seconds !== undefined) {
+    lines.push(`  wait p95            ${s.waitP95Seconds} s (mean ${s.waitMeanSeconds!.toFixed(1)} s), ${s.overSloPct!.toFixed(2)} % of ${s.jobs} jobs over SLO`);
+  }
+  return lines.join('\n');
+}
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let args: Args | 'help';
+  try {
+    args = parseArgs(argv);
+  } catch (error) {
+    io.err(`poolscale simulate: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (args === 'help') {
+    io.out(USAGE);
+    return 0;
+  }
+  if (!args.config || !args.trace) {
+    io.err(`poolscale simulate: ${!args.config ? '--config' : '--trace'} is required\n\n${USAGE}`);
+    return 2;
+  }
+  const configPath = resolve(io.cwd, args.config);
+  const tracePath = resolve(io.cwd, args.trace);
+  for (const [option, path] of [['--config', configPath], ['--trace', tracePath]] as const) {
+    if (!existsSync(path)) {
+      io.err(`poolscale simulate: ${option} file not found: ${path}`);
+      return 2;
+    }
+  }
+  let config: Config;
+  let trace: Trace;
+  try {
+    config = await loadSimulationConfig(configPath, args.format);
+  } catch (error) {
+    io.err(`poolscale simulate: config ${args.config}: ${(error as Error).message}`);
+    return 2;
+  }
+  try {
+    trace = await readTrace(tracePath);
+  } catch (error) {
+    io.err(`poolscale simulate: trace ${args.trace}: ${(error as Error).message}`);
+    return 2;
+  }
+  let pools = config.pools;
+  if (args.pool) {
+    pools = pools.filter((p) => p.id === args.pool);
+    if (pools.length === 0) {
+      io.err(`poolscale simulate: unknown pool "${args.pool}"; the config has: ${config.pools.map((p) => p.id).join(', ')}`);
+      return 2;
+    }
+  }
+  const n = args.numbers;
+  const options: SimulateOptions = {
+    ...(n['service-time'] !== undefined ? { serviceSeconds: n['service-time'] } : {}),
+    ...(n.startup !== undefined ? { startupSeconds: n.startup } : {}),
+    ...(n.slo !== undefined ? { sloSeconds: n.slo } : {}),
+    ...(n.initial !== undefined ? { initialWorkers: n.initial } : {}),
+    ...(n['host-memory-gb'] !== undefined ? { hostMemoryGb: n['host-memory-gb'] } : {}),
+    ...(n['worker-memory-gb'] !== undefined ? { workerMemoryGb: n['worker-memory-gb'] } : {}),
+    poolIds: pools.map((p) => p.id),
+  };
+  if (io.isTty) options.onProgress = (f) => io.progress(`simulating ${trace.rows} rows: ${(f * 100).toFixed(0)} %`);
+  const settings = `trace ${args.trace} (${trace.rows} rows, ${trace.kind} loop), service time ${options.serviceSeconds ?? SIMULATION_DEFAULTS.serviceSeconds} s, startup ${options.startupSeconds ?? SIMULATION_DEFAULTS.startupSeconds} s, SLO ${options.sloSeconds ?? SIMULATION_DEFAULTS.sloSeconds} s`;
+
+  try {
+    if (args.compare || args.out) {
+      const comparisons: Comparison[] = [];
+      for (const pool of pools) comparisons.push(await compare(config, pool, trace, options));
+      if (io.isTty) io.progress('');
+      if (args.out) {
+        const outPath = resolve(io.cwd, args.out);
+        writeFileSync(outPath, renderReport({ title: `poolscale simulation: ${args.config}`, trace, comparisons, settings }));
+        if (!args.json) io.err(`report written to ${outPath}`);
+      }
+      if (args.json) {
+        io.out(
+          JSON.stringify({
+            pools: comparisons.map((c) => ({
+              id: c.poolId,
+              summary: jsonSummary(c.rows[0]!.summary),
+              timeline: c.rows[0]!.run?.timeline ?? [],
+              comparison: c.rows.map((row) => ({ name: row.name, summary: jsonSummary(row.summary) })),
+            })),
+          }),
+        );
+      } else {
+        io.out(settings);
+        for (const c of comparisons) io.out(`\npool ${c.poolId}\n${formatComparison(c)}`);
+      }
+      return 0;
+    }
+    const result = await simulate({ ...config, pools }, trace, options);
+    if (io.isTty) io.progress('');
+    if (args.json) {
+      io.out(JSON.stringify({ pools: result.pools.map((p) => ({ id: p.id, summary: jsonSummary(p.summary), timeline: p.timeline })) }));
+    } else {
+      io.out(settings);
+      for (const p of result.pools) io.out(humanSummary(p.id, p.summary));
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof ValidationError) io.err(`poolscale simulate: ${error.message}`);
+    else io.err(`poolscale simulate: ${(error as Error).stack ?? String(error)}`);
+    return 1;
+  }
 }
