@@ -16,3 +16,18 @@ export const stateOf = (extra: Partial<PoolState> = {}): PoolState => ({ ...init
 
 export const T0 = Date.UTC(2026, 0, 5, 12, 0, 0); // a Monday, 12:00 UTC
 export const MINUTE = 60_000;
+
+import type { RuleContext } from '../../shared/engine';
+import type { SamplePoint } from '../../shared/domain/types';
+
+/** A rule context at `now` with these fresh values (samples: just this tick unless given). */
+export const ctxOf = (policy: Policy, values: Record<string, number>, current: number, extra: Partial<RuleContext> = {}): RuleContext => ({
+  policy,
+  now: T0,
+  current,
+  ready: current,
+  values,
+  samples: [{ t: T0, values }] as SamplePoint[],
+  state: stateOf(),
+  ...extra,
+});

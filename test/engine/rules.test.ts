@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import type { BufferRule, EmergencyRule, MemoryRule, TargetRule } from '../../shared/domain/policy';
+import { bufferRule, emergencyRule, memoryFit, memoryRule, scheduleRule, targetRule } from '../../shared/engine';
+import { T0, ctxOf, policyOf } from './fixtures';
+
+const ruleOf = <R>(policy: ReturnType<typeof policyOf>) => policy.rules[0] as R;
+
+describe('Function: bufferRule', () => {
+  it.each([
+    { case: 'seed 000: 10 bots, 8 busy', current: 10, values: { busy: 8 }, rule: { minFree: 3, batch: 5 }, desired: 15, code: 'rule.buffer.below_min_free' },
+    { case: 'free metric preferred over busy', current: 10, values: { busy: 8, free: 4 }, rule: { minFree: 3, batch: 5 }, desired: 10, code: 'rule.buffer.ok' },
+    { case: 'exactly minFree is enough', current: 10, values: { busy: 7 }, rule: { minFree: 3, batch: 5 }, desired: 10, code: 'rule.buffer.ok' },
+    { case: 'surplus above maxFree released in steps', current: 20, values: { busy: 2 }, rule: { minFree: 3, batch: 5, maxFree: 10, scaleInStep: 2 }, desired: 18, code: 'rule.buffer.above_max_free' },
+    { case: 'whole surplus without scaleInStep', current: 20, values: { busy: 2 }, rule: { minFree: 3, batch: 5, maxFree: 10 }, desired: 12, code: 'rule.buffer.above_max_free' },
+    { case: 'empty pool', current: 0, values: { busy: 0 }, rule: { minFree: 1, batch: 2 }, desired: 2, code: 'rule.buffer.below_min_free' },
+  ])('$case -> $desired', ({ current, values, rule, desired, code }) => {
+    // Prepare
+    const policy = policyOf({ rules: [{ type: 'buffer', ...rule }] });
+    // Act
+    const { proposal, missing } = bufferRule(ruleOf<BufferRule>(policy), ctxOf(policy, values, current));
+    // Assess
+    expect(proposal.desired).toBe(desired);
+    expect(proposal.reason.code).toBe(code);
+    expect(missing).toBeUndefined();
+  });
+
+  it('uses the target ready count, not the desired count, for free workers', () => {
+    const policy = policyOf({ rules: [{ type: 'buffer', minFree: 3, batch: 5 }] });
+    const { proposal } = bufferRule(ruleOf<BufferRule>(policy), ctxOf(policy, { busy: 8 }, 15, { ready: 10 }));
+    expect(proposal.desired).toBe(20);
+  });
+
+  it('abstains for missing data', () => {
+    const policy = policyOf({ rules: [{ type: 'buffer', minFree: 3, batch: 5 }] });
+    const { proposal, missing } = bufferRule(ruleOf<BufferRule>(policy), ctxOf(policy, {}, 10));
+    expect(proposal.desired).toBeUndefined();
+    expect(missing).toEqual(['busy']);
+  });
+});
+
+describe('Function: memoryFit', () => {
+  // Seed 001 .env (dev): threshold 8, max 6, min 1, 4 GB per worker; .env.production: 12, 8, 2, 6 GB.
+  const dev = { min: 1, max: 6, rule: { thresholdGb: 8, perWorkerGb: 4 } };
+  const prod = { min: 2, max: 8, rule: { thresholdGb: 12, perWorkerGb: 6 } };
+  it.each([
+    { case: 'dev, 32.1 GB (seed log) capped by max', env: dev, available: 32.1, expected: 6 },
+    { case: 'dev, 16 GB', env: dev, available: 16, expected: 3 },
+    { case: 'dev, 12 GB', env: dev, available: 12, expected: 2 },
+    { case: 'dev, 8 GB: not below threshold', env: dev, available: 8, expected: 1 },
+    { case: 'dev, 7 GB: below threshold, kept at min', env: dev, available: 7, expected: 1 },
+    { case: 'dev, 2 GB: negative room, min', env: dev, available: 2, expected: 1 },
+    { case: 'prod, 64 GB capped by max', env: prod, available: 64, expected: 8 },
+    { case: 'prod, 40 GB', env: prod, available: 40, expected: 6 },
+    { case: 'prod, 22 GB', env: prod, available: 22, expected: 3 },
+    { case: 'prod, 11 GB: below threshold, kept at min', env: prod, available: 11, expected: 2 },
+    { case: 'threshold bites above min', env: { min: 1, max: 6, rule: { thresholdGb: 20, perWorkerGb: 4 } }, available: 16, expected: 2 },
+  ])('$case -> $expected', ({ env, available, expected }) => {
+    const policy = policyOf({ min: env.min, max: env.max, rules: [{ type: 'memory', ...env.rule }] });
+    expect(memoryFit(available, ruleOf<MemoryRule>(policy), env.min, env.max)).toBe(expected);
+  });
+});
+
+describe('Function: memoryRule', () => {
+  it.each([
+    { case: 'size proposes the fit', role: 'size' as const, desired: 3, ceiling: undefined },
+    { case: 'limit caps others', role: 'limit' as const, desired: undefined, ceiling: 3 },
+  ])('$case', ({ role, desired, ceiling }) => {
+    const policy = policyOf({ min: 1, max: 6, rules: [{ type: 'memory', perWorkerGb: 4, thresholdGb: 8, role }] });
+    const { proposal } = memoryRule(ruleOf<MemoryRule>(policy), ctxOf(policy, { mem_available_gb: 16 }, 5));
+    expect(proposal.desired).toBe(desired);
+    expect(proposal.ceiling).toBe(ceiling);
+  });
+
+  it('abstains without the memory metric', () => {
+    const policy = policyOf({ rules: [{ type: 'memory', perWorkerGb: 4 }] });
+    expect(memoryRule(ruleOf<MemoryRule>(policy), ctxOf(policy, {}, 2)).missing).toEqual(['mem_available_gb']);
+  });
+});
+
+describe('Function: targetRule', () => {
+  it.each([
+    { case: 'proportional up', rule: { targetValue: 0.6 }, current: 4, values: { utilization: 0.9 }, desired: 6, code: 'rule.target.above_target' },
+    { case: 'proportional down', rule: { targetValue: 0.6 }, current: 4, values: { utilization: 0.3 }, desired: 2, code: 'rule.target.below_target' },
+    { case: 'within tolerance', rule: { targetValue: 0.6 }, current: 4, values: { utilization: 0.62 }, desired: 4, code: 'rule.target.within_tolerance' },
+    { case: 'empty pool with load gets one', rule: { targetValue: 0.6 }, current: 0, values: { utilization: 0.5 }, desired: 1, code: 'rule.target.above_target' },
+    { case: 'empty pool without load stays empty', rule: { targetValue: 0.6 }, current: 0, values: { utilization: 0 }, desired: 0, code: 'rule.target.on_target' },
+    { case: 'backlog per worker', rule: { metric: 'queue_length', perWorker: 10 }, current: 2, values: { queue_length: 95 }, desired: 10, code: 'rule.target.backlog_up' },
+    { case: 'backlog exact division', rule: { metric: 'queue_length', perWorker: 0.1 }, current: 2, values: { queue_length: 0.7 }, desired: 7, code: 'rule.target.backlog_up' },
+    { case: 'threshold up with pending', rule: { scaleUpThreshold: 0.8, scaleDownThreshold: 0.2, requirePending: true }, current: 3, values: { utilization: 0.9, pending: 4 }, desired: 4, code: 'rule.target.above_threshold' },
+    { case: 'threshold up without pending holds', rule: { scaleUpThreshold: 0.8, scaleDownThreshold: 0.2, requirePending: true }, current: 3, values: { utilization: 0.9, pending: 0 }, desired: 3, code: 'rule.target.no_pending' },
+    { case: 'threshold up by increment 3', rule: { scaleUpThreshold: 0.5, scaleDownThreshold: 0.4, increment: 3 }, current: 2, values: { utilization: 0.55 }, desired: 5, code: 'rule.target.above_threshold' },
+    { case: 'threshold up toward midpoint target', rule: { scaleUpThreshold: 0.8, scaleDownThreshold: 0.2, targetValue: 0.5 }, current: 4, values: { utilization: 1 }, desired: 8, code: 'rule.target.above_threshold' },
+    { case: 'threshold down', rule: { scaleUpThreshold: 0.8, scaleDownThreshold: 0.2, increment: 2 }, current: 3, values: { utilization: 0.1 }, desired: 1, code: 'rule.target.below_threshold' },
+    { case: 'between thresholds', rule: { scaleUpThreshold: 0.8, scaleDownThreshold: 0.2 }, current: 3, values: { utilization: 0.5 }, desired: 3, code: 'rule.target.within_thresholds' },
+  ])('$case -> $desired', ({ rule, current, values, desired, code }) => {
+    const policy = policyOf({ rules: [{ type: 'target', ...rule }] });
+    const { proposal } = targetRule(ruleOf<TargetRule>(policy), ctxOf(policy, values, current));
+    expect(proposal.desired).toBe(desired);
+    expect(proposal.reason.code).toBe(code);
+  });
+
+  it('averages over the window', () => {
+    const policy = policyOf({ rules: [{ type: 'target', scaleUpThreshold: 0.8, scaleDownThreshold: 0.2, window: '5m' }] });
+    const samples = [0.1, 0.9, 0.95, 0.95].map((u, i) => ({ t: T0 - (3 - i) * 60_000, values: { utilization: u } }));
+    const { proposal } = targetRule(ruleOf<TargetRule>(policy), ctxOf(policy, { utilization: 0.95 }, 3, { samples }));
+    // mean 0.725: between the thresholds although the latest sample is above.
+    expect(proposal.reason.code).toBe('rule.target.within_thresholds');
+  });
+
+  it('abstains when pending is required but missing', () => {
+    const policy = policyOf({ rules: [{ type: 'target', scaleUpThreshold: 0.8, requirePending: true }] });
+    const { proposal, missing } = targetRule(ruleOf<TargetRule>(policy), ctxOf(policy, { utilization: 0.9 }, 3));
+    expect(proposal.desired).toBeUndefined();
+    expect(missing).toEqual(['pending']);
+  });
+});
+
+describe('Function: emergencyRule', () => {
+  it.each([
+    { case: 'calm', value: 0.9, desired: undefined, urgent: undefined },
+    { case: 'triggered', value: 0.97, desired: 14, urgent: true },
+    { case: 'capped', value: 0.99, desired: 14, urgent: true, cap: 14 },
+  ])('$case', ({ value, desired, urgent, cap }) => {
+    const policy = policyOf({ max: 50, rules: [{ type: 'emergency', above: 0.95, add: 10, ...(cap ? { cap } : {}) }] });
+    const { proposal } = emergencyRule(ruleOf<EmergencyRule>(policy), ctxOf(policy, { utilization: value }, 4));
+    expect(proposal.desired).toBe(desired);
+    expect(proposal.urgent).toBe(urgent);
+  });
+});
+
+describe('Function: scheduleRule', () => {
+  it('gives the highest floor and lowest ceiling of open windows', () => {
+    const policy = policyOf({
+      rules: [
+        {
+          type: 'schedule',
+          windows: [
+            { name: 'business', cron: '0 8 * * MON-FRI', duration: '10h', timezone: 'Europe/Madrid', min: 8 },
+            { name: 'lunch', cron: '0 13 * * *', duration: '1h', timezone: 'Europe/Madrid', min: 10, max: 30 },
+            { name: 'night', cron: '0 22 * * *', duration: '8h', timezone: 'Europe/Madrid', max: 2 },
+          ],
+        },
+      ],
+    });
+    const rule = policy.rules[0]! as Parameters<typeof scheduleRule>[0];
+    const at = (iso: string) => scheduleRule(rule, ctxOf(policy, {}, 4, { now: Date.parse(iso) })).proposal;
+    expect(at('2026-03-30T11:30:00Z')).toMatchObject({ floor: 10, ceiling: 30 }); // 13:30 CEST
+    expect(at('2026-03-30T09:00:00Z')).toMatchObject({ floor: 8 });
+    expect(at('2026-03-30T23:00:00Z')).toMatchObject({ ceiling: 2 });
+    expect(at('2026-03-28T09:00:00Z').reason.code).toBe('rule.schedule.closed');
+  });
+});
