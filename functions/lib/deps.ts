@@ -1,0 +1,135 @@
+/**
+ * Composition root of the Lambda functions: real stores, sources and targets from the
+ * environment. Every AWS client is built without an endpoint so the SDK honours
+ * AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> (dynalite, LocalStack, the benches).
+ */
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import {
+  createDocumentClient,
+  DynamoAgentStore,
+  DynamoDecisionLog,
+  DynamoPolicyStore,
+  DynamoStateStore,
+} from '../../shared/adapters/dynamodb';
+import { EcsScaleTarget } from '../../shared/adapters/ecs';
+import { HostMetricSource } from '../../shared/adapters/host/HostMetricSource';
+import { HostScaleTarget } from '../../shared/adapters/host/HostScaleTarget';
+import { NoneTarget, StaticMetricSource } from '../../shared/adapters/memory';
+import { redisConfigFromEnv, RedisMetricSource, redisRunnerFromConfig, type RedisConnectionConfig } from '../../shared/adapters/redis';
+import { PoolscaleError } from '../../shared/domain/errors';
+import type { Decision } from '../../shared/domain/types';
+import type { Policy } from '../../shared/domain/policy';
+import { systemClock } from '../../shared/ports/Clock';
+import type { AgentStore } from '../../shared/ports/AgentStore';
+import type { MetricSource } from '../../shared/ports/MetricSource';
+import type { RelayDeps } from '../../shared/relay';
+import type { RuntimeDeps } from '../../shared/runtime/tick';
+import type { FunctionLogger } from './FunctionLogger';
+
+export type FunctionEnv = Record<string, string | undefined>;
+
+export interface FunctionDeps {
+  runtime: RuntimeDeps;
+  agents: AgentStore;
+  relay: RelayDeps;
+}
+
+export interface BuildOptions {
+  logger: FunctionLogger;
+  /** Records each decision as poolscale's own metrics (EMF), flushed per invocation. */
+  onDecision?: (decision: Decision, policy: Policy) => void;
+  /** Fetches a secret string; injected in tests (default: Secrets Manager). */
+  fetchSecret?: (arn: string) => Promise<string>;
+  /** Further metric sources (CloudWatch) the entry point adds. */
+  extraMetricSources?: MetricSource[];
+}
+
+/** A deployment problem (a missing table name, an unreadable Redis secret): fix the stack, not the input. */
+export class FunctionConfigError extends PoolscaleError {}
+
+/** The JSON secret behind REDIS_SECRET_ARN: `{"url": "redis://..."}` or `{"restUrl": "...", "token": "..."}`. */
+const RedisSecretSchema = z.union([
+  z.object({ url: z.string().min(1) }),
+  z.object({ restUrl: z.string().min(1), token: z.string().min(1) }),
+]);
+
+function required(env: FunctionEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new FunctionConfigError(`Environment variable ${name} is not set`);
+  return value;
+}
+
+async function secretsManagerFetch(arn: string): Promise<string> {
+  const client = new SecretsManagerClient({});
+  try {
+    const output = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+    if (output.SecretString === undefined) throw new FunctionConfigError(`Secret ${arn} has no string value`);
+    return output.SecretString;
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * Where Redis is: REDIS_URL, or UPSTASH_REDIS_REST_URL + TOKEN, or the JSON secret behind
+ * REDIS_SECRET_ARN (read once per container: the caller builds deps once). Undefined: no Redis.
+ */
+export async function redisConfig(env: FunctionEnv, fetchSecret = secretsManagerFetch): Promise<RedisConnectionConfig | undefined> {
+  const direct = redisConfigFromEnv(env);
+  if (direct) return direct;
+  const arn = env.REDIS_SECRET_ARN;
+  if (!arn) return undefined;
+  let secret: unknown;
+  try {
+    secret = JSON.parse(await fetchSecret(arn));
+  } catch (error) {
+    throw new FunctionConfigError(`Could not read the Redis secret ${arn}`, { cause: error });
+  }
+  const parsed = RedisSecretSchema.safeParse(secret);
+  if (!parsed.success) {
+    throw new FunctionConfigError(`Secret ${arn} must be JSON {"url": "redis://..."} or {"restUrl": "https://...", "token": "..."}`);
+  }
+  return parsed.data;
+}
+
+/** Builds the stores, metric sources and targets every function uses. */
+export async function buildDeps(env: FunctionEnv, options: BuildOptions): Promise<FunctionDeps> {
+  const client = createDocumentClient();
+  const ttlDays = env.HISTORY_TTL_DAYS ? Number(env.HISTORY_TTL_DAYS) : undefined;
+  const policies = new DynamoPolicyStore(client, required(env, 'POLICIES_TABLE'));
+  const states = new DynamoStateStore(client, required(env, 'STATE_TABLE'));
+  const log = new DynamoDecisionLog(client, required(env, 'HISTORY_TABLE'), ttlDays === undefined ? {} : { ttlDays });
+  const agents = new DynamoAgentStore(client, required(env, 'AGENTS_TABLE'));
+
+  const redis = await redisConfig(env, options.fetchSecret);
+  const metrics: MetricSource[] = [
+    new StaticMetricSource(),
+    new HostMetricSource(agents, policies),
+    ...(redis ? [new RedisMetricSource(redisRunnerFromConfig(redis))] : []),
+    ...(options.extraMetricSources ?? []),
+  ];
+  const runtime: RuntimeDeps = {
+    policies,
+    states,
+    log,
+    metrics,
+    targets: [new EcsScaleTarget(), new HostScaleTarget(agents), new NoneTarget()],
+    clock: systemClock,
+    logger: options.logger,
+    ...(options.onDecision ? { onDecision: options.onDecision } : {}),
+  };
+  const relay: RelayDeps = {
+    agents,
+    policies,
+    states,
+    log,
+    clock: systemClock,
+    // The relay adds the host source and target itself; it gets the others for mixed pools.
+    metrics: metrics.filter((source) => !(source instanceof HostMetricSource)),
+    targets: runtime.targets.filter((target) => !(target instanceof HostScaleTarget)),
+    logger: options.logger,
+    ...(options.onDecision ? { onDecision: options.onDecision } : {}),
+  };
+  return { runtime, agents, relay };
+}
