@@ -1,8 +1,223 @@
+/**
+ * Operator commands against a local (`poolscale up`) or deployed API:
+ * status, scale, pause, resume, history, apply. The first argument is the command's own name.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { toNativePolicy } from '../../config/format';
+import { loadConfigFile } from '../../config/load';
+import { parseDuration } from '../../domain/duration';
+import type { Decision } from '../../domain/types';
+import { ApiError, type ApiClient, createApiClient } from '../apiClient';
 import type { CliIo } from '../io';
 
-export const summary = 'not built yet';
+export const summary = 'Operate pools through the API';
 
-export async function run(_argv: string[], io: CliIo): Promise<number> {
-  io.err('poolscale: this command is not available in this build yet');
-  return 2;
+const COMMON = `  --api URL        API base URL (default $POOLSCALE_API or http://127.0.0.1:8080)
+  --sigv4          sign requests with SigV4 (automatic for execute-api URLs)
+  --region REGION  region for SigV4 (default from the URL or $AWS_REGION)
+  --json           print the API's JSON`;
+
+const USAGE: Record<string, string> = {
+  status: `Usage: poolscale status [ID] [options]\n\nPools with desired count, bounds, state and the last decision.\n\n${COMMON}`,
+  scale: `Usage: poolscale scale ID N --reason TEXT [--for DURATION] [options]\n\nSets a manual desired count (within the pool's bounds); the policy resumes after --for\n(e.g. 30m) or on \`poolscale resume ID\`.\n\n${COMMON}`,
+  pause: `Usage: poolscale pause ID [--reason TEXT] [options]\n\n${COMMON}`,
+  resume: `Usage: poolscale resume ID [options]\n\nResumes a paused pool and ends a manual override.\n\n${COMMON}`,
+  history: `Usage: poolscale history ID [--limit N] [options]\n\nDecisions newest first, with their reasons.\n\n${COMMON}`,
+  apply: `Usage: poolscale apply FILE [--dry-run] [--format F] [options]\n\nValidates FILE (poolscale or a seed format), shows the difference with the pools the API\nhas, then applies it (creates and updates pools; never deletes).\n\n${COMMON}\n  --dry-run        show the difference only`,
+};
+
+interface PoolRow {
+  id: string;
+  target: string;
+  min: number;
+  max: number;
+  desired?: number;
+  ready?: number;
+  paused: boolean;
+  manual?: { desired: number };
+  dryRun: boolean;
+  lastAction?: { at: number; action: string; desired: number; summary: string };
+}
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const [command = 'status', ...args] = argv;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        api: { type: 'string' },
+        sigv4: { type: 'boolean', default: false },
+        region: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        reason: { type: 'string' },
+        for: { type: 'string' },
+        limit: { type: 'string', default: '20' },
+        'dry-run': { type: 'boolean', default: false },
+        format: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (error) {
+    io.err(`poolscale ${command}: ${(error as Error).message}\n\n${USAGE[command]}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.out(USAGE[command] ?? '');
+    return 0;
+  }
+  const api = createApiClient({
+    baseUrl: values.api ?? io.env.POOLSCALE_API ?? 'http://127.0.0.1:8080',
+    ...(values.sigv4 ? { sigv4: true } : {}),
+    ...(values.region ? { region: values.region } : {}),
+    env: io.env,
+  });
+  const usage = (message: string) => {
+    io.err(`poolscale ${command}: ${message}\n\n${USAGE[command]}`);
+    return 2;
+  };
+
+  try {
+    switch (command) {
+      case 'status':
+        return await status(api, io, positionals[0], values.json);
+      case 'scale': {
+        const [id, count] = positionals;
+        if (!id || count === undefined) return usage('expected a pool id and a count');
+        const desired = Number(count);
+        if (!Number.isInteger(desired) || desired < 0) return usage(`N must be a whole number >= 0 (got "${count}")`);
+        if (!values.reason) return usage('--reason is required: say why, it is recorded in the history');
+        let durationSeconds: number | undefined;
+        if (values.for !== undefined) {
+          const ms = parseDuration(values.for);
+          if (!ms) return usage(`--for must be a duration such as 30m or 2h (got "${values.for}")`);
+          durationSeconds = Math.ceil(ms / 1000);
+        }
+        const result = await api('POST', `/pools/${encodeURIComponent(id)}/scale`, { desired, reason: values.reason, ...(durationSeconds ? { durationSeconds } : {}) });
+        io.out(values.json ? JSON.stringify(result, null, 2) : `${id}: manual desired count ${desired}${durationSeconds ? ` for ${values.for}` : ' until resumed'}`);
+        return 0;
+      }
+      case 'pause':
+      case 'resume': {
+        const [id] = positionals;
+        if (!id) return usage('expected a pool id');
+        const body = command === 'pause' ? { reason: values.reason ?? 'paused from the CLI' } : {};
+        const result = await api('POST', `/pools/${encodeURIComponent(id)}/${command}`, body);
+        io.out(values.json ? JSON.stringify(result, null, 2) : `${id}: ${command === 'pause' ? 'paused' : 'resumed'}`);
+        return 0;
+      }
+      case 'history': {
+        const [id] = positionals;
+        if (!id) return usage('expected a pool id');
+        const limit = Number(values.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 500) return usage(`--limit must be 1..500 (got "${values.limit}")`);
+        const result = await api<{ decisions: Decision[] }>('GET', `/pools/${encodeURIComponent(id)}/history?limit=${limit}`);
+        if (values.json) io.out(JSON.stringify(result, null, 2));
+        else for (const d of result.decisions) io.out(`${new Date(d.at).toISOString()}  ${d.action.padEnd(10)} ${String(d.current).padStart(3)} -> ${String(d.desired).padEnd(3)}  ${d.reasons.map((r) => r.message).join('; ')}`);
+        return 0;
+      }
+      case 'apply': {
+        const [file] = positionals;
+        if (!file) return usage('expected a config file');
+        return await apply(api, io, resolve(io.cwd, file), values.format, values['dry-run']);
+      }
+      default:
+        return usage(`unknown operator command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof ApiError) io.err(`poolscale ${command}: ${error.message}`);
+    else io.err(`poolscale ${command}: cannot reach the API: ${(error as Error).message}${(error as { cause?: Error }).cause ? ` (${(error as { cause: Error }).cause.message})` : ''}`);
+    return 1;
+  }
+}
+
+async function status(api: ApiClient, io: CliIo, id: string | undefined, json: boolean): Promise<number> {
+  if (id) {
+    const result = await api('GET', `/pools/${encodeURIComponent(id)}`);
+    io.out(JSON.stringify(result, null, 2));
+    return 0;
+  }
+  const { pools } = await api<{ pools: PoolRow[] }>('GET', '/pools');
+  if (json) {
+    io.out(JSON.stringify({ pools }, null, 2));
+    return 0;
+  }
+  const rows = pools.map((p) => [
+    p.id,
+    p.target,
+    String(p.desired ?? '-'),
+    `${p.min}..${p.max}`,
+    p.paused ? 'paused' : p.manual ? `manual ${p.manual.desired}` : p.dryRun ? 'dry-run' : 'auto',
+    p.lastAction ? `${p.lastAction.action}: ${p.lastAction.summary}` : '-',
+  ]);
+  const header = ['POOL', 'TARGET', 'DESIRED', 'BOUNDS', 'STATE', 'LAST DECISION'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  for (const row of [header, ...rows]) io.out(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
+  return 0;
+}
+
+/** Flattens a value to `path: value` lines, for a readable difference. */
+function flatten(value: unknown, path = '', out = new Map<string, string>()): Map<string, string> {
+  if (value !== null && typeof value === 'object') {
+    const entries = Array.isArray(value) ? value.map((v, i) => [`[${i}]`, v] as const) : Object.entries(value).map(([k, v]) => [path ? `.${k}` : k, v] as const);
+    if (entries.length === 0 && path) out.set(path, Array.isArray(value) ? '[]' : '{}');
+    for (const [key, child] of entries) flatten(child, `${path}${key}`, out);
+  } else out.set(path, JSON.stringify(value));
+  return out;
+}
+
+export function diffPolicies(before: unknown, after: unknown): string[] {
+  const a = flatten(before);
+  const b = flatten(after);
+  const lines: string[] = [];
+  for (const [path, value] of a) {
+    if (!b.has(path)) lines.push(`  - ${path}: ${value}`);
+    else if (b.get(path) !== value) lines.push(`  ~ ${path}: ${value} -> ${b.get(path)}`);
+  }
+  for (const [path, value] of b) if (!a.has(path)) lines.push(`  + ${path}: ${value}`);
+  return lines;
+}
+
+async function apply(api: ApiClient, io: CliIo, file: string, format: string | undefined, dryRun: boolean): Promise<number> {
+  const loaded = await loadConfigFile(file, format ? { format } : {});
+  for (const problem of loaded.problems) io.err(`${problem.severity}: ${problem.path || '(root)'}: ${problem.message}`);
+  if (!loaded.config) {
+    io.err(`poolscale apply: ${file} is not valid; nothing applied`);
+    return 1;
+  }
+  let changes = 0;
+  const plans: { id: string; body: unknown }[] = [];
+  for (const policy of loaded.config.pools) {
+    const wanted = toNativePolicy(policy);
+    let current: unknown;
+    try {
+      const existing = await api<{ policy: Parameters<typeof toNativePolicy>[0] }>('GET', `/pools/${encodeURIComponent(policy.id)}`);
+      current = toNativePolicy(existing.policy);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+    }
+    if (current === undefined) {
+      io.out(`+ pool ${policy.id} (new)`);
+    } else {
+      const lines = diffPolicies(current, wanted);
+      if (lines.length === 0) {
+        io.out(`= pool ${policy.id} (unchanged)`);
+        continue;
+      }
+      io.out(`~ pool ${policy.id}`);
+      for (const line of lines) io.out(line);
+    }
+    changes++;
+    plans.push({ id: policy.id, body: wanted });
+  }
+  if (dryRun || changes === 0) {
+    io.out(dryRun ? `dry run: ${changes} pool(s) would change` : 'nothing to apply');
+    return 0;
+  }
+  for (const plan of plans) await api('PUT', `/pools/${encodeURIComponent(plan.id)}`, plan.body);
+  io.out(`applied ${changes} pool(s)`);
+  return 0;
 }
