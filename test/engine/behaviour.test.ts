@@ -15,7 +15,7 @@ describe('Function: decide (behaviour)', () => {
     { case: 'metric absent', metrics: { utilization: { value: 0.1, at: T0 } } },
   ])('never scales in when data is missing: $case', ({ metrics }) => {
     // Prepare
-    const observations: Observations = { at: T0, metrics, target: { desired: 10, ready: 10, pending: 0, stable: true } };
+    const observations: Observations = { at: T0, metrics: metrics as Observations['metrics'], target: { desired: 10, ready: 10, pending: 0, stable: true } };
     // Act
     const { decision, state } = decide(target, observations, stateOf({ consecutiveFailures: 0 }), T0);
     // Assess
