@@ -1,8 +1,79 @@
+/**
+ * `poolscale import FILE [--format F] [--json]`: converts a seed-format config (or normalises a
+ * poolscale one) and prints the native config. Warnings go to stderr so the output can be
+ * redirected straight into a file.
+ */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { FORMAT_DESCRIPTIONS } from '../../config/formats';
+import { toNativeConfig, toYaml } from '../../config/format';
+import { formatProblem } from '../../config/formatProblem';
+import { FORMATS, loadConfigFile, toFormat } from '../../config/load';
 import type { CliIo } from '../io';
+import { usageError } from '../../config/usageError';
 
-export const summary = 'not built yet';
+export const summary = 'Convert a seed-format config (000/001/003/004/002) to poolscale YAML';
 
-export async function run(_argv: string[], io: CliIo): Promise<number> {
-  io.err('poolscale: this command is not available in this build yet');
-  return 2;
+const USAGE = `Usage: poolscale import FILE [--format FORMAT] [--json] [--host HOST]
+
+Converts a seed-format file to a poolscale config on stdout (YAML, or JSON with --json);
+warnings go to stderr. Exit status: 0 converted, 1 invalid input, 2 usage error.
+
+Formats (detected from the content unless --format is given):
+${FORMATS.map((f) => `  ${f.padEnd(18)} ${FORMAT_DESCRIPTIONS[f]}`).join('\n')}
+
+Options:
+  -f, --format FORMAT  Skip detection
+      --json           Print JSON instead of YAML
+      --host HOST      Host id for seed 003 projects (default: victus)
+  -h, --help           Show this help`;
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        format: { type: 'string', short: 'f' },
+        json: { type: 'boolean', default: false },
+        host: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (cause) {
+    io.err(`poolscale import: ${usageError(cause)}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = args;
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    io.err(`poolscale import: ${positionals.length === 0 ? 'missing FILE' : `expected one FILE, got ${positionals.length}`}\n\n${USAGE}`);
+    return 2;
+  }
+  const file = positionals[0]!;
+  const format = values.format === undefined ? undefined : toFormat(values.format);
+  if (values.format !== undefined && !format) {
+    io.err(`poolscale import: unknown format "${values.format}" (expected one of ${FORMATS.join(', ')})`);
+    return 2;
+  }
+
+  const result = await loadConfigFile(resolve(io.cwd, file), { ...(format ? { format } : {}), ...(values.host ? { host: values.host } : {}) });
+  const errors = result.problems.filter((p) => p.severity === 'error');
+  for (const w of result.problems.filter((p) => p.severity === 'warning')) io.err(`warning: ${formatProblem(w)}`);
+  if (!result.config || errors.length > 0) {
+    io.err(`poolscale import: ${file} (${result.format}) is not valid: ${errors.length} error(s)`);
+    for (const e of errors) io.err(`error: ${formatProblem(e)}`);
+    return 1;
+  }
+  if (values.json) {
+    io.out(JSON.stringify(toNativeConfig(result.config), null, 2));
+  } else {
+    io.out(toYaml(result.config, `Converted from ${result.format} (${file}) by \`poolscale import\`.\nReview targets and metrics before applying: seed tools scale differently.`));
+  }
+  return 0;
 }
