@@ -17,7 +17,7 @@ describe('Function: bufferRule', () => {
     // Prepare
     const policy = policyOf({ rules: [{ type: 'buffer', ...rule }] });
     // Act
-    const { proposal, missing } = bufferRule(ruleOf<BufferRule>(policy), ctxOf(policy, values as Record<string, number>, current));
+    const { proposal, missing } = bufferRule(ruleOf<BufferRule>(policy), ctxOf(policy, values as unknown as Record<string, number>, current));
     // Assess
     expect(proposal.desired).toBe(desired);
     expect(proposal.reason.code).toBe(code);
@@ -94,7 +94,7 @@ describe('Function: targetRule', () => {
     { case: 'between thresholds', rule: { scaleUpThreshold: 0.8, scaleDownThreshold: 0.2 }, current: 3, values: { utilization: 0.5 }, desired: 3, code: 'rule.target.within_thresholds' },
   ])('$case -> $desired', ({ rule, current, values, desired, code }) => {
     const policy = policyOf({ rules: [{ type: 'target', ...rule }] });
-    const { proposal } = targetRule(ruleOf<TargetRule>(policy), ctxOf(policy, values as Record<string, number>, current));
+    const { proposal } = targetRule(ruleOf<TargetRule>(policy), ctxOf(policy, values as unknown as Record<string, number>, current));
     expect(proposal.desired).toBe(desired);
     expect(proposal.reason.code).toBe(code);
   });
