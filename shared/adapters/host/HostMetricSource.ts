@@ -1,5 +1,5 @@
 import type { MetricSpec, Policy } from '../../domain/policy';
-import type { HostReport } from '../../domain/types';
+import type { HostReport } from '../../ports/AgentStore';
 import type { MetricReading } from '../../domain/types';
 import type { AgentRecord, AgentStore } from '../../ports/AgentStore';
 import type { MetricRequest, MetricSource } from '../../ports/MetricSource';

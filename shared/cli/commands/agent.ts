@@ -1,8 +1,140 @@
+/**
+ * `poolscale agent --config agent.yaml`       run the on-host agent (foreground; systemd unit)
+ * `poolscale agent status --config agent.yaml [--json]`   the running agent's pools and workers
+ * `poolscale agent stop --config agent.yaml [--workers]`  stop it (and its workers)
+ */
+import { resolve } from 'node:path';
+import { ValidationError } from '../../domain/errors';
+import type { AgentStatus } from '../../agent/Agent';
+import { readAgentState } from '../../agent/AgentStateFile';
+import { loadAgentConfig } from '../../agent/loadAgentConfig';
+import { runAgent } from '../../agent/runAgent';
+import { CONTROL_TOKEN_HEADER } from '../../agent/statusServer';
 import type { CliIo } from '../io';
 
-export const summary = 'not built yet';
+export const summary = 'Run the on-host agent (or `agent status`, `agent stop`)';
 
-export async function run(_argv: string[], io: CliIo): Promise<number> {
-  io.err('poolscale: this command is not available in this build yet');
-  return 2;
+const HELP = `Usage:
+  poolscale agent --config agent.yaml            run the agent in the foreground
+  poolscale agent status --config agent.yaml     show pools and workers of the running agent [--json]
+  poolscale agent stop --config agent.yaml       stop the running agent [--workers: stop its workers too]`;
+
+function option(argv: string[], name: string): string | undefined {
+  const index = argv.indexOf(name);
+  if (index >= 0) return argv[index + 1];
+  const inline = argv.find((arg) => arg.startsWith(`${name}=`));
+  return inline?.slice(name.length + 1);
+}
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.out(HELP);
+    return 0;
+  }
+  const sub = argv[0] === 'status' || argv[0] === 'stop' ? argv[0] : 'run';
+  const configPath = option(argv, '--config') ?? io.env.POOLSCALE_AGENT_CONFIG;
+  if (!configPath) {
+    io.err(`poolscale agent: --config is required\n\n${HELP}`);
+    return 2;
+  }
+  let loaded;
+  try {
+    loaded = loadAgentConfig(resolve(io.cwd, configPath), io.env);
+  } catch (error) {
+    io.err(error instanceof ValidationError ? `poolscale agent: ${configPath}: ${error.message}` : `poolscale agent: ${(error as Error).message}`);
+    return 2;
+  }
+  if (sub === 'run') {
+    const running = await runAgent(loaded, { handleSignals: true });
+    await running.stopped;
+    return 0;
+  }
+  const state = readAgentState(loaded.config.stateFile);
+  const port = state?.statusPort ?? loaded.config.statusPort;
+  if (sub === 'status') {
+    let status: AgentStatus;
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(3_000) });
+      status = (await response.json()) as AgentStatus;
+    } catch (error) {
+      io.err(`poolscale agent: no agent answers on 127.0.0.1:${port} (${(error as Error).message})`);
+      return 1;
+    }
+    io.out(argv.includes('--json') ? JSON.stringify(status, null, 2) : formatStatus(status, Date.now()));
+    return 0;
+  }
+  // stop: ask over the loopback port; fall back to SIGTERM to the pid in the state file.
+  const stopWorkers = argv.includes('--workers');
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/stop${stopWorkers ? '?workers=1' : ''}`, {
+      method: 'POST',
+      headers: { [CONTROL_TOKEN_HEADER]: state?.controlToken ?? '' },
+      signal: AbortSignal.timeout(3_000),
+    });
+    if (response.ok) {
+      io.out(`asked the agent to stop${stopWorkers ? ' with its workers' : ' (workers keep running)'}`);
+      return 0;
+    }
+    io.err(`poolscale agent: stop refused: ${response.status} ${await response.text()}`);
+  } catch {
+    if (state?.agentPid && !stopWorkers) {
+      try {
+        process.kill(state.agentPid, 'SIGTERM');
+        io.out(`sent SIGTERM to agent pid ${state.agentPid}`);
+        return 0;
+      } catch {
+        /* gone */
+      }
+    }
+    io.err(`poolscale agent: no running agent found on 127.0.0.1:${port}`);
+  }
+  return 1;
+}
+
+const ago = (now: number, at?: number) => (at === undefined ? 'never' : `${Math.max(0, Math.round((now - at) / 1000))}s ago`);
+const pad = (rows: string[][]) => {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+};
+
+/** Seed 001's `worker_manager --status`, for every pool of the host. */
+export function formatStatus(status: AgentStatus, now: number): string {
+  const relay = !status.relay.url
+    ? 'none (local policies)'
+    : status.relay.up
+      ? `online (last heartbeat ${ago(now, status.relay.lastHeartbeatAt)})`
+      : `OFFLINE since ${status.relay.offlineSince ? new Date(status.relay.offlineSince).toISOString() : '?'} (${status.relay.failures} failed heartbeats: ${status.relay.lastError ?? ''})`;
+  const host = status.host;
+  const lines = [
+    `host ${status.hostId}  agent ${status.version} pid ${status.pid}  relay: ${relay}`,
+    host
+      ? `memory ${host.memAvailableGb.toFixed(1)}/${host.memTotalGb.toFixed(1)} GB available  cpu ${host.cpu.toFixed(0)}%  load ${host.load1.toFixed(2)}`
+      : 'no sample yet',
+    '',
+    pad([
+      ['POOL', 'KIND', 'RUNNING', 'DESIRED', 'BUSY', 'RSS GB', 'QUEUE', 'POLICY', 'LAST DECISION'],
+      ...status.pools.map((pool) => [
+        pool.name,
+        pool.kind,
+        String(pool.running),
+        String(pool.desired),
+        String(pool.busy),
+        pool.rssGb.toFixed(2),
+        pool.queueLength === undefined ? '-' : String(pool.queueLength),
+        `${pool.poolId} (${pool.policy})`,
+        pool.lastDecision ? `${pool.lastDecision.action} ${pool.lastDecision.current}->${pool.lastDecision.desired}: ${pool.lastDecision.reasons.map((r) => r.message).join('; ')}` : '-',
+      ]),
+    ]),
+  ];
+  const workers = status.pools.flatMap((pool) => pool.workers);
+  if (workers.length > 0) {
+    lines.push(
+      '',
+      pad([
+        ['WORKER', 'PID', 'STATE', 'UP', 'RSS GB', 'CPU %'],
+        ...workers.map((w) => [w.name, String(w.pid), w.state, ago(now, w.startedAt).replace(' ago', ''), w.rssGb.toFixed(2), w.cpu.toFixed(0)]),
+      ]),
+    );
+  }
+  return lines.join('\n');
 }

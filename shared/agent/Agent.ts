@@ -1,0 +1,367 @@
+/**
+ * The on-host agent loop. Every interval: sample the host and the workers, send the signed
+ * heartbeat, apply the desired counts the relay answers. When the relay cannot be reached it
+ * evaluates its pools itself with the same engine (`decide`) and the last policies it got, so a
+ * memory-fit pool stays safe offline; the state file keeps those policies and the workers'
+ * pids across restarts, so a restarted agent adopts its workers instead of doubling them.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Policy } from '../domain/policy';
+import { initialState, type Decision, type Observations, type PoolState } from '../domain/types';
+import { decide } from '../engine';
+import { hostReading } from '../adapters/host/HostMetricSource';
+import { fsProcReader, type ProcReader } from '../adapters/host/procfs';
+import type { Clock } from '../ports/Clock';
+import { systemClock } from '../ports/Clock';
+import type { HostReport } from '../ports/AgentStore';
+import type { HeartbeatInput, HeartbeatResponse, WorkerReport } from '../relay/HeartbeatSchema';
+import type { AgentConfig, AgentPool } from './AgentConfigSchema';
+import { emptyAgentState, readAgentState, writeAgentState, type AgentState } from './AgentStateFile';
+import { HostMetrics, type HostSample } from './hostMetrics';
+import { poolIdOf } from './loadAgentConfig';
+import { createSupervisor } from './createSupervisor';
+import type { AgentLogger, Supervisor } from './supervisors/Supervisor';
+
+export const AGENT_VERSION = '0.1.0';
+
+/** A worker using at least this much of a core counts as busy when no processing list is set. */
+const BUSY_CPU_PERCENT = 20;
+
+export interface AgentDeps {
+  config: AgentConfig;
+  /** Policies from `agent.yaml`, by pool name. */
+  localPolicies?: Record<string, Policy>;
+  relay?: { heartbeat(body: HeartbeatInput, now: number): Promise<HeartbeatResponse> };
+  queues?: { lengths(keys: readonly string[]): Promise<Map<string, number>> };
+  reader?: ProcReader;
+  clock?: Clock;
+  logger?: AgentLogger;
+  /** Replaces the supervisors built from the config (tests). */
+  supervisors?: Supervisor[];
+}
+
+export interface PoolStatus {
+  name: string;
+  poolId: string;
+  kind: string;
+  running: number;
+  desired: number;
+  busy: number;
+  rssGb: number;
+  queueLength?: number;
+  policy: 'relay' | 'local' | 'none';
+  lastDecision?: Pick<Decision, 'at' | 'action' | 'current' | 'desired' | 'reasons'>;
+  workers: WorkerReport[];
+}
+
+export interface AgentStatus {
+  hostId: string;
+  version: string;
+  pid: number;
+  startedAt: number;
+  relay: {
+    url?: string;
+    up: boolean;
+    lastHeartbeatAt?: number;
+    lastError?: string;
+    failures: number;
+    offlineSince?: number;
+  };
+  host?: Omit<HostReport, 'pools' | 'at' | 'offlineSince'> & { at: number };
+  pools: PoolStatus[];
+}
+
+export const consoleLogger: AgentLogger = {
+  info: (message, extra) => console.error(JSON.stringify({ level: 'info', message, ...extra })),
+  warn: (message, extra) => console.error(JSON.stringify({ level: 'warn', message, ...extra })),
+  error: (message, extra) => console.error(JSON.stringify({ level: 'error', message, ...extra })),
+};
+
+export class Agent {
+  readonly controlToken: string;
+  private readonly config: AgentConfig;
+  private readonly clock: Clock;
+  private readonly logger: AgentLogger;
+  private readonly metrics: HostMetrics;
+  private readonly supervisors: Supervisor[];
+  private state: AgentState = emptyAgentState();
+  private readonly lastDecisions = new Map<string, Decision>();
+  private lastReport?: HostReport;
+  private relayUp = false;
+  private lastHeartbeatAt?: number;
+  private lastError?: string;
+  private failures = 0;
+  private readonly startedAt: number;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = false;
+  statusPort?: number;
+
+  constructor(private readonly deps: AgentDeps) {
+    this.config = deps.config;
+    this.clock = deps.clock ?? systemClock;
+    this.logger = deps.logger ?? consoleLogger;
+    const reader = deps.reader ?? fsProcReader;
+    this.metrics = new HostMetrics(reader);
+    this.supervisors = deps.supervisors ?? deps.config.pools.map((pool) => createSupervisor(pool, deps.config, reader, this.logger));
+    this.startedAt = this.clock.now();
+    this.controlToken = randomUUID();
+  }
+
+  /** Loads the state file, adopts surviving workers, and starts the loop (first tick at once). */
+  async start(): Promise<void> {
+    const now = this.clock.now();
+    const saved = readAgentState(this.config.stateFile);
+    if (saved) this.state = saved;
+    for (const supervisor of this.supervisors) supervisor.adopt(this.state.pools[supervisor.pool], now);
+    for (const pool of this.config.pools) this.state.desired[pool.name] ??= pool.initialWorkers;
+    // Offline periods do not survive a restart: the first heartbeat decides afresh.
+    this.state.localStates = {};
+    this.schedule(0);
+  }
+
+  /** Stops the loop; the workers keep running unless `stopWorkers` (then gracefully). */
+  async stop(options: { stopWorkers?: boolean } = {}): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+    if (options.stopWorkers) {
+      await Promise.all(this.supervisors.map((supervisor) => supervisor.stopAll()));
+    }
+    this.save({ running: false });
+  }
+
+  /** One interval. Never throws: a failure is logged and the next interval tries again. */
+  tick(): Promise<void> {
+    if (!this.running) {
+      this.running = this.runTick()
+        .catch((error: unknown) => this.logger.error('agent tick failed', { error: error instanceof Error ? error.stack : String(error) }))
+        .finally(() => {
+          this.running = undefined;
+        });
+    }
+    return this.running;
+  }
+
+  private schedule(delay: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      void this.tick().then(() => this.schedule(this.config.interval));
+    }, delay);
+  }
+
+  private async runTick(): Promise<void> {
+    const now = this.clock.now();
+    const sample = this.metrics.sample(this.supervisors.flatMap((supervisor) => supervisor.pids()));
+    // Notice crashed workers before reporting, so the report counts what really runs.
+    for (const supervisor of this.supervisors) supervisor.reconcile(this.desiredOf(supervisor.pool), sample, now);
+    const report = await this.buildReport(sample, now);
+    this.lastReport = report;
+
+    if (this.deps.relay) {
+      try {
+        const answer = await this.deps.relay.heartbeat(this.heartbeatBody(report), now);
+        this.online(answer, now);
+      } catch (error) {
+        this.offline(error, report, now);
+      }
+    } else {
+      this.evaluateLocally(report, now, 'agent:local');
+    }
+    if (this.stopped) return;
+    for (const supervisor of this.supervisors) supervisor.reconcile(this.desiredOf(supervisor.pool), undefined, now);
+    this.save({ running: true });
+  }
+
+  private online(answer: HeartbeatResponse, now: number): void {
+    if (this.state.offlineSince !== undefined) {
+      this.logger.info('relay reachable again', { offlineForMs: now - this.state.offlineSince });
+    }
+    this.relayUp = true;
+    this.lastHeartbeatAt = now;
+    this.lastError = undefined;
+    this.state.offlineSince = undefined;
+    this.state.localStates = {};
+    const names = new Set(this.config.pools.map((pool) => pool.name));
+    for (const [name, policy] of Object.entries(answer.policies)) if (names.has(name)) this.state.policies[name] = policy;
+    for (const [name, desired] of Object.entries(answer.desired)) {
+      if (!names.has(name) || !Number.isInteger(desired) || desired < 0) continue;
+      if (this.state.desired[name] !== desired) this.logger.info('desired count from relay', { pool: name, from: this.state.desired[name], to: desired });
+      this.state.desired[name] = desired;
+    }
+  }
+
+  private offline(error: unknown, report: HostReport, now: number): void {
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.relayUp || this.state.offlineSince === undefined) this.logger.warn('relay unreachable; evaluating locally', { error: message });
+    this.relayUp = false;
+    this.failures++;
+    this.lastError = message;
+    this.state.offlineSince ??= now;
+    this.evaluateLocally(report, now, 'agent:offline');
+  }
+
+  /** The same engine as the relay, fed with this host's own fresh figures. */
+  private evaluateLocally(report: HostReport, now: number, trigger: string): void {
+    for (const pool of this.config.pools) {
+      const policy = this.policyOf(pool.name);
+      if (!policy) continue;
+      const current = this.desiredOf(pool.name);
+      const running = report.pools[pool.name]?.running ?? 0;
+      const previous: PoolState = this.state.localStates[pool.name] ?? { ...initialState(policy.id), desired: current };
+      const observations: Observations = {
+        at: now,
+        target: { desired: current, ready: running, pending: Math.max(0, current - running), stable: running === current },
+        metrics: {},
+      };
+      for (const [name, spec] of Object.entries(policy.metrics)) {
+        observations.metrics[name] =
+          spec.source === 'host'
+            ? hostReading({ ...report, at: now }, pool.name, spec)
+            : { error: `${spec.source} metrics are read by the relay, not offline on the host`, at: now };
+      }
+      const { decision, state } = decide(policy, observations, previous, now, trigger);
+      this.state.localStates[pool.name] = state;
+      this.lastDecisions.set(pool.name, decision);
+      if (decision.action !== 'none' && !decision.dryRun && decision.desired !== current) {
+        this.logger.info('local decision', { pool: pool.name, from: current, to: decision.desired, reasons: decision.reasons.map((r) => r.message) });
+        this.state.desired[pool.name] = decision.desired;
+      }
+    }
+  }
+
+  private policyOf(name: string): Policy | undefined {
+    return this.state.policies[name] ?? this.deps.localPolicies?.[name];
+  }
+
+  private desiredOf(name: string): number {
+    return this.state.desired[name] ?? 0;
+  }
+
+  private async buildReport(sample: HostSample, now: number): Promise<HostReport> {
+    const keys = this.config.pools.flatMap((pool) => (pool.queue ? [pool.queue.key, pool.queue.processingKey ?? ''].filter(Boolean) : []));
+    let lengths = new Map<string, number>();
+    if (keys.length > 0 && this.deps.queues) {
+      try {
+        lengths = await this.deps.queues.lengths(keys);
+      } catch (error) {
+        this.logger.warn('queue lengths unavailable', { error: (error as Error).message });
+      }
+    }
+    const pools: HostReport['pools'] = {};
+    for (const supervisor of this.supervisors) {
+      const workers = supervisor.workers().filter((worker) => worker.state === 'running');
+      const pool = this.config.pools.find((candidate) => candidate.name === supervisor.pool);
+      const processing = pool?.queue?.processingKey ? lengths.get(pool.queue.processingKey) : undefined;
+      const queueLength = pool?.queue ? lengths.get(pool.queue.key) : undefined;
+      pools[supervisor.pool] = {
+        running: supervisor.running(),
+        busy: processing ?? workers.filter((worker) => worker.cpu >= BUSY_CPU_PERCENT).length,
+        rssGb: round(workers.reduce((sum, worker) => sum + worker.rssGb, 0)),
+        ...(queueLength !== undefined ? { queueLength } : {}),
+      };
+    }
+    return {
+      at: now,
+      memAvailableGb: round(sample.memAvailableGb),
+      memTotalGb: round(sample.memTotalGb),
+      cpu: round(sample.cpu),
+      load1: round(sample.load1),
+      pools,
+      ...(this.state.offlineSince !== undefined ? { offlineSince: this.state.offlineSince } : {}),
+    };
+  }
+
+  private heartbeatBody(report: HostReport): HeartbeatInput {
+    const workers: Record<string, WorkerReport[]> = {};
+    for (const supervisor of this.supervisors) workers[supervisor.pool] = supervisor.workers().map(toWorkerReport);
+    return { agentVersion: AGENT_VERSION, report, workers };
+  }
+
+  private save(options: { running: boolean }): void {
+    for (const supervisor of this.supervisors) this.state.pools[supervisor.pool] = supervisor.save();
+    this.state.savedAt = this.clock.now();
+    if (options.running) {
+      this.state.agentPid = process.pid;
+      this.state.controlToken = this.controlToken;
+      if (this.statusPort !== undefined) this.state.statusPort = this.statusPort;
+    } else {
+      delete this.state.agentPid;
+      delete this.state.controlToken;
+    }
+    try {
+      writeAgentState(this.config.stateFile, this.state);
+    } catch (error) {
+      this.logger.error('could not write the state file', { path: this.config.stateFile, error: (error as Error).message });
+    }
+  }
+
+  status(): AgentStatus {
+    const report = this.lastReport;
+    return {
+      hostId: this.config.hostId,
+      version: AGENT_VERSION,
+      pid: process.pid,
+      startedAt: this.startedAt,
+      relay: {
+        ...(this.config.relayUrl ? { url: this.config.relayUrl } : {}),
+        up: this.relayUp,
+        ...(this.lastHeartbeatAt !== undefined ? { lastHeartbeatAt: this.lastHeartbeatAt } : {}),
+        ...(this.lastError ? { lastError: this.lastError } : {}),
+        failures: this.failures,
+        ...(this.state.offlineSince !== undefined ? { offlineSince: this.state.offlineSince } : {}),
+      },
+      ...(report
+        ? { host: { at: report.at, memAvailableGb: report.memAvailableGb, memTotalGb: report.memTotalGb, cpu: report.cpu, load1: report.load1 } }
+        : {}),
+      pools: this.supervisors.map((supervisor) => {
+        const pool = this.config.pools.find((candidate) => candidate.name === supervisor.pool);
+        const figures = report?.pools[supervisor.pool];
+        const decision = this.lastDecisions.get(supervisor.pool);
+        return {
+          name: supervisor.pool,
+          poolId: pool ? poolIdOf(pool) : supervisor.pool,
+          kind: supervisor.kind,
+          running: supervisor.running(),
+          desired: this.desiredOf(supervisor.pool),
+          busy: figures?.busy ?? 0,
+          rssGb: figures?.rssGb ?? 0,
+          ...(figures?.queueLength !== undefined ? { queueLength: figures.queueLength } : {}),
+          policy: this.state.policies[supervisor.pool] ? 'relay' : this.deps.localPolicies?.[supervisor.pool] ? 'local' : 'none',
+          ...(decision
+            ? { lastDecision: { at: decision.at, action: decision.action, current: decision.current, desired: decision.desired, reasons: decision.reasons } }
+            : {}),
+          workers: supervisor.workers().map(toWorkerReport),
+        };
+      }),
+    };
+  }
+
+  /** Prometheus text exposition of the agent's own figures. */
+  metricsText(): string {
+    const status = this.status();
+    const lines: string[] = [];
+    const gauge = (name: string, help: string, samples: [string, number][]) => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+      for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
+    };
+    const label = (pool: string) => `{pool="${pool.replace(/["\\\n]/g, '_')}"}`;
+    gauge('poolscale_agent_workers', 'Worker processes running per pool', status.pools.map((p) => [label(p.name), p.running]));
+    gauge('poolscale_agent_desired', 'Desired worker count per pool', status.pools.map((p) => [label(p.name), p.desired]));
+    gauge('poolscale_agent_busy', 'Busy workers per pool', status.pools.map((p) => [label(p.name), p.busy]));
+    gauge('poolscale_agent_mem_available_bytes', 'Host MemAvailable', [['', Math.round((status.host?.memAvailableGb ?? 0) * 1024 ** 3)]]);
+    gauge('poolscale_agent_cpu', 'Host CPU busy percent over the last interval', [['', status.host?.cpu ?? 0]]);
+    gauge('poolscale_agent_relay_up', '1 when the last heartbeat reached the relay', [['', status.relay.up ? 1 : 0]]);
+    lines.push('# HELP poolscale_agent_heartbeat_failures_total Heartbeats that failed', '# TYPE poolscale_agent_heartbeat_failures_total counter');
+    lines.push(`poolscale_agent_heartbeat_failures_total ${status.relay.failures}`);
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+const round = (value: number) => Math.round(value * 1000) / 1000;
+
+function toWorkerReport(worker: { name: string; pid: number; startedAt: number; rssGb: number; cpu: number; state: 'running' | 'stopping' }): WorkerReport {
+  return { name: worker.name, pid: worker.pid, startedAt: worker.startedAt, rssGb: round(worker.rssGb), cpu: round(worker.cpu), state: worker.state };
+}
+
+export type { AgentPool };

@@ -1,0 +1,65 @@
+/**
+ * Host and per-worker figures for one agent interval: memory from /proc/meminfo, CPU percent
+ * from /proc/stat deltas between two samples, load from os.loadavg, and each worker's RSS and
+ * CPU from /proc/<pid>. The reader is injectable so tests can set memory values.
+ */
+import { cpus, loadavg } from 'node:os';
+import { fsProcReader, parseMeminfo, parseStat, readPidStat, readRssGb, type ProcReader } from '../adapters/host/procfs';
+
+export interface HostSample {
+  memAvailableGb: number;
+  memTotalGb: number;
+  /** Whole-host CPU busy percent (0..100) since the previous sample. */
+  cpu: number;
+  load1: number;
+  /** Per pid: RSS in GiB and CPU percent of one core since the previous sample. */
+  processes: Map<number, { rssGb: number; cpu: number }>;
+}
+
+const KB_PER_GB = 1024 ** 2;
+
+export class HostMetrics {
+  private previous?: { total: number; idle: number };
+  private previousTicks = new Map<number, number>();
+
+  constructor(
+    private readonly reader: ProcReader = fsProcReader,
+    private readonly load: () => number = () => loadavg()[0] ?? 0,
+  ) {}
+
+  sample(pids: readonly number[]): HostSample {
+    const mem = parseMeminfo(this.reader.read('/proc/meminfo') ?? '');
+    const memTotalGb = (mem.MemTotal ?? 0) / KB_PER_GB;
+    // Old kernels lack MemAvailable: free + page cache is the usual estimate.
+    const memAvailableGb = (mem.MemAvailable ?? (mem.MemFree ?? 0) + (mem.Cached ?? 0)) / KB_PER_GB;
+
+    const stat = parseStat(this.reader.read('/proc/stat') ?? '');
+    let cpu = 0;
+    let elapsedPerCpu = 0;
+    if (stat) {
+      if (this.previous && stat.total > this.previous.total) {
+        const total = stat.total - this.previous.total;
+        cpu = Math.min(100, Math.max(0, (100 * (total - (stat.idle - this.previous.idle))) / total));
+        elapsedPerCpu = total / stat.cpus;
+      }
+      this.previous = { total: stat.total, idle: stat.idle };
+    }
+
+    const processes = new Map<number, { rssGb: number; cpu: number }>();
+    const ticks = new Map<number, number>();
+    for (const pid of pids) {
+      const pidStat = readPidStat(this.reader, pid);
+      const rssGb = readRssGb(this.reader, pid);
+      if (!pidStat || rssGb === undefined) continue;
+      ticks.set(pid, pidStat.cpuTicks);
+      const before = this.previousTicks.get(pid);
+      // Jiffies of one CPU elapsed since the last sample are the clock: no wall time needed.
+      const share = before !== undefined && elapsedPerCpu > 0 ? (100 * (pidStat.cpuTicks - before)) / elapsedPerCpu : 0;
+      processes.set(pid, { rssGb, cpu: Math.max(0, share) });
+    }
+    this.previousTicks = ticks;
+    return { memAvailableGb, memTotalGb, cpu, load1: this.load(), processes };
+  }
+}
+
+export const cpuCount = () => cpus().length;
