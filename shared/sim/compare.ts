@@ -25,7 +25,7 @@ export interface Comparison {
 
 /** Runs `pool` and every baseline over the trace. */
 export async function compare(config: Config, pool: Policy, trace: Trace, options: SimulateOptions = {}): Promise<Comparison> {
-  const { onProgress, ...quiet } = options;
+  const { onProgress: _progress, poolIds: _pools, ...quiet } = options;
   const own = await simulate({ ...config, budget: undefined, pools: [pool] }, trace, { ...options, poolIds: [pool.id] });
   const policyRun = own.pools[0]!;
   const best = oracle(trace, quiet);

@@ -43,7 +43,14 @@ function aliasOf(spec: MetricSpec): string | undefined {
 export class SimMetricSource implements MetricSource {
   readonly sources = ALL_SOURCES;
 
-  constructor(private readonly models: ReadonlyMap<string, SimModel>) {}
+  /**
+   * @param supplied request ids (`pool/name`) the simulator added for undeclared rule metrics:
+   *   their placeholder static value is never used; a missing model value is a read failure.
+   */
+  constructor(
+    private readonly models: ReadonlyMap<string, SimModel>,
+    private readonly supplied: ReadonlySet<string> = new Set(),
+  ) {}
 
   async read(requests: readonly MetricRequest[], now: number): Promise<Map<string, MetricReading>> {
     const result = new Map<string, MetricReading>();
@@ -54,7 +61,7 @@ export class SimMetricSource implements MetricSource {
         const alias = aliasOf(request.spec);
         if (alias) value = model.observe(alias);
       }
-      if (value === undefined && request.spec.source === 'static') value = request.spec.value;
+      if (value === undefined && request.spec.source === 'static' && !this.supplied.has(request.id)) value = request.spec.value;
       result.set(
         request.id,
         value === undefined ? { error: `the simulation has no value for metric "${request.name}" (not a trace column or model metric)`, at: now } : { value, at: now },

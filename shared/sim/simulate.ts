@@ -80,6 +80,35 @@ export interface SimulationResult {
   pools: PoolRun[];
 }
 
+/** Metric names each rule reads (the names the engine looks up in the observations). */
+export function ruleMetricNames(policy: Policy): string[] {
+  const names = new Set<string>();
+  for (const rule of policy.rules) {
+    if (rule.type === 'buffer') names.add(rule.busyMetric).add(rule.freeMetric);
+    else if (rule.type === 'memory' || rule.type === 'emergency' || rule.type === 'predictive') names.add(rule.metric);
+    else if (rule.type === 'steps') {
+      names.add(rule.metric);
+      if (rule.memoryPerWorkerGb !== undefined || rule.scaleDownMinAvailableGb !== undefined) names.add(rule.memoryMetric);
+    } else if (rule.type === 'target') {
+      names.add(rule.metric);
+      if (rule.requirePending) names.add(rule.pendingMetric);
+    }
+  }
+  return [...names];
+}
+
+/**
+ * The policy as simulated: decisions are applied even for dry-run pools (nothing real is
+ * touched), and every metric a rule reads but the pool does not declare (imported seed pools
+ * often leave sources to be filled in) is supplied by the simulation under its name.
+ */
+export function simulatedPolicy(policy: Policy): { policy: Policy; supplied: string[] } {
+  const supplied = ruleMetricNames(policy).filter((name) => !(name in policy.metrics));
+  const metrics = { ...policy.metrics };
+  for (const name of supplied) metrics[name] = { source: 'static', value: 0 };
+  return { policy: { ...policy, dryRun: false, metrics }, supplied: supplied.map((name) => `${policy.id}/${name}`) };
+}
+
 function gcd(a: number, b: number): number {
   while (b) [a, b] = [b, a % b];
   return a;
@@ -120,7 +149,10 @@ export function rowDurations(trace: Trace): Float64Array {
 
 /** Runs the config's pools (or `options.poolIds`) over the trace through `runTick`. */
 export async function simulate(config: Config, trace: Trace, options: SimulateOptions = {}): Promise<SimulationResult> {
-  const policies = options.poolIds ? config.pools.filter((p) => options.poolIds!.includes(p.id)) : config.pools;
+  const chosen = options.poolIds ? config.pools.filter((p) => options.poolIds!.includes(p.id)) : config.pools;
+  const simulated = chosen.map(simulatedPolicy);
+  const policies = simulated.map((s) => s.policy);
+  const supplied = new Set(simulated.flatMap((s) => s.supplied));
   const models = new Map<string, SimModel>();
   for (const policy of policies) models.set(policy.id, createModel(policy, trace, options));
   const clock = new SimClock(options.startMs ?? SIMULATION_DEFAULTS.startMs);
@@ -130,13 +162,14 @@ export async function simulate(config: Config, trace: Trace, options: SimulateOp
     states: new MemoryStateStore(),
     // Only the latest decisions are kept: the timeline below is the simulator's record.
     log: new MemoryDecisionLog(16),
-    metrics: [new SimMetricSource(models)],
+    metrics: [new SimMetricSource(models, supplied)],
     targets: [target],
     clock,
   };
   const timelines = new Map<string, TimelineEntry[]>(policies.map((p) => [p.id, []]));
   const events = new Map<string, number>(policies.map((p) => [p.id, 0]));
   const keepTimeline = options.timeline !== false;
+  if (policies.length === 0) throw new RangeError('no pool to simulate');
   const stepSeconds = Math.max(1, policies.map((p) => Math.round(p.interval / 1000)).reduce(gcd));
   const start = trace.t[0]!;
   const end = trace.endSeconds;

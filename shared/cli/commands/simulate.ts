@@ -5,9 +5,8 @@
  *     [--compare] [--initial N] [--startup SECONDS] [--service-time SECONDS] [--slo SECONDS]
  *     [--host-memory-gb GB] [--worker-memory-gb GB] [--format F]
  */
-import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
-import { validateConfig } from '../../config/validate';
+import { createReadStream, existsSync, writeFileSync } from 'node:fs';
+import { loadConfigFile } from '../../config/load';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Config } from '../../domain/policy';
@@ -42,14 +41,9 @@ const USAGE = `Usage: poolscale simulate --config FILE --trace TRACE.csv [option
 
 class UsageError extends PoolscaleError {}
 
-/**
- * Reads the config to simulate. Until `loadConfigFile` (shared/config/load.ts, seed formats)
- * lands this reads poolscale YAML/JSON only.
- */
-async function loadSimulationConfig(path: string, _format?: string): Promise<Config> {
-  const text = readFileSync(path, 'utf8');
-  const input: unknown = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  const { config, problems } = validateConfig(input);
+/** Reads the config to simulate in any supported format (poolscale YAML/JSON or a seed format). */
+async function loadSimulationConfig(path: string, format?: string): Promise<Config> {
+  const { config, problems } = await loadConfigFile(path, format !== undefined ? { format } : {});
   if (!config) throw new ValidationError(problems);
   return config;
 }
