@@ -127,11 +127,10 @@ export class PoolscaleFunction extends NodejsFunction {
   }
 
   /**
-   * Allows describing and scaling exactly these ECS services and protecting their tasks from
-   * scale-in. Sets `envName` to the comma-separated service ARNs (the allow-list the function
-   * may touch). Never grants `ecs:*`.
+   * Allows describing and scaling exactly these ECS services, and protecting their busy tasks
+   * from scale-in (list the running tasks, then UpdateTaskProtection). Never grants `ecs:*`.
    */
-  public bindEcsServices(services: readonly EcsServiceRef[], options: { scale: boolean; envName?: string }): this {
+  public bindEcsServices(services: readonly EcsServiceRef[], options: { scale: boolean }): this {
     if (services.length === 0) return this;
     const stack = Stack.of(this);
     const serviceArns = services.map((s) =>
@@ -144,6 +143,17 @@ export class PoolscaleFunction extends NodejsFunction {
     if (options.scale) {
       statements.push(
         new PolicyStatement({ sid: 'ScalePoolServices', actions: ['ecs:UpdateService'], resources: serviceArns }),
+        // ListTasks is authorized on container instances, not services: "*" narrowed by cluster.
+        new PolicyStatement({
+          sid: 'ListPoolTasks',
+          actions: ['ecs:ListTasks'],
+          resources: ['*'],
+          conditions: {
+            ArnEquals: {
+              'ecs:cluster': clusters.map((cluster) => stack.formatArn({ service: 'ecs', resource: 'cluster', resourceName: cluster })),
+            },
+          },
+        }),
         new PolicyStatement({
           sid: 'ProtectPoolTasks',
           actions: ['ecs:UpdateTaskProtection'],
@@ -156,6 +166,11 @@ export class PoolscaleFunction extends NodejsFunction {
     const policy = new Policy(this, 'EcsPolicy', { statements });
     this.role?.attachInlinePolicy(policy);
     if (options.scale) {
+      Validations.of(policy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'ecs:ListTasks has no service-level resource; the statement is limited by an ecs:cluster condition to the configured clusters.',
+      });
       for (const cluster of clusters) {
         Validations.of(policy).acknowledge({
           id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/${cluster}/*]`,
@@ -163,7 +178,6 @@ export class PoolscaleFunction extends NodejsFunction {
         });
       }
     }
-    this.addEnvironment(options.envName ?? 'ECS_SERVICE_ARNS', serviceArns.join(','));
     return this;
   }
 

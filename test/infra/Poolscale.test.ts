@@ -41,7 +41,8 @@ const writableTables = (fn: typeof poolscale.evaluate): string[] => {
     .sort();
 };
 
-describe('Construct: Poolscale', () => {
+// Some cases synthesize a stack of their own; give them room on a shared machine.
+describe('Construct: Poolscale', { timeout: 120_000 }, () => {
   describe('DynamoDB tables', () => {
     it('creates exactly the four tables', () => {
       // Assess
@@ -261,7 +262,22 @@ describe('Construct: Poolscale', () => {
       for (const resource of resources) expect(resource).toMatch(/:task\/(bots|workers)\/\*"/);
     });
 
-    it('uses a "*" resource only for X-Ray and cloudwatch:GetMetricData', () => {
+    it('narrows ecs:ListTasks to the configured clusters', () => {
+      // Prepare
+      const listTasks = allStatements.filter((s) =>
+        (Array.isArray(s.Action) ? s.Action : [s.Action]).includes('ecs:ListTasks'),
+      ) as { Condition?: { ArnEquals?: Record<string, unknown[]> } }[];
+
+      // Assess
+      expect(listTasks.length).toBeGreaterThan(0);
+      for (const statement of listTasks) {
+        const clusters = statement.Condition?.ArnEquals?.['ecs:cluster']?.map((c) => JSON.stringify(c)) ?? [];
+        expect(clusters).toHaveLength(2);
+        expect(clusters.every((c) => /:cluster\/(bots|workers)"/.test(c))).toBe(true);
+      }
+    });
+
+    it('uses a "*" resource only for X-Ray, cloudwatch:GetMetricData and the cluster-conditioned ecs:ListTasks', () => {
       // Prepare
       const wildcardActions = allStatements
         .filter((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).includes('*'))
@@ -269,7 +285,7 @@ describe('Construct: Poolscale', () => {
 
       // Assess
       expect(new Set(wildcardActions)).toEqual(
-        new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'cloudwatch:GetMetricData']),
+        new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'cloudwatch:GetMetricData', 'ecs:ListTasks']),
       );
     });
 

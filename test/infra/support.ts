@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -20,7 +21,10 @@ export function buildStack(props: PoolscaleProps = {}, appContext: Record<string
   const stack = new PoolscaleStack(app, 'Poolscale', {
     poolscale: { functionsDir: FIXTURE_FUNCTIONS_DIR, ...props },
   });
-  return { app, stack, template: Template.fromStack(stack) };
+  const template = Template.fromStack(stack);
+  // The template is in memory now; the synthesized assembly is only a temporary directory.
+  rmSync(app.outdir, { recursive: true, force: true });
+  return { app, stack, template };
 }
 
 /** Logical id of a construct's CloudFormation resource, to follow Refs in the template. */

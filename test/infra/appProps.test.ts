@@ -1,0 +1,72 @@
+import { App, RemovalPolicy } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { parseEcsServices, propsFromContext } from '../../infra/appProps';
+
+describe('Function: parseEcsServices', () => {
+  it.each([
+    { case: 'one service', input: 'bots/bot-pool', expected: [{ cluster: 'bots', service: 'bot-pool' }] },
+    {
+      case: 'several with spaces',
+      input: ' bots/bot-pool , workers/celery ',
+      expected: [
+        { cluster: 'bots', service: 'bot-pool' },
+        { cluster: 'workers', service: 'celery' },
+      ],
+    },
+    { case: 'an empty list', input: ' , ', expected: [] },
+    // Kept so that validation can name the bad entry instead of silently dropping it.
+    { case: 'a service without cluster', input: 'bot-pool', expected: [{ cluster: '', service: 'bot-pool' }] },
+  ])('reads $case', ({ input, expected }) => {
+    // Act
+    const services = parseEcsServices(input);
+
+    // Assess
+    expect(services).toEqual(expected);
+  });
+});
+
+describe('Function: propsFromContext', () => {
+  it('gives empty props with no context, so a bare synth works', () => {
+    // Act
+    const props = propsFromContext(new App().node);
+
+    // Assess
+    expect(props).toEqual({});
+  });
+
+  it.each([
+    { case: 'a secret ARN', context: { redisSecretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:r-AbC123' }, redis: { secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:r-AbC123' } },
+    { case: 'an SSM parameter', context: { redisSsmParameter: '/poolscale/redis' }, redis: { ssmParameterName: '/poolscale/redis' } },
+    { case: 'a plain URL', context: { redisUrl: 'redis://cache:6379' }, redis: { url: 'redis://cache:6379' } },
+    { case: 'a secret to create', context: { createRedisSecret: 'true' }, redis: { createSecret: true } },
+  ])('reads Redis from $case', ({ context, redis }) => {
+    // Act
+    const props = propsFromContext(new App({ context }).node);
+
+    // Assess
+    expect(props.redis).toEqual(redis);
+  });
+
+  it('reads every other setting', () => {
+    // Prepare
+    const context = {
+      ecsServices: 'bots/bot-pool',
+      schedule: 'rate(2 minutes)',
+      alarmPrefix: 'scale-',
+      historyTtlDays: '7',
+      destroyOnRemoval: 'true',
+    };
+
+    // Act
+    const props = propsFromContext(new App({ context }).node);
+
+    // Assess
+    expect(props).toEqual({
+      ecsServices: [{ cluster: 'bots', service: 'bot-pool' }],
+      scheduleExpression: 'rate(2 minutes)',
+      alarmPrefix: 'scale-',
+      historyTtlDays: 7,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+  });
+});
