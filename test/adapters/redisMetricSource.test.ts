@@ -124,6 +124,69 @@ describe.each(clients)('Class: RedisMetricSource over $case', ({ make, httpReque
       expect(valueOf(readings.get('bots/string-active'))).toBe(1);
     });
 
+    it('counts `[...]` class patterns with their own SCAN next to the batched ones', async () => {
+      // Prepare
+      for (const pool of ['a', 'b', 'c']) await admin.set(`bot_${pool}:1`, 'ACTIVE');
+      await admin.set('bot_a:2', 'WAITING');
+
+      // Act
+      const readings = await source.read(
+        [
+          request('ab/busy', { source: 'redis', type: 'count_keys', pattern: 'bot_[ab]:*', equals: 'ACTIVE' }),
+          request('not-c/all', { source: 'redis', type: 'count_keys', pattern: 'bot_[^c]:*' }),
+          request('all/busy', { source: 'redis', type: 'count_keys', pattern: 'bot_*', equals: 'ACTIVE' }),
+          request('a/free', { source: 'redis', type: 'count_keys', pattern: 'bot_a:?', equals: 'WAITING' }),
+        ],
+        NOW,
+      );
+
+      // Assess
+      expect(valueOf(readings.get('ab/busy'))).toBe(2);
+      expect(valueOf(readings.get('not-c/all'))).toBe(3);
+      expect(valueOf(readings.get('all/busy'))).toBe(3);
+      expect(valueOf(readings.get('a/free'))).toBe(1);
+      expect(source.stats).toMatchObject({ roundTrips: 1, commands: 3 });
+    });
+
+    it('matches keys exactly as Redis SCAN MATCH does, for any keys and `*`/`?`/escape globs (property)', async () => {
+      const char = fc.constantFrom('a', 'b', ':', '.', '%', '-', '*', '?', 'é', '(');
+      const keyArbitrary = fc.array(char, { minLength: 1, maxLength: 6 }).map((chars) => chars.join(''));
+      const token = fc.oneof(char.filter((c) => c !== '*' && c !== '?'), fc.constantFrom('*', '?'), char.map((c) => `\\${c}`));
+      const globArbitrary = fc.array(token, { minLength: 1, maxLength: 5 }).map((tokens) => tokens.join(''));
+      await fc.assert(
+        fc.asyncProperty(
+          fc.uniqueArray(keyArbitrary, { maxLength: 25 }),
+          fc.uniqueArray(globArbitrary, { minLength: 1, maxLength: 4 }),
+          async (keys, globs) => {
+            // Prepare
+            await admin.flushall();
+            if (keys.length > 0) await admin.mset(...keys.flatMap((key) => [key, 'v']));
+            const expected: number[] = [];
+            for (const glob of globs) {
+              let cursor = '0';
+              let count = 0;
+              do {
+                const [next, found] = await admin.scan(cursor, 'MATCH', glob, 'COUNT', 1000);
+                cursor = next;
+                count += found.length;
+              } while (cursor !== '0');
+              expected.push(count);
+            }
+
+            // Act
+            const readings = await source.read(
+              globs.map((pattern, i) => request(`g${i}`, { source: 'redis', type: 'count_keys', pattern })),
+              NOW,
+            );
+
+            // Assess
+            expect(globs.map((_, i) => valueOf(readings.get(`g${i}`)))).toEqual(expected);
+          },
+        ),
+        { numRuns: 40 },
+      );
+    });
+
     it('counts across more keys than one SCAN step returns', async () => {
       // Prepare
       const pipeline = admin.pipeline();

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MetricSourceError } from '../../shared/domain/errors';
 import type { MetricSpec } from '../../shared/domain/policy';
 import type { MetricRequest } from '../../shared/ports/MetricSource';
-import { COUNT_KEYS_SCRIPT } from '../../shared/adapters/redis/countKeysScript';
+import { COUNT_KEYS_BATCH_SCRIPT, COUNT_KEYS_SCRIPT } from '../../shared/adapters/redis/countKeysScript';
 import type { RedisCommand, RedisCommandRunner, RedisReply } from '../../shared/adapters/redis/RedisCommandRunner';
 import { commandFor, RedisMetricSource } from '../../shared/adapters/redis/RedisMetricSource';
 
@@ -11,8 +11,12 @@ type RedisSpec = Extract<MetricSpec, { source: 'redis' }>;
 
 const NOW = 1_700_000_000_000;
 
+/** One count per question for the batched count_keys EVAL, 1 for anything else. */
+const answerOnes = (command: RedisCommand): RedisReply =>
+  command[1] === COUNT_KEYS_BATCH_SCRIPT ? { result: Array.from({ length: Number(command[4]) }, () => 1) } : { result: 1 };
+
 /** Records every pipeline and answers each command with `answer` (no network). */
-function fakeRunner(answer: (command: RedisCommand) => RedisReply = () => ({ result: 1 })) {
+function fakeRunner(answer: (command: RedisCommand) => RedisReply = answerOnes) {
   const pipelines: RedisCommand[][] = [];
   const runner: RedisCommandRunner = {
     kind: 'tcp',
@@ -40,7 +44,7 @@ const specArbitrary: fc.Arbitrary<RedisSpec> = fc.oneof(
     {
       source: fc.constant('redis' as const),
       type: fc.constant('count_keys' as const),
-      pattern: fc.constantFrom('bot_status:*', 'bot:*'),
+      pattern: fc.constantFrom('bot_status:*', 'bot:*', 'bot_[ab]:*'),
       equals: fc.oneof(fc.constantFrom('ACTIVE', 'WAITING'), fc.subarray(['ACTIVE', 'WAITING', 'IDLE'], { minLength: 1 })),
       field: fc.constantFrom('status'),
     },
@@ -85,14 +89,41 @@ describe('Class: RedisMetricSource (planning)', () => {
         const readings = await source.read(requests, NOW);
 
         // Assess
+        const batchable = (spec: RedisSpec) => spec.type === 'count_keys' && !spec.pattern.includes('[');
+        const alone = new Set(specs.filter((spec) => !batchable(spec)).map((spec) => JSON.stringify(commandFor(spec))));
+        const questions = new Set(specs.filter(batchable).map((spec) => JSON.stringify(commandFor(spec))));
         expect(pipelines).toHaveLength(1);
-        const sent = pipelines[0]!.map((command) => JSON.stringify(command));
-        expect(new Set(sent).size).toBe(sent.length);
-        expect(new Set(sent)).toEqual(new Set(specs.map((spec) => JSON.stringify(commandFor(spec)))));
+        const sent = pipelines[0]!;
+        const batchCommands = sent.filter((command) => command[1] === COUNT_KEYS_BATCH_SCRIPT);
+        expect(new Set(sent.filter((command) => !batchCommands.includes(command)).map((c) => JSON.stringify(c)))).toEqual(alone);
+        expect(sent.length).toBe(alone.size + batchCommands.length);
+        expect(batchCommands.map((command) => command[4])).toEqual(questions.size > 0 ? [questions.size] : []);
+        expect([...readings.values()].every((reading) => 'value' in reading && reading.value === 1)).toBe(true);
         expect([...readings.keys()].sort()).toEqual(requests.map((r) => r.id).sort());
         expect(source.stats).toEqual({ roundTrips: 1, commands: sent.length, requests: specs.length });
       }),
     );
+  });
+
+  it.each([
+    { case: 'one question: its own glob as MATCH', patterns: ['bot_status:*'], match: 'bot_status:*' },
+    { case: 'several: their common literal prefix', patterns: ['bot_status:a:*', 'bot_status:b?:*'], match: 'bot_status:*' },
+    { case: 'no common prefix: every key', patterns: ['a:*', 'b:*'], match: '*' },
+  ])('scans once for all count_keys questions, narrowing the SCAN to $case', async ({ patterns, match }) => {
+    // Prepare
+    const { runner, pipelines } = fakeRunner();
+    const source = new RedisMetricSource(runner);
+
+    // Act
+    await source.read(
+      patterns.map((pattern, i) => request(`p${i}`, { source: 'redis', type: 'count_keys', pattern, equals: 'ACTIVE' })),
+      NOW,
+    );
+
+    // Assess
+    expect(pipelines).toHaveLength(1);
+    expect(pipelines[0]).toHaveLength(1);
+    expect(pipelines[0]![0]!.slice(0, 5)).toEqual(['EVAL', COUNT_KEYS_BATCH_SCRIPT, 0, match, patterns.length]);
   });
 
   it('sends nothing when there is nothing to read', async () => {
@@ -172,6 +203,12 @@ describe('Class: RedisMetricSource (planning)', () => {
       spec: { source: 'redis', type: 'count_keys', pattern: 'b:*', field: 'status' },
       reply: { error: 'NOSCRIPT' },
       expected: { error: 'count_keys b:* (field status): NOSCRIPT', at: NOW },
+    },
+    {
+      case: 'a non-array reply for the count_keys batch',
+      spec: { source: 'redis', type: 'count_keys', pattern: 'b:*' },
+      reply: { result: 3 },
+      expected: { error: 'count_keys b:*: unexpected reply 3', at: NOW },
     },
   ] satisfies { case: string; spec: RedisSpec; reply: RedisReply; expected: unknown }[])(
     'reads $case',

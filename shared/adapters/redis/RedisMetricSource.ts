@@ -1,7 +1,8 @@
 import type { MetricSpec } from '../../domain/policy';
 import type { MetricReading } from '../../domain/types';
 import type { MetricRequest, MetricSource } from '../../ports/MetricSource';
-import { COUNT_KEYS_SCRIPT } from './countKeysScript';
+import { COUNT_KEYS_BATCH_SCRIPT, COUNT_KEYS_SCRIPT } from './countKeysScript';
+import { globToLuaPattern, literalPrefix } from './globToLuaPattern';
 import type { RedisCommand, RedisCommandRunner, RedisReply } from './RedisCommandRunner';
 
 type RedisSpec = Extract<MetricSpec, { source: 'redis' }>;
@@ -18,8 +19,9 @@ export interface RedisMetricStats {
 
 /**
  * Reads `source: 'redis'` metrics for many pools in ONE pipeline per call:
- * `list_length` -> LLEN, `number` -> GET, `hash_field` -> HGET, `count_keys` -> one EVAL that
- * SCANs server-side. Pools asking the same thing share one command.
+ * `list_length` -> LLEN, `number` -> GET, `hash_field` -> HGET, and every `count_keys` together
+ * -> one EVAL that SCANs the keyspace once server-side. Pools asking the same thing share one
+ * command.
  *
  * Never throws: a command Redis refuses, a missing or non-numeric value, or a whole connection
  * failure becomes a `MetricFailure` naming the key, and the runtime decides what that means.
@@ -39,12 +41,20 @@ export class RedisMetricSource implements MetricSource {
     const readings = new Map<string, MetricReading>();
     const commands: RedisCommand[] = [];
     const indexByCommand = new Map<string, number>();
-    const planned: { request: MetricRequest; spec: RedisSpec; index: number }[] = [];
+    const batch = new CountKeysBatch();
+    // `item` set: the answer is that element of the shared count_keys EVAL's array reply.
+    const planned: { request: MetricRequest; spec: RedisSpec; index: number; item?: number }[] = [];
+    const batched: { request: MetricRequest; spec: RedisSpec; item: number }[] = [];
 
     for (const request of requests) {
       const spec = request.spec;
       if (spec.source !== 'redis') {
         readings.set(request.id, { error: `metric ${request.name}: source ${spec.source} is not served by Redis`, at: now });
+        continue;
+      }
+      const item = spec.type === 'count_keys' ? batch.add(spec) : undefined;
+      if (item !== undefined) {
+        batched.push({ request, spec, item });
         continue;
       }
       const command = commandFor(spec);
@@ -55,6 +65,10 @@ export class RedisMetricSource implements MetricSource {
         indexByCommand.set(signature, index);
       }
       planned.push({ request, spec, index });
+    }
+    if (batched.length > 0) {
+      const index = commands.push(batch.command()) - 1;
+      for (const entry of batched) planned.push({ ...entry, index });
     }
     this.stats.requests += requests.length;
     if (planned.length === 0) return readings;
@@ -72,15 +86,72 @@ export class RedisMetricSource implements MetricSource {
       return readings;
     }
 
-    for (const { request, spec, index } of planned) {
-      const reply = replies[index] ?? { error: 'no reply' };
+    for (const { request, spec, index, item } of planned) {
+      let reply = replies[index] ?? { error: 'no reply' };
+      if (item !== undefined && reply.error === undefined) {
+        reply = Array.isArray(reply.result) ? { result: reply.result[item] } : { error: `unexpected reply ${JSON.stringify(reply.result)}` };
+      }
       readings.set(request.id, toReading(spec, reply, now));
     }
     return readings;
   }
 }
 
-/** The command that answers one spec; `equals` is sorted so that equal sets share a command. */
+/**
+ * Collects the `count_keys` questions whose pattern Lua can test (no `[...]`) into ONE EVAL
+ * that scans the keyspace once; identical questions share one slot.
+ */
+class CountKeysBatch {
+  private readonly questions: { glob: string; pattern: string; field: string; wanted: string[] }[] = [];
+  private readonly slotBySignature = new Map<string, number>();
+
+  /** The slot of this question in the reply, or undefined when it needs its own EVAL. */
+  add(spec: Extract<RedisSpec, { type: 'count_keys' }>): number | undefined {
+    const pattern = globToLuaPattern(spec.pattern);
+    if (pattern === undefined) return undefined;
+    const question = { glob: spec.pattern, pattern, field: spec.field ?? '', wanted: wantedValues(spec) };
+    const signature = JSON.stringify([question.glob, question.field, question.wanted]);
+    let slot = this.slotBySignature.get(signature);
+    if (slot === undefined) {
+      slot = this.questions.push(question) - 1;
+      this.slotBySignature.set(signature, slot);
+    }
+    return slot;
+  }
+
+  command(): RedisCommand {
+    // With one question Redis's own MATCH does all the filtering; with several, their common
+    // literal prefix narrows the SCAN before Lua looks at a key.
+    const only = this.questions.length === 1 ? this.questions[0] : undefined;
+    const match = only ? only.glob : `${commonPrefix(this.questions.map((q) => literalPrefix(q.glob)))}*`;
+    return [
+      'EVAL',
+      COUNT_KEYS_BATCH_SCRIPT,
+      0,
+      match,
+      this.questions.length,
+      ...this.questions.flatMap((q) => [q.pattern, q.field, q.wanted.length, ...q.wanted]),
+    ];
+  }
+}
+
+function commonPrefix(values: string[]): string {
+  let prefix = values[0] ?? '';
+  for (const value of values) {
+    while (!value.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  }
+  return prefix;
+}
+
+/** Sorted and unique, so that equal sets ask one question. */
+function wantedValues(spec: Extract<RedisSpec, { type: 'count_keys' }>): string[] {
+  return spec.equals === undefined ? [] : [...new Set([spec.equals].flat())].sort();
+}
+
+/**
+ * The command that answers one spec on its own. `count_keys` patterns with `[...]` use it (one
+ * SCAN each); the others are batched by `read()`.
+ */
 export function commandFor(spec: RedisSpec): RedisCommand {
   switch (spec.type) {
     case 'list_length':
@@ -89,10 +160,8 @@ export function commandFor(spec: RedisSpec): RedisCommand {
       return ['GET', spec.key];
     case 'hash_field':
       return ['HGET', spec.key, spec.field];
-    case 'count_keys': {
-      const wanted = spec.equals === undefined ? [] : [...new Set([spec.equals].flat())].sort();
-      return ['EVAL', COUNT_KEYS_SCRIPT, 0, spec.pattern, spec.field ?? '', ...wanted];
-    }
+    case 'count_keys':
+      return ['EVAL', COUNT_KEYS_SCRIPT, 0, spec.pattern, spec.field ?? '', ...wantedValues(spec)];
   }
 }
 
