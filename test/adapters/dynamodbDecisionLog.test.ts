@@ -1,4 +1,5 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Decision } from '../../shared/domain/types';
 import { DynamoDecisionLog, historySortKeyPrefix } from '../../shared/adapters/dynamodb/DynamoDecisionLog';
@@ -34,6 +35,20 @@ describe('Class: DynamoDecisionLog', () => {
       { case: 'a 2026 time', at: 1_795_000_000_123, expected: '001795000000123' },
     ])('pads $case to 15 digits', ({ at, expected }) => {
       expect(historySortKeyPrefix(at)).toBe(expected);
+    });
+
+    it('orders sort keys as their times, whatever the suffixes', () => {
+      const time = fc.integer({ min: 0, max: 999_999_999_999_999 });
+      const suffix = fc.stringMatching(/^[0-9a-f]{8}$/);
+      fc.assert(
+        fc.property(time, time, suffix, suffix, (a, b, suffixA, suffixB) => {
+          fc.pre(a !== b);
+          const keyA = `${historySortKeyPrefix(a)}#${suffixA}`;
+          const keyB = `${historySortKeyPrefix(b)}#${suffixB}`;
+          // And a key sorts below the bare prefix of any later time (the `before` query).
+          return keyA < keyB === a < b && keyA < historySortKeyPrefix(b) === a < b;
+        }),
+      );
     });
   });
 

@@ -1,3 +1,6 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, StorageError } from '../../shared/domain/errors';
 import { initialState, type PoolState } from '../../shared/domain/types';
@@ -165,6 +168,49 @@ describe('Class: DynamoStateStore', () => {
       expect(error).toBeInstanceOf(StorageError);
       expect((error as StorageError).message).toContain('no-such-table');
       expect((error as StorageError).cause).toMatchObject({ name: 'ResourceNotFoundException' });
+    });
+  });
+
+  describe('Method: getMany (UnprocessedKeys)', () => {
+    const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }));
+    const mock = mockClient(documentClient);
+
+    it('retries only the unprocessed keys with a growing wait', async () => {
+      // Prepare
+      mock.reset();
+      const sleeps: number[] = [];
+      mock
+        .on(BatchGetCommand)
+        .resolvesOnce({
+          Responses: { states: [stateOf('a', 1)] },
+          UnprocessedKeys: { states: { Keys: [{ poolId: 'b' }, { poolId: 'c' }] } },
+        })
+        .resolvesOnce({ Responses: { states: [stateOf('b', 1)] }, UnprocessedKeys: { states: { Keys: [{ poolId: 'c' }] } } })
+        .resolves({ Responses: { states: [stateOf('c', 1)] } });
+      const mocked = new DynamoStateStore(documentClient, 'states', { sleep: async (ms) => void sleeps.push(ms) });
+
+      // Act
+      const found = await mocked.getMany(['a', 'b', 'c']);
+
+      // Assess
+      expect([...found.keys()].sort()).toEqual(['a', 'b', 'c']);
+      expect(mock.commandCalls(BatchGetCommand).map((call) => call.args[0].input.RequestItems)).toEqual([
+        { states: { Keys: [{ poolId: 'a' }, { poolId: 'b' }, { poolId: 'c' }], ConsistentRead: true } },
+        { states: { Keys: [{ poolId: 'b' }, { poolId: 'c' }], ConsistentRead: true } },
+        { states: { Keys: [{ poolId: 'c' }], ConsistentRead: true } },
+      ]);
+      expect(sleeps).toEqual([50, 100]);
+    });
+
+    it('throws StorageError when keys stay unprocessed', async () => {
+      // Prepare
+      mock.reset();
+      mock.on(BatchGetCommand).resolves({ UnprocessedKeys: { states: { Keys: [{ poolId: 'a' }] } } });
+      const mocked = new DynamoStateStore(documentClient, 'states', { maxBatchAttempts: 3, sleep: async () => {} });
+
+      // Act / Assess
+      await expect(mocked.getMany(['a'])).rejects.toThrow(/1 key\(s\) unprocessed after 3 attempts/);
+      expect(mock.commandCalls(BatchGetCommand)).toHaveLength(3);
     });
   });
 });
