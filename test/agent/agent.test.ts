@@ -1,0 +1,157 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { agentWorld, memoryFitPolicy, queuePolicy } from './agentWorld';
+import { alive, waitFor } from './support';
+
+type World = Awaited<ReturnType<typeof agentWorld>>;
+let world: World | undefined;
+afterEach(async () => {
+  await world?.cleanup();
+  world = undefined;
+});
+
+const TEST_TIMEOUT = 120_000;
+
+describe('Class: Agent (real worker processes, real relay and Redis)', () => {
+  it(
+    'scales up and down by available memory (seed 001 memory fit)',
+    async () => {
+      // Prepare: 34 GB available - 4 reserve fits 5 workers of 6 GB.
+      world = await agentWorld(memoryFitPolicy());
+      const running = await world.start();
+
+      // Act + Assess: up to 5 real processes
+      const up = await waitFor('5 workers', () => {
+        const pids = world!.pids(running);
+        return pids.length === 5 && pids.every(alive) && pids;
+      });
+      expect(running.agent.status().pools[0]!.desired).toBe(5);
+
+      // Act: memory drops to 16 GB: fits 2
+      world.memory.availableGb = 16;
+
+      // Assess: 3 workers stopped gracefully, 2 of the same ones keep running
+      const down = await waitFor('2 workers', () => {
+        const pids = world!.pids(running);
+        return pids.length === 2 && pids;
+      });
+      expect(up).toEqual(expect.arrayContaining(down));
+      await waitFor('stopped workers to exit', () => up.filter((pid) => !down.includes(pid)).every((pid) => !alive(pid)));
+      const [latest] = await world.log.list('h1-jobs');
+      expect(latest?.reasons.some((r) => r.code === 'rule.memory.fit')).toBe(true);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'scales by queue length and back to the minimum when the queue drains, every job done once',
+    async () => {
+      // Prepare
+      world = await agentWorld(queuePolicy(), { jobMs: 150 });
+      const running = await world.start();
+      await waitFor('1 worker', () => world!.pids(running).length === 1);
+      const jobs = Array.from({ length: 60 }, (_, i) => `job-${i}`);
+
+      // Act: 60 jobs / 10 per worker -> 6, capped at 4
+      await world.redis.lpush('q', ...jobs);
+
+      // Assess
+      await waitFor('4 workers', () => world!.pids(running).length === 4);
+      await waitFor('all jobs done', async () => (await world!.redis.hlen('q:done')) === jobs.length, { timeoutMs: 60_000 });
+      await waitFor('back to 1 worker', () => world!.pids(running).length === 1);
+      const counts = await world.redis.hgetall('q:done');
+      expect(Object.values(counts).every((count) => count === '1')).toBe(true);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'replaces a worker killed with SIGKILL',
+    async () => {
+      // Prepare
+      world = await agentWorld(memoryFitPolicy());
+      world.memory.availableGb = 22; // fits 3
+      const running = await world.start();
+      const before = await waitFor('3 workers', () => {
+        const pids = world!.pids(running);
+        return pids.length === 3 && pids;
+      });
+
+      // Act
+      process.kill(before[0]!, 'SIGKILL');
+
+      // Assess
+      const after = await waitFor('a replacement', () => {
+        const pids = world!.pids(running);
+        return pids.length === 3 && !pids.includes(before[0]!) && pids;
+      });
+      expect(after.filter((pid) => before.includes(pid))).toHaveLength(2);
+      expect(after.every(alive)).toBe(true);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'adopts its workers after a restart instead of starting duplicates',
+    async () => {
+      // Prepare
+      world = await agentWorld(memoryFitPolicy());
+      world.memory.availableGb = 22; // fits 3
+      const first = await world.start();
+      const before = await waitFor('3 workers', () => {
+        const pids = world!.pids(first);
+        return pids.length === 3 && pids;
+      });
+      // Every worker has connected to Redis (each records its start once).
+      const started = await waitFor('3 workers connected', async () => (await world!.startedCount()) === 3 && 3);
+
+      // Act: stop the agent (workers stay), start a new one on the same state file
+      await first.stop();
+      expect(before.every(alive)).toBe(true);
+      const second = await world.start();
+      let beats = 0;
+      let last: number | undefined;
+      await waitFor('5 heartbeats of the new agent', () => {
+        const at = second.agent.status().relay.lastHeartbeatAt;
+        if (at !== undefined && at !== last) {
+          beats++;
+          last = at;
+        }
+        return beats >= 5;
+      });
+
+      // Assess
+      expect(world.pids(second).sort()).toEqual([...before].sort());
+      expect(await world.startedCount()).toBe(started);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'keeps to its last policy while the relay is down, and says so',
+    async () => {
+      // Prepare: online, 5 workers by memory
+      world = await agentWorld(memoryFitPolicy());
+      const running = await world.start();
+      await waitFor('5 workers', () => world!.pids(running).length === 5);
+
+      // Act: relay down, then memory shrinks to fit 3
+      await world.relayDown();
+      await waitFor('offline', () => running.agent.status().relay.offlineSince !== undefined);
+      world.memory.availableGb = 22;
+
+      // Assess: the agent evaluates the memory fit itself
+      await waitFor('3 workers offline', () => world!.pids(running).length === 3);
+      const status = running.agent.status();
+      expect(status.relay.up).toBe(false);
+      expect(status.pools[0]!.lastDecision?.reasons.some((r) => r.code === 'rule.memory.fit')).toBe(true);
+      expect(running.agent.metricsText()).toContain('poolscale_agent_relay_up 0');
+
+      // Act: relay back
+      await world.relayUp();
+
+      // Assess
+      await waitFor('online again', () => running.agent.status().relay.up && running.agent.status().relay.offlineSince === undefined);
+    },
+    TEST_TIMEOUT,
+  );
+});
