@@ -18,7 +18,7 @@ import { HostScaleTarget } from '../../shared/adapters/host/HostScaleTarget';
 import { NoneTarget, StaticMetricSource } from '../../shared/adapters/memory';
 import { redisConfigFromEnv, RedisMetricSource, redisRunnerFromConfig, type RedisConnectionConfig } from '../../shared/adapters/redis';
 import { PoolscaleError } from '../../shared/domain/errors';
-import type { Decision } from '../../shared/domain/types';
+import type { Decision, TargetStatus } from '../../shared/domain/types';
 import type { Policy } from '../../shared/domain/policy';
 import { systemClock } from '../../shared/ports/Clock';
 import type { AgentStore } from '../../shared/ports/AgentStore';
@@ -38,7 +38,7 @@ export interface FunctionDeps {
 export interface BuildOptions {
   logger: FunctionLogger;
   /** Records each decision as poolscale's own metrics (EMF), flushed per invocation. */
-  onDecision?: (decision: Decision, policy: Policy) => void;
+  onDecision?: (decision: Decision, policy: Policy, status?: TargetStatus) => void;
   /** Fetches a secret string; injected in tests (default: Secrets Manager). */
   fetchSecret?: (arn: string) => Promise<string>;
   /** Further metric sources (CloudWatch) the entry point adds. */

@@ -4,8 +4,10 @@
  * a missing secret fails an invocation with a log line instead of the whole init).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { CloudWatchMetricSource } from '../../shared/adapters/cloudwatch';
+import { createDecisionMetrics, recordDecision } from '../../shared/adapters/emf/decisionMetrics';
 import { buildDeps, type FunctionDeps } from './deps';
+import type { MetricsFlusher } from './FunctionLogger';
 import { once } from './once';
 import { powertoolsLogger } from './powertoolsLogger';
 
@@ -13,6 +15,23 @@ const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'poolscale';
 
 export const logger = powertoolsLogger(new Logger({ serviceName }));
 
-export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'poolscale', serviceName });
+const decisionMetrics = createDecisionMetrics(serviceName);
 
-export const lambdaDeps: () => Promise<FunctionDeps> = once(() => buildDeps(process.env, { logger }));
+/** Flushes what is left at the end of an invocation; silent when nothing was recorded. */
+export const metrics: MetricsFlusher = {
+  publishStoredMetrics: () => {
+    if (decisionMetrics.hasStoredMetrics()) decisionMetrics.publishStoredMetrics();
+  },
+};
+
+export const lambdaDeps: () => Promise<FunctionDeps> = once(() =>
+  buildDeps(process.env, {
+    logger,
+    extraMetricSources: [new CloudWatchMetricSource()],
+    // One EMF line per decision: a line carries one PoolId dimension value.
+    onDecision: (decision, _policy, status) => {
+      recordDecision(decisionMetrics, decision, status);
+      decisionMetrics.publishStoredMetrics();
+    },
+  }),
+);

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { FunctionConfigError, redisConfig } from '../../functions/lib/deps';
+import { once } from '../../functions/lib/once';
+
+const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:poolscale/redis-AbCdEf';
+
+describe('Function: redisConfig', () => {
+  it.each([
+    { case: 'REDIS_URL', env: { REDIS_URL: 'redis://cache:6379', REDIS_SECRET_ARN: ARN }, expected: { url: 'redis://cache:6379' } },
+    {
+      case: 'Upstash REST URL and token',
+      env: { UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io', UPSTASH_REDIS_REST_TOKEN: 'tok' },
+      expected: { restUrl: 'https://eu1.upstash.io', token: 'tok' },
+    },
+    { case: 'nothing configured', env: {}, expected: undefined },
+  ])('reads $case from the environment without touching Secrets Manager', async ({ env, expected }) => {
+    // Prepare
+    const fetched: string[] = [];
+
+    // Act
+    const config = await redisConfig(env, async (arn) => (fetched.push(arn), '{}'));
+
+    // Assess
+    expect(config).toEqual(expected);
+    expect(fetched).toEqual([]);
+  });
+
+  it.each([
+    { case: 'a TCP URL', secret: '{"url":"rediss://:pw@cache:6380"}', expected: { url: 'rediss://:pw@cache:6380' } },
+    { case: 'an Upstash REST URL and token', secret: '{"restUrl":"https://eu1.upstash.io","token":"t0k"}', expected: { restUrl: 'https://eu1.upstash.io', token: 't0k' } },
+  ])('reads $case from the secret behind REDIS_SECRET_ARN', async ({ secret, expected }) => {
+    const config = await redisConfig({ REDIS_SECRET_ARN: ARN }, async () => secret);
+    expect(config).toEqual(expected);
+  });
+
+  it.each([
+    { case: 'a secret that is not JSON', secret: 'redis://cache:6379' },
+    { case: 'a secret without url or restUrl', secret: '{"host":"cache"}' },
+    { case: 'a REST URL without its token', secret: '{"restUrl":"https://eu1.upstash.io"}' },
+  ])('refuses $case with a FunctionConfigError naming the secret', async ({ secret }) => {
+    const outcome = redisConfig({ REDIS_SECRET_ARN: ARN }, async () => secret);
+    await expect(outcome).rejects.toThrow(FunctionConfigError);
+    await expect(outcome).rejects.toThrow(ARN);
+  });
+});
+
+describe('Function: once', () => {
+  it('builds once for many concurrent callers, and again after a failure', async () => {
+    // Prepare
+    let builds = 0;
+    const build = once(async () => {
+      builds++;
+      if (builds === 1) throw new Error('transient');
+      return builds;
+    });
+
+    // Act
+    const first = await Promise.allSettled([build(), build()]);
+    const second = await Promise.all([build(), build(), build()]);
+
+    // Assess
+    expect(first.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(second).toEqual([2, 2, 2]);
+    expect(builds).toBe(2);
+  });
+});
