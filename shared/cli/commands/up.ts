@@ -1,8 +1,215 @@
+/**
+ * `poolscale up --config FILE`: the whole control plane on this machine, no AWS account.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { loadConfigFile } from '../../config/load';
+import type { Policy } from '../../domain/policy';
+import type { Decision, TargetStatus } from '../../domain/types';
+import { type ControlPlane, startControlPlane, usesRedis } from '../../local/controlPlane';
+import { type LoadGenerator, startLoadGenerator } from '../../local/loadGenerator';
 import type { CliIo } from '../io';
 
-export const summary = 'not built yet';
+export const summary = 'Run the whole control plane locally (API, ticks, agent, dashboard)';
 
-export async function run(_argv: string[], io: CliIo): Promise<number> {
-  io.err('poolscale: this command is not available in this build yet');
-  return 2;
+const USAGE = `Usage: poolscale up --config FILE [options]
+
+Runs the control plane locally: embedded storage (dynalite on disk), the evaluation tick, the
+HTTP API (same routes as the deployed API), the agent relay, and optionally the on-host agent
+and a load generator. Ctrl-C stops everything.
+
+Options:
+  --config FILE        poolscale config (YAML/JSON or a seed format)        (required)
+  --format NAME        config format, when detection is not wanted
+  --port N             API port on 127.0.0.1 (default 8080; 0 = any free port)
+  --data DIR           data folder (default .poolscale/data); --in-memory keeps nothing
+  --in-memory          keep state and history in memory only
+  --tick SECONDS       how often pools are checked (default 1; each pool runs at its interval)
+  --redis URL          Redis for metrics (default $REDIS_URL or redis://127.0.0.1:6379)
+  --agent FILE         also run the on-host agent with this config, talking to the local relay
+  --load TRACE.csv     replay a t_seconds,arrivals trace into a Redis list
+  --load-queue KEY     list to push jobs to (default demo:jobs)
+  --load-speedup N     trace seconds per real second (default 60)
+  --load-scale X       multiply arrivals (default 1)
+  --duration SECONDS   stop by itself after this long (for scripts and tests)
+`;
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string' },
+        format: { type: 'string' },
+        port: { type: 'string', default: '8080' },
+        data: { type: 'string', default: '.poolscale/data' },
+        'in-memory': { type: 'boolean', default: false },
+        tick: { type: 'string', default: '1' },
+        redis: { type: 'string' },
+        agent: { type: 'string' },
+        load: { type: 'string' },
+        'load-queue': { type: 'string', default: 'demo:jobs' },
+        'load-speedup': { type: 'string', default: '60' },
+        'load-scale': { type: 'string', default: '1' },
+        duration: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    io.err(`poolscale up: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (!values.config) {
+    io.err(`poolscale up: --config is required\n\n${USAGE}`);
+    return 2;
+  }
+  const numbers: Record<string, number> = {};
+  for (const [name, min] of [['port', 0], ['tick', 0.05], ['load-speedup', 0.001], ['load-scale', 0], ['duration', 0]] as const) {
+    const raw = values[name];
+    if (raw === undefined) continue;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min) {
+      io.err(`poolscale up: --${name} must be a number >= ${min} (got "${raw}")`);
+      return 2;
+    }
+    numbers[name] = value;
+  }
+
+  const loaded = await loadConfigFile(resolve(io.cwd, values.config), values.format ? { format: values.format as never } : {});
+  for (const problem of loaded.problems) {
+    io.err(`${problem.severity === 'error' ? 'error' : 'warning'}: ${problem.path || '(root)'}: ${problem.message}`);
+  }
+  if (!loaded.config) {
+    io.err(`poolscale up: ${values.config} is not a valid config`);
+    return 1;
+  }
+  const config = loaded.config;
+  const redisUrl = values.redis ?? io.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  if (usesRedis(config) || values.load) {
+    const problem = await pingRedis(redisUrl);
+    if (problem) {
+      io.err(
+        `poolscale up: Redis is not reachable at ${redisUrl} (${problem}).\n` +
+          `Start one (e.g. \`redis-server --daemonize yes\`) or point REDIS_URL / --redis at yours.`,
+      );
+      return 1;
+    }
+  }
+
+  const status = new StatusBoard(io);
+  let plane: ControlPlane | undefined;
+  let load: LoadGenerator | undefined;
+  let agent: { stop(): Promise<void> } | undefined;
+  try {
+    plane = await startControlPlane({
+      config,
+      ...(values['in-memory'] ? {} : { dataDir: resolve(io.cwd, values.data) }),
+      port: numbers.port!,
+      redisUrl,
+      tickMs: numbers.tick! * 1000,
+      logger: {
+        info: () => {},
+        warn: (message, extra) => io.err(`warn: ${message} ${extra ? JSON.stringify(extra) : ''}`),
+        error: (message, extra) => io.err(`error: ${message} ${extra ? JSON.stringify(extra) : ''}`),
+      },
+      onDecision: (decision, policy, targetStatus) => status.update(decision, policy, targetStatus),
+    });
+    io.out(`poolscale up: API on ${plane.url} (try ${plane.url}/pools), ${config.pools.length} pool(s), storage ${values['in-memory'] ? 'in memory' : resolve(io.cwd, values.data)}`);
+    if (values.agent) {
+      const { startAgentFromFile } = await import('../../local/startAgent');
+      agent = await startAgentFromFile(resolve(io.cwd, values.agent), { relayUrl: plane.url, redisUrl, agents: plane.agents, log: (line: string) => io.err(line) });
+      io.out(`poolscale up: agent started from ${values.agent}`);
+    }
+    if (values.load) {
+      load = startLoadGenerator({
+        redisUrl,
+        trace: resolve(io.cwd, values.load),
+        queue: values['load-queue'],
+        speedup: numbers['load-speedup']!,
+        scale: numbers['load-scale']!,
+        loop: true,
+      });
+      io.out(`poolscale up: replaying ${values.load} into ${values['load-queue']} at ${numbers['load-speedup']}x`);
+    }
+    io.out('Press Ctrl-C to stop.');
+    await waitForStop(numbers.duration);
+    return 0;
+  } catch (error) {
+    io.err(`poolscale up: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    status.close();
+    await load?.stop();
+    await agent?.stop();
+    await plane?.stop();
+    io.out('poolscale up: stopped');
+  }
+}
+
+async function pingRedis(url: string): Promise<string | undefined> {
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 1500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    await redis.ping();
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function waitForStop(durationSeconds: number | undefined): Promise<void> {
+  return new Promise((resolveStop) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      clearTimeout(timer);
+      resolveStop();
+    };
+    const timer = durationSeconds === undefined ? undefined : setTimeout(stop, durationSeconds * 1000);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+/** One live line per pool on a terminal; a plain line per scaling action otherwise. */
+class StatusBoard {
+  private readonly lines = new Map<string, string>();
+  private drawn = 0;
+
+  constructor(private readonly io: CliIo) {}
+
+  update(decision: Decision, policy: Policy, status?: TargetStatus): void {
+    const reason = decision.reasons.map((r) => r.message).join('; ');
+    const line =
+      `${policy.id.padEnd(14)} desired ${String(decision.desired).padStart(3)}  ready ${String(status?.ready ?? '?').padStart(3)}` +
+      `  [${policy.min}..${policy.max}]  ${decision.action.padEnd(10)} ${reason}`;
+    this.lines.set(policy.id, line);
+    if (!this.io.isTty) {
+      if (decision.action !== 'none') this.io.out(`${new Date(decision.at).toISOString()} ${line}`);
+      return;
+    }
+    this.redraw();
+  }
+
+  private redraw(): void {
+    const width = process.stdout.columns ?? 120;
+    let text = this.drawn > 0 ? `\x1b[${this.drawn}F` : '';
+    for (const line of this.lines.values()) text += `\x1b[2K${line.slice(0, width - 1)}\n`;
+    this.drawn = this.lines.size;
+    process.stdout.write(text);
+  }
+
+  close(): void {
+    this.drawn = 0;
+  }
 }
