@@ -1,0 +1,150 @@
+/**
+ * The agent as users run it: `poolscale agent --config agent.yaml` in its own process, signals
+ * and all. Jobs are counted in Redis: whatever happens to the agent and its workers, every job
+ * enqueued is processed exactly once.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { readAgentState } from '../../shared/agent/AgentStateFile';
+import type { AgentStatus } from '../../shared/agent/Agent';
+import { startRedis, type TestRedis } from '../support/redis';
+import { alive, FIXTURE_WORKER, killGroups, tempDir, waitFor } from './support';
+
+const CLI = join(import.meta.dirname, '..', '..', 'bin', 'poolscale.js');
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function startAgent(configPath: string): { child: ChildProcess; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [CLI, 'agent', '--config', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-20_000)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  cleanups.push(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  return { child, exited };
+}
+
+async function status(stateFile: string): Promise<AgentStatus | undefined> {
+  const port = readAgentState(stateFile)?.statusPort;
+  if (!port) return undefined;
+  const response = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(2_000) });
+  return (await response.json()) as AgentStatus;
+}
+
+const runningPids = (s: AgentStatus | undefined) => s?.pools[0]?.workers.filter((w) => w.state === 'running').map((w) => w.pid) ?? [];
+
+describe('Command: poolscale agent', () => {
+  it(
+    'processes every job exactly once through agent SIGTERM, restart with adoption, worker SIGTERM and scale-in; status and stop --workers',
+    async () => {
+      // Prepare: no relay, the pool's own policy: 1 worker per 10 queued jobs, 2..4.
+      const redis: TestRedis = await startRedis();
+      const client = new Redis(redis.url);
+      const dir = tempDir();
+      const seen = new Set<number>();
+      cleanups.push(async () => {
+        for (const entry of await client.lrange('q:started', 0, -1)) seen.add(Number(entry.split(' ')[1]));
+        killGroups(seen);
+        client.disconnect();
+        await redis.stop();
+        dir.remove();
+      });
+      const stateFile = join(dir.path, 'state', 'agent.json');
+      const configPath = join(dir.path, 'agent.yaml');
+      writeFileSync(
+        configPath,
+        stringify({
+          hostId: 'test-host',
+          interval: '250ms',
+          statusPort: 0,
+          stateFile: 'state/agent.json',
+          gracePeriod: '30s',
+          redisUrl: redis.url,
+          pools: [
+            {
+              name: 'jobs',
+              kind: 'command',
+              command: ['node', FIXTURE_WORKER],
+              env: { REDIS_URL: redis.url, QUEUE: 'q', JOB_MS: '40' },
+              queue: { key: 'q', processingKey: 'q:processing' },
+              initialWorkers: 2,
+              policy: {
+                min: 2,
+                max: 4,
+                interval: '1s',
+                metrics: { queue_length: { source: 'host', type: 'queue_length' } },
+                rules: [{ type: 'target', metric: 'queue_length', perWorker: 10 }],
+                behaviour: { cooldownUp: 0, cooldownDown: 0, stabilizationDown: 0 },
+              },
+            },
+          ],
+        }),
+      );
+      const jobs = Array.from({ length: 400 }, (_, i) => `job-${i}`);
+      await client.lpush('q', ...jobs);
+
+      // Act 1: start the agent; it scales to 4 for the backlog
+      const first = startAgent(configPath);
+      const before = await waitFor('4 workers', async () => {
+        const pids = runningPids(await status(stateFile));
+        pids.forEach((pid) => seen.add(pid));
+        return pids.length === 4 && pids;
+      }, { timeoutMs: 60_000 });
+      await waitFor('some jobs done', async () => (await client.hlen('q:done')) >= 20);
+
+      // Act 2: SIGTERM the agent mid-work: it exits, the workers keep working
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+      expect(before.every(alive)).toBe(true);
+      const doneAtExit = await client.hlen('q:done');
+      await waitFor('workers keep working without the agent', async () => (await client.hlen('q:done')) > doneAtExit);
+
+      // Act 3: SIGTERM one worker directly (warm shutdown: it finishes its job)
+      process.kill(before[0]!, 'SIGTERM');
+
+      // Act 4: a new agent adopts the other three and replaces the stopped one
+      const second = startAgent(configPath);
+      const after = await waitFor('adopted workers', async () => {
+        const s = await status(stateFile);
+        const pids = runningPids(s);
+        pids.forEach((pid) => seen.add(pid));
+        return s && s.pid === second.child.pid && pids.length >= 3 && pids;
+      }, { timeoutMs: 60_000 });
+      expect(after.filter((pid) => before.includes(pid)).length).toBeGreaterThanOrEqual(2);
+      expect(after).not.toContain(before[0]);
+
+      // Assess: all jobs done exactly once, then back to the minimum of 2
+      await waitFor('all jobs done', async () => (await client.hlen('q:done')) === jobs.length, { timeoutMs: 90_000 });
+      await waitFor('scale-in to 2', async () => runningPids(await status(stateFile)).length === 2, { timeoutMs: 60_000 });
+      const counts = await client.hgetall('q:done');
+      expect(Object.keys(counts).sort()).toEqual([...jobs].sort());
+      expect(Object.entries(counts).filter(([, n]) => n !== '1')).toEqual([]);
+      expect(await client.llen('q:processing')).toBe(0);
+      // Every worker stopped so far exited by SIGTERM after its current job, none was killed.
+      const exits = await client.lrange('q:exited', 0, -1);
+      expect(exits.length).toBeGreaterThanOrEqual(3);
+      expect(exits.every((line) => line.endsWith('SIGTERM'))).toBe(true);
+
+      // Act 5: `agent status` prints the table
+      const printed = spawnSync(process.execPath, [CLI, 'agent', 'status', '--config', configPath], { encoding: 'utf8' });
+      expect(printed.status).toBe(0);
+      expect(printed.stdout).toMatch(/POOL\s+KIND\s+RUNNING\s+DESIRED/);
+      expect(printed.stdout).toMatch(/jobs\s+command\s+2\s+2/);
+
+      // Act 6: `agent stop --workers` stops the agent and its workers
+      const final = runningPids(await status(stateFile));
+      const stopped = spawnSync(process.execPath, [CLI, 'agent', 'stop', '--config', configPath, '--workers'], { encoding: 'utf8' });
+      expect(stopped.status).toBe(0);
+      expect(await second.exited).toBe(0);
+      expect(final.some(alive)).toBe(false);
+    },
+    240_000,
+  );
+});
