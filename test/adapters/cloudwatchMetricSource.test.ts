@@ -1,7 +1,9 @@
 import { CloudWatchClient, CloudWatchServiceException, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { EcsTargetSchema, MetricSpecSchema, type EcsTarget } from '../../shared/domain/policy';
+import { EcsTargetSchema, MetricSpecSchema, PoolSchema, type EcsTarget } from '../../shared/domain/policy';
+import { MemoryPolicyStore } from '../../shared/adapters/memory/MemoryPolicyStore';
+import { ecsTargetResolver } from '../../shared/adapters/cloudwatch/ecsTargetResolver';
 import type { MetricRequest } from '../../shared/ports/MetricSource';
 import { CloudWatchMetricSource, type CloudWatchMetricSourceOptions } from '../../shared/adapters/cloudwatch/CloudWatchMetricSource';
 
@@ -275,5 +277,47 @@ describe('Class: CloudWatchMetricSource', () => {
       expect(readings.get('a/busy')).toMatchObject({ error: 'source "static" is not read by CloudWatch' });
       expect(mock.calls()).toHaveLength(0);
     });
+  });
+});
+
+describe('Function: ecsTargetResolver', () => {
+  it.each([
+    { case: 'an ecs pool', id: 'bots', expected: { kind: 'ecs', cluster: 'main', service: 'bots', protectBusyTasks: false } },
+    { case: 'a host pool', id: 'celery', expected: undefined },
+    { case: 'an unknown pool', id: 'nobody', expected: undefined },
+  ])('returns the target of $case', async ({ id, expected }) => {
+    // Prepare
+    const policies = new MemoryPolicyStore([
+      PoolSchema.parse({ id: 'bots', min: 0, max: 2, target: { kind: 'ecs', cluster: 'main', service: 'bots' } }),
+      PoolSchema.parse({ id: 'celery', min: 0, max: 2, target: { kind: 'host', host: 'r620', pool: 'celery' } }),
+    ]);
+
+    // Act / Assess
+    expect(await ecsTargetResolver(policies)(id)).toEqual(expected);
+  });
+});
+
+describe('Class: CloudWatchMetricSource (target lookups)', () => {
+  it('looks a pool up once per read for its cpu and memory metrics', async () => {
+    // Prepare
+    const client = new CloudWatchClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    mockClient(client).on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+    const lookups: string[] = [];
+    const source = new CloudWatchMetricSource({
+      clients: () => client,
+      resolveTarget: async (poolId) => {
+        lookups.push(poolId);
+        return ecsTargets[poolId];
+      },
+    });
+
+    // Act
+    await source.read(
+      [request('bots', 'cpu', { source: 'ecs', type: 'cpu' }), request('bots', 'mem', { source: 'ecs', type: 'memory' })],
+      NOW,
+    );
+
+    // Assess
+    expect(lookups).toEqual(['bots']);
   });
 });

@@ -67,8 +67,10 @@ export class CloudWatchMetricSource implements MetricSource {
   async read(requests: readonly MetricRequest[], now: number): Promise<Map<string, MetricReading>> {
     const readings = new Map<string, MetricReading>();
     const groups = new Map<string, ResolvedQuery[]>();
+    // A pool's cpu and memory metrics share one target lookup per read.
+    const targets = new Map<string, Promise<EcsTarget | undefined>>();
     for (const request of requests) {
-      const resolved = await this.resolve(request);
+      const resolved = await this.resolve(request, targets);
       if (typeof resolved === 'string') {
         readings.set(request.id, { error: resolved, at: now });
         continue;
@@ -160,7 +162,10 @@ export class CloudWatchMetricSource implements MetricSource {
   }
 
   /** A CloudWatch query for the request, or why there is none. */
-  private async resolve(request: MetricRequest): Promise<ResolvedQuery | string> {
+  private async resolve(
+    request: MetricRequest,
+    targets: Map<string, Promise<EcsTarget | undefined>>,
+  ): Promise<ResolvedQuery | string> {
     const spec: MetricSpec = request.spec;
     if (spec.source === 'cloudwatch') {
       return {
@@ -178,7 +183,12 @@ export class CloudWatchMetricSource implements MetricSource {
     if (spec.source === 'ecs') {
       let target: EcsTarget | undefined;
       try {
-        target = await this.options.resolveTarget?.(request.poolId);
+        let lookup = targets.get(request.poolId);
+        if (!lookup) {
+          lookup = Promise.resolve().then(() => this.options.resolveTarget?.(request.poolId));
+          targets.set(request.poolId, lookup);
+        }
+        target = await lookup;
       } catch (error) {
         return `could not resolve the ECS service of pool "${request.poolId}": ${error instanceof Error ? error.message : String(error)}`;
       }
