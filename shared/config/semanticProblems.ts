@@ -60,6 +60,15 @@ export function configSemanticProblems(config: unknown): FieldProblem[] {
       );
     }
   }
+  if (isRecord(config.budget)) {
+    for (const [limit, resource] of [['maxMemoryGb', 'memoryGb'], ['maxCpu', 'cpu']] as const) {
+      if (num(config.budget[limit]) === undefined) continue;
+      const declared = pools.some((pool) => isRecord(pool) && isRecord(pool.resources) && (num(pool.resources[resource]) ?? 0) > 0);
+      if (!declared) {
+        p.warning(['budget', limit], `No pool sets resources.${resource}, so budget.${limit} never limits anything`, config.budget[limit]);
+      }
+    }
+  }
   return p.list;
 }
 

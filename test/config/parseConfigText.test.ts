@@ -244,6 +244,36 @@ describe('Function: parseConfigText', () => {
     expect(result.config!.budget).toEqual({ maxWorkers: 100, maxMemoryGb: 16, maxCpu: 32 });
   });
 
+  it('imports seed 002 default schedules as schedule windows in the configured time zone', () => {
+    // Prepare
+    const text = `${ELIXIR}
+  scheduled_scaling: %{
+    enabled: true,
+    timezone: "Europe/Madrid",
+    default_schedules: [:business_hours, :weekend_schedule]
+  },
+`;
+    // Act
+    const result = parseConfigText(text);
+    // Assess
+    const schedule = result.config!.pools[0]!.rules[0]!;
+    expect(schedule).toMatchObject({
+      type: 'schedule',
+      windows: [
+        { name: 'business_hours', cron: '0 8 * * 1-5', duration: 36_000_000, timezone: 'Europe/Madrid', min: 8 },
+        { name: 'weekend', cron: '0 22 * * 5', duration: 208_800_000, timezone: 'Europe/Madrid', max: 2 },
+      ],
+    });
+    expect(result.problems).toContainEqual(expect.objectContaining({ path: 'scheduled_scaling', severity: 'warning' }));
+  });
+
+  it('reports an unknown seed 002 default schedule', () => {
+    // Act
+    const result = parseConfigText('scaling_policies: {general: conservative}\nscheduled_scaling: {default_schedules: [lunch_rush]}\n');
+    // Assess
+    expect(result.problems).toContainEqual(expect.objectContaining({ path: 'scheduled_scaling.default_schedules[0]', severity: 'error', value: 'lunch_rush' }));
+  });
+
   it('reads seed 002 pools with their own bounds and reports unknown templates', () => {
     // Act
     const result = parseConfigText('scaling_policies:\n  general: {template: conservative, min: 2, max: 4}\n  odd: turbo\n');

@@ -190,6 +190,13 @@ describe('Function: validateConfig', () => {
       message: /add up to 4/,
     },
     {
+      case: 'memory budget without per-worker memory',
+      input: { budget: { maxMemoryGb: 16 }, pools: [pool()] },
+      path: 'budget.maxMemoryGb',
+      value: 16,
+      message: /No pool sets resources.memoryGb/,
+    },
+    {
       case: 'step above the pool max',
       input: config(pool({ max: 3, rules: [{ type: 'steps', up: [{ above: 80, workers: 6 }] }] })),
       path: 'pools[0].rules[0].up[0].workers',
