@@ -357,6 +357,28 @@ describe('Class: RedisMetricSource when the server fails', () => {
     expect(errorOf(readings.get('b/busy'))).toMatch(/count_keys bot_status:\*: /);
   });
 
+  it('reads again once Redis is back on the same address (ioredis)', { timeout: 20_000 }, async () => {
+    // Prepare
+    const first = await startRedis();
+    const source = new RedisMetricSource(track(ioredisRunner(first.url, { timeoutMs: 500 })));
+    await source.read(specs, NOW);
+    await first.stop();
+    const down = await source.read(specs, NOW);
+    const again = await startRedis({ port: first.port });
+
+    // Act: the client reconnects in the background; poll (bounded) until a read succeeds.
+    let reading: MetricReading | undefined;
+    for (let attempt = 0; attempt < 60 && !isSample(reading); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      reading = (await source.read(specs, NOW)).get('a/queue');
+    }
+    await again.stop();
+
+    // Assess
+    expect(errorOf(down.get('a/queue'))).toMatch(/unavailable/);
+    expect(reading).toEqual({ value: 0, at: NOW });
+  });
+
   it('fails every request when nothing listens on the port (ioredis)', { timeout: 10_000 }, async () => {
     // Prepare
     const port = await freePort();

@@ -57,8 +57,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * const redis = await startRedis();
  * afterAll(() => redis.stop());
  */
-export async function startRedis(options: { startTimeoutMs?: number } = {}): Promise<TestRedis> {
+export async function startRedis(options: { startTimeoutMs?: number; port?: number } = {}): Promise<TestRedis> {
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
+  // A fixed port: to restart a server where clients expect it (reconnection tests).
+  if (options.port !== undefined) return startOn(options.port, startTimeoutMs);
   // A port can be taken between probing and binding; retry a few times with a fresh one.
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
