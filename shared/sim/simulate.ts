@@ -1,5 +1,5 @@
 /**
- * Replays a trace through the REAL runtime tick: in-memory policy/state/history stores, a
+ * Replays a trace through the REAL runtime tick: in-memory policy, state and history stores, a
  * simulated clock, and simulated targets and metric sources backed by one workload model per
  * pool (closed-loop queue model for `arrivals` traces, open-loop replay for metric columns).
  * Every pool sees the same trace. The clock steps by the greatest common divisor of the pool
@@ -7,7 +7,7 @@
  */
 import type { Config, Policy } from '../domain/policy';
 import type { Reason } from '../domain/types';
-import { MemoryDecisionLog, MemoryPolicyStore, MemoryStateStore } from '../adapters/memory';
+import { MemoryPolicyStore } from '../adapters/memory';
 import { runTick } from '../runtime/tick';
 import type { RuntimeDeps } from '../runtime/tick';
 import { summarize } from './metrics';
@@ -15,8 +15,10 @@ import type { Summary } from './metrics';
 import { OpenLoopModel } from './openLoopModel';
 import { QueueModel } from './queueModel';
 import { SimClock } from './SimClock';
+import { SimDecisionLog } from './SimDecisionLog';
 import { SimMetricSource } from './simMetrics';
 import type { SimModel } from './SimModel';
+import { SimStateStore } from './SimStateStore';
 import { SimTarget } from './simTarget';
 import type { Trace } from './trace';
 import { rowSeconds } from './trace';
@@ -159,9 +161,9 @@ export async function simulate(config: Config, trace: Trace, options: SimulateOp
   const target = new SimTarget(models);
   const deps: RuntimeDeps = {
     policies: new MemoryPolicyStore(policies, config.budget),
-    states: new MemoryStateStore(),
-    // Only the latest decisions are kept: the timeline below is the simulator's record.
-    log: new MemoryDecisionLog(16),
+    // Same conditional-write contract as the memory/DynamoDB stores, without per-tick copies.
+    states: new SimStateStore(),
+    log: new SimDecisionLog(),
     metrics: [new SimMetricSource(models, supplied)],
     targets: [target],
     clock,
