@@ -93,9 +93,15 @@ export class PoolscaleFunction extends NodejsFunction {
     });
 
     // Tracing.ACTIVE adds xray:PutTraceSegments/PutTelemetryRecords, which have no resource type.
-    const defaultPolicy = role.node.tryFindChild('DefaultPolicy');
-    if (defaultPolicy) {
-      Validations.of(defaultPolicy).acknowledge({
+    // Depending on @aws-cdk/aws-lambda:createNewPoliciesWithAddToRolePolicy they land in the
+    // role's default policy or in a new inline policy; only those existing now are X-Ray's.
+    const tracingPolicies = [
+      role.node.tryFindChild('DefaultPolicy'),
+      ...this.node.children.filter((child) => child.node.id.startsWith('inlinePolicyAddedToExecutionRole')),
+    ];
+    for (const policy of tracingPolicies) {
+      if (!policy) continue;
+      Validations.of(policy).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
           'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; CDK adds them with Resource "*" for active tracing.',

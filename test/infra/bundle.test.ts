@@ -4,13 +4,14 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PoolscaleFunction } from '../../infra/PoolscaleFunction';
+import { CDK_JSON_CONTEXT } from './support';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 describe('Class: PoolscaleFunction', () => {
   describe('Bundling (real esbuild, no Docker)', () => {
     // Prepare: no bundling-stacks context, so the asset is built now with the local esbuild.
-    const app = new App();
+    const app = new App({ context: CDK_JSON_CONTEXT });
     const stack = new Stack(app, 'Bundle');
     const fn = new PoolscaleFunction(stack, 'Relay', {
       entry: path.join(REPO_ROOT, 'functions', 'relay.ts'),

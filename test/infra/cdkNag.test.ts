@@ -6,7 +6,7 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { PoolscaleStack } from '../../infra/PoolscaleStack';
-import { FIXTURE_FUNCTIONS_DIR } from './support';
+import { CDK_JSON_CONTEXT, FIXTURE_FUNCTIONS_DIR } from './support';
 
 interface ValidationReport {
   pluginReports: {
@@ -21,7 +21,7 @@ interface ValidationReport {
  * the thrown error, if any, and the validation report CDK writes into the cloud assembly.
  */
 function synthWithNag(build: (app: App) => void): { error?: Error; violations: string[] } {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
   build(app);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   let error: Error | undefined;

@@ -1,9 +1,16 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { PoolscaleProps } from '../../infra/Poolscale';
 import { PoolscaleStack } from '../../infra/PoolscaleStack';
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+/** The feature flags of cdk.json, so tests synthesize what `cdk synth` synthesizes. */
+export const CDK_JSON_CONTEXT = (
+  JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }
+).context;
 
 /** Stand-in entry files: the template tests only need handlers to exist, not to build. */
 export const FIXTURE_FUNCTIONS_DIR = path.resolve(import.meta.dirname, 'fixtures', 'functions');
@@ -17,7 +24,7 @@ export function buildStack(props: PoolscaleProps = {}, appContext: Record<string
   stack: PoolscaleStack;
   template: Template;
 } {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...appContext } });
+  const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], ...appContext } });
   const stack = new PoolscaleStack(app, 'Poolscale', {
     poolscale: { functionsDir: FIXTURE_FUNCTIONS_DIR, ...props },
   });
