@@ -154,16 +154,40 @@ describe('Class: EcsScaleTarget', () => {
 
       // Assess
       const inputs = mock.commandCalls(DescribeServicesCommand).map((call) => call.args[0].input);
-      expect(inputs).toEqual([
+      // Calls run a few at once, so their order is not part of the contract.
+      expect(inputs).toHaveLength(5);
+      expect(inputs).toEqual(expect.arrayContaining([
         { cluster: 'main', services: Array.from({ length: 10 }, (_, index) => `main-${index}`) },
         { cluster: 'main', services: Array.from({ length: 10 }, (_, index) => `main-${index + 10}`) },
         { cluster: 'main', services: ['main-20', 'main-21', 'main-22'] },
         { cluster: 'other', services: ['other-0'] },
         { cluster: 'main', services: ['eu-0'] },
-      ]);
+      ]));
       expect(statuses.size).toBe(26);
       expect(statuses.get('main-22')).toEqual({ desired: 4, ready: 3, pending: 1, stable: true });
       expect(statuses.get('plain')).toBeInstanceOf(ScaleTargetError);
+    });
+
+    it('keeps at most `concurrency` DescribeServices calls in flight', async () => {
+      // Prepare
+      let inFlight = 0;
+      let most = 0;
+      mock.on(DescribeServicesCommand).callsFake(async (input: { services: string[] }) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        inFlight--;
+        return { services: input.services.map((name) => service(name)) };
+      });
+      const pools = Array.from({ length: 60 }, (_, index) => ecsPool(`p-${index}`));
+
+      // Act
+      const statuses = await target({ concurrency: 2 }).describeMany(pools);
+
+      // Assess
+      expect(mock.commandCalls(DescribeServicesCommand)).toHaveLength(6);
+      expect(most).toBe(2);
+      expect([...statuses.values()].every((status) => !(status instanceof Error))).toBe(true);
     });
 
     it('turns a failed call into an error for each pool of that call only', async () => {

@@ -34,6 +34,8 @@ export interface EcsScaleTargetOptions {
   /** How long a busy task stays protected if nobody renews it (default 15 min). */
   protectionMinutes?: number;
   retry?: EcsRetryOptions;
+  /** DescribeServices calls in flight at once in `describeMany` (default 4). */
+  concurrency?: number;
   /** Injected so tests need not wait. */
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -66,6 +68,7 @@ export class EcsScaleTarget implements ScaleTarget {
   private readonly maxDelayMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
+  private readonly concurrency: number;
 
   constructor(private readonly options: EcsScaleTargetOptions = {}) {
     this.clients = options.clients ?? createEcsClientFactory();
@@ -74,6 +77,7 @@ export class EcsScaleTarget implements ScaleTarget {
     this.maxDelayMs = Math.max(this.minDelayMs, options.retry?.maxDelayMs ?? 400);
     this.sleep = options.sleep ?? defaultSleep;
     this.random = options.random ?? Math.random;
+    this.concurrency = Math.max(1, options.concurrency ?? 4);
   }
 
   async status(pool: Policy): Promise<TargetStatus> {
@@ -108,23 +112,30 @@ export class EcsScaleTarget implements ScaleTarget {
       }
       group.pools.push({ pool, target: pool.target });
     }
-    for (const group of groups.values()) {
-      const client = this.clients(group.region);
-      for (const chunk of chunks(group.pools, ECS_BATCH_LIMIT)) {
-        const services = [...new Set(chunk.map(({ target }) => target.service))];
+    const calls = [...groups.values()].flatMap((group) =>
+      chunks(group.pools, ECS_BATCH_LIMIT).map((chunk) => ({ ...group, pools: chunk })),
+    );
+    // A few calls at once: hundreds of pools stay fast without tripping the describe rate limit.
+    let next = 0;
+    const worker = async () => {
+      while (next < calls.length) {
+        const call = calls[next++]!;
+        const services = [...new Set(call.pools.map(({ target }) => target.service))];
         try {
+          const client = this.clients(call.region);
           const response = await this.withRetry(() =>
-            client.send(new DescribeServicesCommand({ cluster: group.cluster, services })),
+            client.send(new DescribeServicesCommand({ cluster: call.cluster, services })),
           );
-          for (const { pool, target } of chunk) {
+          for (const { pool, target } of call.pools) {
             results.set(pool.id, this.toStatus(pool, target, response.services ?? [], response.failures ?? []));
           }
         } catch (error) {
-          const failure = toScaleTargetError('DescribeServices', `cluster "${group.cluster}"`, error);
-          for (const { pool } of chunk) results.set(pool.id, failure);
+          const failure = toScaleTargetError('DescribeServices', `cluster "${call.cluster}"`, error);
+          for (const { pool } of call.pools) results.set(pool.id, failure);
         }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, calls.length) }, worker));
     return results;
   }
 
