@@ -393,6 +393,32 @@ describe('Class: RedisMetricSource when the server fails', () => {
     expect(source.stats.roundTrips).toBe(1);
   });
 
+  it('fails every request when nothing listens on the port, hiding the password (ioredis)', async () => {
+    // Prepare
+    const port = await freePort();
+    const source = new RedisMetricSource(track(ioredisRunner(`redis://poolscale:s3cret@127.0.0.1:${port}`, { timeoutMs: 500 })));
+
+    // Act
+    const readings = await source.read(specs, NOW);
+
+    // Assess
+    expect(errorOf(readings.get('a/queue'))).toContain(`redis://poolscale:***@127.0.0.1:${port}`);
+    expect(errorOf(readings.get('a/queue'))).not.toContain('s3cret');
+  });
+
+  it('fails every request with the reason when the Upstash REST endpoint refuses connections', async () => {
+    // Prepare
+    const port = await freePort();
+    const source = new RedisMetricSource(track(upstashRunner({ url: `http://127.0.0.1:${port}`, token: TOKEN, retries: 0 })));
+
+    // Act
+    const readings = await source.read(specs, NOW);
+
+    // Assess
+    expect(errorOf(readings.get('a/queue'))).toMatch(/LLEN celery: Upstash REST at http:\/\/127\.0\.0\.1:\d+ failed: fetch failed \(.*ECONNREFUSED/);
+    expect(errorOf(readings.get('b/busy'))).toMatch(/ECONNREFUSED/);
+  });
+
   it.each([
     { case: 'HTTP 500', status: 500 },
     { case: 'HTTP 503', status: 503 },

@@ -95,7 +95,10 @@ function describe(error: unknown, timeoutMs: number): string {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
     return `no answer within ${timeoutMs} ms`;
   }
-  const message = (error instanceof Error ? error.message : String(error)).split(', command was:')[0] ?? '';
+  let message = (error instanceof Error ? error.message : String(error)).split(', command was:')[0] ?? '';
+  // fetch() says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, ...) is its cause.
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause instanceof Error && cause.message && !message.includes(cause.message)) message += ` (${cause.message})`;
   if (/unauthori[sz]ed|WRONGPASS|invalid token/i.test(message)) {
     return `authorization refused (check the token): ${message}`;
   }
