@@ -1,7 +1,11 @@
 /**
  * Five-field cron checking for schedule windows (minute hour day-of-month month day-of-week).
- * Only validation lives here; the engine evaluates schedules.
+ * The engine evaluates schedules with its own parser; a cron is valid only when this stricter
+ * syntax check passes AND the engine's parser accepts it, so a config that validates also runs.
  */
+import { ValidationError } from '../domain/errors';
+import { parseCron } from '../engine/cron';
+
 const FIELDS = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
@@ -21,6 +25,12 @@ export function cronProblem(expression: string): string | undefined {
     const problem = fieldProblem(parts[i]!, FIELDS[i]!);
     if (problem) return problem;
   }
+  try {
+    parseCron(parts.join(' '));
+  } catch (error) {
+    if (error instanceof ValidationError) return error.problems[0]?.message ?? error.message;
+    throw error;
+  }
   return undefined;
 }
 
@@ -29,7 +39,8 @@ function fieldProblem(text: string, field: Field): string | undefined {
     const [range, step, ...extra] = item.split('/');
     if (extra.length > 0 || range === undefined || range === '') return `Invalid ${field.name} "${item}"`;
     if (step !== undefined && !/^[1-9]\d*$/.test(step)) return `Invalid step "${step}" in ${field.name}`;
-    if (range === '*') continue;
+    // `?` is Quartz/AWS for "any"; the engine accepts it like `*`.
+    if (range === '*' || range === '?') continue;
     const bounds = range.split('-');
     if (bounds.length > 2) return `Invalid range "${range}" in ${field.name}`;
     const values: number[] = [];
@@ -39,6 +50,8 @@ function fieldProblem(text: string, field: Field): string | undefined {
       if (value < field.min || value > field.max) return `${field.name} ${value} is outside ${field.min}-${field.max}`;
       values.push(value);
     }
+    // SUN (0) may close a weekday range: MON-SUN.
+    if (field.name === 'day-of-week' && values.length === 2 && values[1] === 0 && values[0]! > 0) values[1] = 7;
     if (values.length === 2 && values[0]! > values[1]!) return `Range "${range}" in ${field.name} runs backwards`;
   }
   return undefined;

@@ -9,6 +9,9 @@ describe('Function: cronProblem', () => {
     { case: 'month names', cron: '0 0 1 jan,jul *' },
     { case: 'sunday as 7', cron: '30 23 * * 7' },
     { case: 'extra spaces', cron: '  0   6 * * *  ' },
+    { case: 'question mark as any', cron: '0 9 ? * MON' },
+    { case: 'weekdays ending on Sunday', cron: '0 9 * * MON-SUN' },
+    { case: 'value with step', cron: '5/10 * * * *' },
   ])('accepts $case', ({ cron }) => {
     expect(cronProblem(cron)).toBeUndefined();
   });
@@ -25,6 +28,8 @@ describe('Function: cronProblem', () => {
     { case: 'words', cron: 'every day at nine', message: /got 4/ },
     { case: 'bad name', cron: '0 0 * * FUN', message: /Invalid day-of-week "FUN"/ },
     { case: 'empty list item', cron: '0,,5 * * * *', message: /Invalid minute/ },
+    { case: 'double range', cron: '1-2-3 * * * *', message: /Invalid range/ },
+    { case: 'double step', cron: '1/2/3 * * * *', message: /Invalid minute/ },
   ])('rejects $case', ({ cron, message }) => {
     expect(cronProblem(cron)).toMatch(message);
   });
