@@ -81,6 +81,10 @@ export function detectFormat(text: string, filename?: string): Detected {
   if (!isRecord(data)) {
     return { problem: `Expected a mapping at the top level${filename ? ` of ${filename}` : ''} (got ${Array.isArray(data) ? 'a list' : typeof data})` };
   }
+  // An agent config also has `pools`; point at the right command instead of listing 20 errors.
+  if ('pools' in data && 'hostId' in data) {
+    return { problem: 'This is an on-host agent config (it has `hostId`): run it with `poolscale agent --config FILE`' };
+  }
   if ('pools' in data) return { format: 'poolscale', data };
   if (looksLikeSeed002(data)) return { format: 'seed002-templates', data };
   if (looksLikeSeed004(data)) return { format: 'seed004-json', data };

@@ -82,6 +82,7 @@ describe('Function: detectFormat', () => {
     { case: 'a list', text: '- 1\n- 2\n', problem: /mapping at the top level/ },
     { case: 'unknown mapping', text: 'foo: 1\nbar: 2\n', problem: /Unrecognised config.*foo, bar/ },
     { case: 'broken JSON', text: '{"pools": [', problem: /Not valid JSON/ },
+    { case: 'an agent config', text: 'hostId: web-1\npools:\n  - name: w\n', problem: /agent config.*poolscale agent/ },
   ])('names why it cannot recognise $case', ({ text, problem }) => {
     const detected = detectFormat(text);
     expect('problem' in detected && detected.problem).toMatch(problem);
