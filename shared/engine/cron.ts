@@ -88,14 +88,15 @@ function field(text: string, min: number, max: number, names: string[] | undefin
 
 // Offsets change only at DST transitions, which fall on quarter hours: cache per zone and quarter.
 const formatters = new Map<string, Intl.DateTimeFormat>();
-const offsets = new Map<string, number>();
+const offsets = new Map<string, Map<number, number>>();
 const QUARTER = 15 * MINUTE;
 
 /** Milliseconds to add to a UTC instant to get the wall-clock time in `zone` (throws RangeError for an unknown zone). */
 export function zoneOffset(zone: string, at: number): number {
   if (zone === 'UTC' || zone === 'Etc/UTC') return 0;
-  const key = `${zone}|${Math.floor(at / QUARTER)}`;
-  const cached = offsets.get(key);
+  const quarter = Math.floor(at / QUARTER);
+  let byQuarter = offsets.get(zone);
+  const cached = byQuarter?.get(quarter);
   if (cached !== undefined) return cached;
   let format = formatters.get(zone);
   if (!format) {
@@ -115,16 +116,33 @@ export function zoneOffset(zone: string, at: number): number {
   for (const p of format.formatToParts(at)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
   const local = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour! % 24, parts.minute!, parts.second!);
   const offset = local - Math.floor(at / 1000) * 1000;
-  if (offsets.size > 10_000) offsets.clear();
-  offsets.set(key, offset);
+  if (!byQuarter || byQuarter.size > 20_000) {
+    byQuarter = new Map();
+    offsets.set(zone, byQuarter);
+  }
+  byQuarter.set(quarter, offset);
   return offset;
 }
 
-/** Whether the local wall-clock minute `local` (ms, UTC arithmetic) matches. */
-function dayMatches(spec: CronSpec, d: Date): boolean {
-  if (!spec.month[d.getUTCMonth() + 1]) return false;
-  const dom = spec.dayOfMonth[d.getUTCDate()]!;
-  const dow = spec.dayOfWeek[d.getUTCDay()]!;
+/** Civil date of a local day number (days since 1970-01-01), Howard Hinnant's algorithm: no Date allocation. */
+function civil(days: number): { month: number; day: number; weekday: number } {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { month, day, weekday: (((days + 4) % 7) + 7) % 7 };
+}
+
+/** Whether the local day number `days` matches the month, day-of-month and day-of-week fields. */
+function dayMatches(spec: CronSpec, days: number): boolean {
+  const { month, day, weekday } = civil(days);
+  if (!spec.month[month]) return false;
+  const dom = spec.dayOfMonth[day]!;
+  const dow = spec.dayOfWeek[weekday]!;
   if (spec.anyDayOfMonth && spec.anyDayOfWeek) return true;
   if (spec.anyDayOfMonth) return dow;
   if (spec.anyDayOfWeek) return dom;
@@ -134,8 +152,8 @@ function dayMatches(spec: CronSpec, d: Date): boolean {
 /** Whether the minute containing `at` matches the cron in `zone`. */
 export function cronMatches(cron: string | CronSpec, at: number, zone = 'UTC'): boolean {
   const spec = typeof cron === 'string' ? parseCron(cron) : cron;
-  const d = new Date(at + zoneOffset(zone, at));
-  return spec.minute[d.getUTCMinutes()]! && spec.hour[d.getUTCHours()]! && dayMatches(spec, d);
+  const local = at + zoneOffset(zone, at);
+  return spec.minute[Math.floor(mod(local, HOUR) / MINUTE)]! && spec.hour[Math.floor(mod(local, DAY) / HOUR)]! && dayMatches(spec, Math.floor(local / DAY));
 }
 
 /**
@@ -151,17 +169,23 @@ export function lastCronFiring(cron: string | CronSpec, at: number, zone = 'UTC'
   // One extra hour of search absorbs a DST shift between the firing and now.
   const limit = localNow - lookback - HOUR;
   let t = Math.floor(localNow / MINUTE) * MINUTE;
+  let checkedDay = NaN;
+  let dayOk = false;
   while (t >= limit) {
-    const d = new Date(t);
-    if (!dayMatches(spec, d)) {
+    const days = Math.floor(t / DAY);
+    if (days !== checkedDay) {
+      checkedDay = days;
+      dayOk = dayMatches(spec, days);
+    }
+    if (!dayOk) {
       t = t - mod(t, DAY) - MINUTE;
       continue;
     }
-    if (!spec.hour[d.getUTCHours()]) {
+    if (!spec.hour[Math.floor(mod(t, DAY) / HOUR)]) {
       t = t - mod(t, HOUR) - MINUTE;
       continue;
     }
-    let m = d.getUTCMinutes();
+    let m = Math.floor(mod(t, HOUR) / MINUTE);
     while (m >= 0 && !spec.minute[m]) m--;
     if (m < 0) {
       t = t - mod(t, HOUR) - MINUTE;
