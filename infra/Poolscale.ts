@@ -137,7 +137,8 @@ export class Poolscale extends Construct {
       .bindEcsServices(ecsServices, { scale: true });
 
     // The relay never changes policies: it reads them to answer agents, and records heartbeats,
-    // nonces (replay protection), host pool state and decisions.
+    // nonces (replay protection), host pool state and decisions. A host pool may scale on a
+    // CloudWatch metric, so it reads metrics; it never scales ECS services.
     this.relay = new PoolscaleFunction(this, 'Relay', {
       ...common,
       entry: path.join(functionsDir, 'relay.ts'),
@@ -148,7 +149,8 @@ export class Poolscale extends Construct {
       .bindTable(policies, 'read', TABLE_DEFINITIONS.policies.envVar)
       .bindTable(agents, 'readWrite', TABLE_DEFINITIONS.agents.envVar)
       .bindTable(state, 'readWrite', TABLE_DEFINITIONS.state.envVar)
-      .bindTable(history, 'readWrite', TABLE_DEFINITIONS.history.envVar);
+      .bindTable(history, 'readWrite', TABLE_DEFINITIONS.history.envVar)
+      .bindMetricsRead();
 
     this.redisSecret = this.bindRedis(props.redis, [this.evaluate, this.api, this.relay]);
 

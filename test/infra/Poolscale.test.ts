@@ -298,12 +298,26 @@ describe('Construct: Poolscale', { timeout: 120_000 }, () => {
       expect(writableTables(fn)).toEqual(writes);
     });
 
-    it('lets the relay scale nothing and read no metrics', () => {
+    it('lets the relay touch no ECS service', () => {
       // Prepare
       const actions = statementsOf(poolscale.relay).flatMap(actionsOf);
 
       // Assess
-      expect(actions.filter((a) => a.startsWith('ecs:') || a.startsWith('cloudwatch:'))).toEqual([]);
+      expect(actions).toContain('cloudwatch:GetMetricData');
+      expect(actions.filter((a) => a.startsWith('ecs:'))).toEqual([]);
+    });
+
+    it.each([
+      { case: 'evaluate', fn: poolscale.evaluate },
+      { case: 'api', fn: poolscale.api },
+    ])('lets $case describe, scale and protect the configured services', ({ fn }) => {
+      // Prepare
+      const actions = statementsOf(fn).flatMap(actionsOf);
+
+      // Assess
+      expect(actions).toEqual(
+        expect.arrayContaining(['ecs:DescribeServices', 'ecs:UpdateService', 'ecs:ListTasks', 'ecs:UpdateTaskProtection']),
+      );
     });
 
     it('grants read of the Redis secret, never its value in the template', () => {
