@@ -7,6 +7,7 @@
 import type { core } from 'zod';
 import type { FieldProblem } from '../domain/errors';
 import { fieldPath, valueAt, type PathSegment } from './fieldPath';
+import { suggestField } from './suggestField';
 
 type Issue = core.$ZodIssue;
 
@@ -31,7 +32,10 @@ function collect(issue: Issue, input: unknown, prefix: readonly PathSegment[], o
 
   switch (issue.code) {
     case 'unrecognized_keys':
-      for (const key of issue.keys) out.push(problem([...path, key], `Unknown field \`${key}\``));
+      for (const key of issue.keys) {
+        const suggestion = suggestField(key);
+        out.push(problem([...path, key], `Unknown field \`${key}\`${suggestion ? ` (did you mean \`${suggestion}\`?)` : ''}`));
+      }
       return;
     case 'invalid_union': {
       const branches = issue.errors as Issue[][];
