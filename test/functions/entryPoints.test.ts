@@ -74,7 +74,7 @@ describe('Module: functions/*.ts handler exports', () => {
 
     // Act
     const first = await handler(event);
-    const again = await handler({ ...fixture('scheduled-event'), id: 'another-event' });
+    const again = await handler({ ...fixture<Record<string, unknown>>('scheduled-event'), id: 'another-event' });
 
     // Assess
     expect(first.acted.map((a) => a.poolId)).toEqual(['web-api']);
