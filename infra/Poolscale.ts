@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   HttpApi,
@@ -176,9 +176,6 @@ export class Poolscale extends Construct {
     );
 
     this.httpApi = this.createHttpApi(removalPolicy, props.apiThrottle ?? { rateLimit: 20, burstLimit: 40 });
-
-    new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'poolscale HTTP API base URL' });
-    new CfnOutput(this, 'PoliciesTableName', { value: policies.tableName });
   }
 
   private createTable(id: string, definition: TableDefinition, removalPolicy: RemovalPolicy): Table {
@@ -278,7 +275,7 @@ export class Poolscale extends Construct {
       Validations.of(heartbeat).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:
-          'Agents on bare-metal hosts have no AWS credentials. The relay function verifies every request itself: HMAC-SHA256 over method, path, timestamp, nonce and body with a per-host secret, a timestamp window and single-use nonces (replay protection); unsigned or invalid requests get 401 before any state is read or written.',
+          'Agents on bare-metal hosts have no AWS credentials. The relay function authenticates every request itself before touching host state: HMAC-SHA256 (per-host secret) over the timestamp, a nonce and the body hash, a +/-5 min timestamp window, and single-use nonces claimed with a conditional write after the signature checks out (replay protection); failures get 401. Stage throttling caps unauthenticated load.',
       });
     }
     return httpApi;

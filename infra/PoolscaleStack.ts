@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Poolscale, type PoolscaleProps } from './Poolscale';
 
@@ -14,5 +14,9 @@ export class PoolscaleStack extends Stack {
     const { poolscale, ...stackProps } = props;
     super(scope, id, { description: 'poolscale: autoscaler for ECS services and bare-metal worker pools', ...stackProps });
     this.poolscale = new Poolscale(this, 'Poolscale', poolscale);
+    new CfnOutput(this, 'ApiUrl', { value: this.poolscale.httpApi.apiEndpoint, description: 'poolscale HTTP API base URL' });
+    for (const [name, table] of Object.entries(this.poolscale.tables)) {
+      new CfnOutput(this, `${name[0]!.toUpperCase()}${name.slice(1)}TableName`, { value: table.tableName });
+    }
   }
 }

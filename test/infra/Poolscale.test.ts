@@ -405,6 +405,13 @@ describe('Construct: Poolscale', { timeout: 120_000 }, () => {
     });
   });
 
+  it('outputs the API URL and the table names', () => {
+    // Assess
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(
+      ['AgentsTableName', 'ApiUrl', 'HistoryTableName', 'PoliciesTableName', 'StateTableName'],
+    );
+  });
+
   it('is environment-agnostic (no account or region baked in)', () => {
     // Assess
     expect(Token.isUnresolved(stack.account)).toBe(true);
