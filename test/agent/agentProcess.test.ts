@@ -103,8 +103,11 @@ describe('Command: poolscale agent', () => {
       first.child.kill('SIGTERM');
       expect(await first.exited).toBe(0);
       expect(before.every(alive)).toBe(true);
-      const doneAtExit = await client.hlen('q:done');
-      await waitFor('workers keep working without the agent', async () => (await client.hlen('q:done')) > doneAtExit);
+      // (more work now: the first batch may be drained already on a fast machine)
+      const later = Array.from({ length: 40 }, (_, i) => `later-${i}`);
+      jobs.push(...later);
+      await client.lpush('q', ...later);
+      await waitFor('workers keep working without the agent', async () => (await client.hexists('q:done', later[0]!)) === 1, { timeoutMs: 60_000 });
 
       // Act 3: SIGTERM one worker directly (warm shutdown: it finishes its job)
       process.kill(before[0]!, 'SIGTERM');

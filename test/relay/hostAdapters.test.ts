@@ -59,7 +59,7 @@ describe('Class: HostScaleTarget', () => {
   it.each([
     { case: 'agent runs what was asked', desired: { web: 3 }, expected: { desired: 3, ready: 3, pending: 0, stable: true } },
     { case: 'agent lags the desired count', desired: { web: 5 }, expected: { desired: 5, ready: 3, pending: 2, stable: false } },
-    { case: 'nothing asked yet', desired: {}, expected: { desired: 3, ready: 3, pending: 0, stable: true } },
+    { case: 'nothing asked yet', desired: {} as Record<string, number>, expected: { desired: 3, ready: 3, pending: 0, stable: true } },
   ])('reports status when $case', async ({ desired, expected }) => {
     const { agents } = await world(NOW, desired);
     expect(await new HostScaleTarget(agents).status(policy)).toMatchObject(expected);

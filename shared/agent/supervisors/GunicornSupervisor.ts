@@ -15,9 +15,12 @@ export interface GunicornOptions {
   logger: AgentLogger;
 }
 
+const SIGNAL_TIMEOUT_MS = 10_000;
+
 /**
  * gunicorn: one master owns the workers. The agent moves the master's worker count one step
- * per signal (SIGTTIN adds, SIGTTOU removes the oldest, gunicorn's own graceful choice).
+ * per signal (SIGTTIN adds, SIGTTOU removes the oldest, gunicorn's own graceful choice), so a
+ * count changes by one worker per agent interval at most.
  */
 export class GunicornSupervisor implements Supervisor {
   readonly pool: string;
@@ -26,6 +29,7 @@ export class GunicornSupervisor implements Supervisor {
   /** The worker count the master was last asked for. */
   private requested?: number;
   private samples = new Map<number, { rssGb: number; cpu: number }>();
+  private inFlight?: { expect: number; at: number };
 
   constructor(private readonly options: GunicornOptions) {
     this.pool = options.pool;
@@ -74,11 +78,17 @@ export class GunicornSupervisor implements Supervisor {
     }
     // gunicorn keeps at least one worker; the master itself stays up at desired 0.
     const target = Math.max(1, desired);
-    const current = this.requested ?? this.running();
-    const signal: NodeJS.Signals = target > current ? 'SIGTTIN' : 'SIGTTOU';
-    for (let i = 0; i < Math.abs(target - current); i++) signalProcess(this.master.pid, signal);
-    if (target !== current) this.options.logger.info('adjusting gunicorn workers', { pool: this.pool, from: current, to: target });
     this.requested = target;
+    const running = this.running();
+    // Identical signals sent close together merge into one (POSIX does not queue them), so
+    // one signal at a time, the next only once the master has acted on it (or it timed out).
+    if (this.inFlight && running !== this.inFlight.expect && now - this.inFlight.at < SIGNAL_TIMEOUT_MS) return;
+    this.inFlight = undefined;
+    if (running === target) return;
+    const signal: NodeJS.Signals = target > running ? 'SIGTTIN' : 'SIGTTOU';
+    signalProcess(this.master.pid, signal);
+    this.inFlight = { expect: running + (target > running ? 1 : -1), at: now };
+    this.options.logger.info('adjusting gunicorn workers', { pool: this.pool, running, target, signal });
   }
 
   async stopAll(): Promise<void> {

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import type { ProcReader } from '../../shared/adapters/host/procfs';
+import type { HostSample } from '../../shared/agent/hostMetrics';
+import { ProcessPoolSupervisor } from '../../shared/agent/supervisors/ProcessPoolSupervisor';
+import { silentLogger } from './agentWorld';
+
+/** Fake processes: pid -> start time while alive. Spawns and signals are recorded. */
+function fakeHost() {
+  const processes = new Map<number, string>();
+  const signals: [number, string][] = [];
+  let nextPid = 100;
+  const reader: ProcReader = {
+    read(path) {
+      const pid = Number(/^\/proc\/(\d+)\/stat$/.exec(path)?.[1]);
+      const start = processes.get(pid);
+      return start === undefined ? undefined : `${pid} (w) S 1 ${pid} ${pid} 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 ${start} 0 0`;
+    },
+  };
+  const supervisor = (options: { memoryLimitGb?: number } = {}) =>
+    new ProcessPoolSupervisor({
+      pool: 'w',
+      kind: 'command',
+      commandFor: (name) => ({ command: ['worker', name] }),
+      gracePeriodMs: 10_000,
+      reader,
+      logger: silentLogger,
+      spawn: () => {
+        const pid = nextPid++;
+        processes.set(pid, `start-${pid}`);
+        return { pid, startTime: `start-${pid}` };
+      },
+      signal: (pid, signal) => {
+        signals.push([pid, signal]);
+        return true;
+      },
+      ...options,
+    });
+  const sample = (figures: Record<number, { rssGb: number; cpu: number }>): HostSample => ({
+    memAvailableGb: 10,
+    memTotalGb: 64,
+    cpu: 0,
+    load1: 0,
+    processes: new Map(Object.entries(figures).map(([pid, f]) => [Number(pid), f])),
+  });
+  return { processes, signals, supervisor, sample, exit: (pid: number) => processes.delete(pid) };
+}
+
+describe('Class: ProcessPoolSupervisor', () => {
+  it('stops idle workers first, the newest among equals, with SIGTERM', () => {
+    // Prepare: three workers started at t=0, 1000, 2000
+    const host = fakeHost();
+    const pool = host.supervisor();
+    pool.reconcile(1, undefined, 0);
+    pool.reconcile(2, undefined, 1_000);
+    pool.reconcile(3, undefined, 2_000);
+
+    // Act: the oldest (100) is idle, 101 busy, 102 idle; scale to 1
+    pool.reconcile(1, host.sample({ 100: { rssGb: 1, cpu: 0 }, 101: { rssGb: 1, cpu: 90 }, 102: { rssGb: 1, cpu: 0 } }), 3_000);
+
+    // Assess
+    expect(host.signals).toEqual([
+      [102, 'SIGTERM'],
+      [100, 'SIGTERM'],
+    ]);
+    expect(pool.running()).toBe(1);
+    expect(pool.workers().find((w) => w.state === 'running')?.pid).toBe(101);
+  });
+
+  it('kills a stopping worker that outlives the grace period, and forgets it once gone', () => {
+    const host = fakeHost();
+    const pool = host.supervisor();
+    pool.reconcile(1, undefined, 0);
+    pool.reconcile(0, undefined, 1_000);
+    pool.reconcile(0, undefined, 11_001);
+    expect(host.signals).toEqual([
+      [100, 'SIGTERM'],
+      [100, 'SIGKILL'],
+    ]);
+    host.exit(100);
+    pool.reconcile(0, undefined, 11_500);
+    expect(pool.workers()).toEqual([]);
+  });
+
+  it('recycles a worker above its memory limit and starts a replacement', () => {
+    const host = fakeHost();
+    const pool = host.supervisor({ memoryLimitGb: 4 });
+    pool.reconcile(2, undefined, 0);
+    pool.reconcile(2, host.sample({ 100: { rssGb: 4.5, cpu: 10 }, 101: { rssGb: 1, cpu: 10 } }), 1_000);
+    expect(host.signals).toEqual([[100, 'SIGTERM']]);
+    expect(pool.running()).toBe(2);
+    expect(pool.pids()).toEqual([100, 101, 102]);
+  });
+
+  it('replaces a crashed worker at once, then backs off on repeated crashes', () => {
+    const host = fakeHost();
+    const pool = host.supervisor();
+    pool.reconcile(1, undefined, 0);
+    host.exit(100);
+    pool.reconcile(1, undefined, 1_000);
+    expect(pool.pids()).toEqual([101]);
+    host.exit(101);
+    pool.reconcile(1, undefined, 1_100);
+    expect(pool.pids()).toEqual([]);
+    pool.reconcile(1, undefined, 2_100);
+    expect(pool.pids()).toEqual([102]);
+  });
+
+  it('adopts saved workers that are still the same processes, not recycled pids', () => {
+    const host = fakeHost();
+    host.processes.set(7, 'start-7');
+    host.processes.set(8, 'someone-else');
+    const pool = host.supervisor();
+    pool.adopt(
+      {
+        workers: [
+          { name: 'w-1', pid: 7, startTime: 'start-7', startedAt: 5, state: 'running' },
+          { name: 'w-2', pid: 8, startTime: 'start-8', startedAt: 5, state: 'running' },
+          { name: 'w-3', pid: 9, startTime: 'start-9', startedAt: 5, state: 'running' },
+        ],
+      },
+      1_000,
+    );
+    pool.reconcile(2, undefined, 1_000);
+    expect(pool.workers().map((w) => [w.name, w.pid])).toEqual([
+      ['w-1', 7],
+      ['w-2', 100],
+    ]);
+    expect(host.signals).toEqual([]);
+  });
+});
