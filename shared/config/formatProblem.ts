@@ -5,7 +5,8 @@ const MAX_VALUE = 80;
 /** `path: message (got VALUE)`, the line `poolscale validate` and `import` print per problem. */
 export function formatProblem(problem: FieldProblem): string {
   const path = problem.path || '(root)';
-  const got = problem.value === undefined ? '' : ` (got ${showValue(problem.value)})`;
+  // Messages that already quote what they got (`(got 8 > 4)`) need no second `(got ...)`.
+  const got = problem.value === undefined || /\(got /.test(problem.message) ? '' : ` (got ${showValue(problem.value)})`;
   return `${path}: ${problem.message}${got}`;
 }
 

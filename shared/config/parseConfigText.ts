@@ -128,7 +128,9 @@ function convert(format: Format, text: string, data: unknown, options: ParseOpti
   }
 }
 
-export function parseConfigText(text: string, options: ParseOptions = {}): ParseResult {
+export function parseConfigText(input: string, options: ParseOptions = {}): ParseResult {
+  // Editors on Windows save a byte-order mark that would hide the first KEY=VALUE line.
+  const text = input.replace(/^\uFEFF/, '');
   let format: Format;
   let data: unknown;
   if (options.format) {

@@ -283,6 +283,10 @@ describe('Function: parseConfigText', () => {
     expect(result.raw).toMatchObject({ pools: [{ id: 'general', min: 2, max: 4 }] });
   });
 
+  it('ignores a byte-order mark', () => {
+    expect(parseConfigText('\uFEFFMIN_FREE_BOTS=2\nMAX_TOTAL_BOTS=20\nSCALE_BATCH=2\nCHECK_INTERVAL=60\n').format).toBe('seed000-env');
+  });
+
   it('lets --format override detection', () => {
     // Prepare: an env file with only MAX_WORKERS is ambiguous on its own.
     const text = 'MAX_WORKERS=3\nMIN_WORKERS=1\n';
