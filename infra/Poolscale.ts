@@ -2,6 +2,8 @@ import path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  type CfnRoute,
+  type CfnStage,
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
@@ -32,6 +34,11 @@ export type RedisConnection =
   | { ssmParameterName: string }
   | { url: string };
 
+export interface Throttle {
+  rateLimit: number;
+  burstLimit: number;
+}
+
 export interface PoolscaleProps {
   /** ECS services the evaluator (and the API's manual scale) may describe and scale. @default none */
   ecsServices?: readonly EcsServiceRef[];
@@ -45,8 +52,10 @@ export interface PoolscaleProps {
   historyTtlDays?: number;
   /** Tables and log groups. @default RemovalPolicy.RETAIN */
   removalPolicy?: RemovalPolicy;
-  /** Stage-wide API throttling. @default { rateLimit: 20, burstLimit: 40 } */
-  apiThrottle?: { rateLimit: number; burstLimit: number };
+  /** Stage-wide API throttling (requests per second). @default { rateLimit: 20, burstLimit: 40 } */
+  apiThrottle?: Throttle;
+  /** Throttling of `POST /agent/heartbeat`. @default { rateLimit: 10, burstLimit: 20 } */
+  heartbeatThrottle?: Throttle;
   /** Directory of the Lambda entry files. @default `<repo>/functions` */
   functionsDir?: string;
 }
@@ -175,7 +184,11 @@ export class Poolscale extends Construct {
       new LambdaFunction(this.evaluate, { retryAttempts: 2, maxEventAge: Duration.minutes(5) }),
     );
 
-    this.httpApi = this.createHttpApi(removalPolicy, props.apiThrottle ?? { rateLimit: 20, burstLimit: 40 });
+    this.httpApi = this.createHttpApi(
+      removalPolicy,
+      props.apiThrottle ?? { rateLimit: 20, burstLimit: 40 },
+      props.heartbeatThrottle ?? { rateLimit: 10, burstLimit: 20 },
+    );
   }
 
   private createTable(id: string, definition: TableDefinition, removalPolicy: RemovalPolicy): Table {
@@ -225,7 +238,7 @@ export class Poolscale extends Construct {
     return secret;
   }
 
-  private createHttpApi(removalPolicy: RemovalPolicy, throttle: { rateLimit: number; burstLimit: number }): HttpApi {
+  private createHttpApi(removalPolicy: RemovalPolicy, throttle: Throttle, heartbeatThrottle: Throttle): HttpApi {
     const httpApi = new HttpApi(this, 'HttpApi', {
       description: 'poolscale operator API and agent relay',
       createDefaultStage: false,
@@ -234,7 +247,7 @@ export class Poolscale extends Construct {
       retention: RetentionDays.THREE_MONTHS,
       removalPolicy,
     });
-    new HttpStage(this, 'DefaultStage', {
+    const stage = new HttpStage(this, 'DefaultStage', {
       httpApi,
       stageName: '$default',
       autoDeploy: true,
@@ -272,6 +285,17 @@ export class Poolscale extends Construct {
     // Agents on bare-metal hosts hold no AWS credentials; they sign each request with their
     // per-host HMAC key. API Gateway cannot check an HMAC over the body, so the relay does.
     if (heartbeat) {
+      // Its own, lower limit: unauthenticated callers reach this route, and a fleet of agents
+      // beating every few seconds needs far less than the operator API's budget.
+      const cfnStage = stage.node.defaultChild as CfnStage;
+      cfnStage.routeSettings = {
+        [`POST ${HEARTBEAT_ROUTE}`]: {
+          ThrottlingRateLimit: heartbeatThrottle.rateLimit,
+          ThrottlingBurstLimit: heartbeatThrottle.burstLimit,
+        },
+      };
+      // Route settings name a route key that must exist before the stage is updated.
+      cfnStage.addDependency(heartbeat.node.defaultChild as CfnRoute);
       Validations.of(heartbeat).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:

@@ -208,6 +208,20 @@ describe('Construct: Poolscale', { timeout: 120_000 }, () => {
       });
     });
 
+    it('throttles the heartbeat route below the stage limit', () => {
+      // Prepare
+      const stageResource = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0]!;
+      const heartbeatRoute = Object.entries(template.findResources('AWS::ApiGatewayV2::Route')).find(
+        ([, route]) => route.Properties.RouteKey === 'POST /agent/heartbeat',
+      );
+
+      // Assess
+      expect(stageResource.Properties.RouteSettings).toEqual({
+        'POST /agent/heartbeat': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+      });
+      expect(stageResource.DependsOn).toContain(heartbeatRoute?.[0]);
+    });
+
     it('logs access and throttles on the stage', () => {
       // Assess
       template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
