@@ -4,6 +4,7 @@ import { POOL_ID_PATTERN } from '../domain/policy';
 import { deletePolicy, getPool, history, listPools, pause, putPolicy, resume, setManual } from '../runtime/operations';
 import { openApiDocument } from './openApiDocument';
 import { poolSummary } from './poolViews';
+import { targetStatuses } from './targetStatuses';
 import { problemsFromZod } from './problems';
 import { errorResponse, json, validationResponse } from './respond';
 import {
@@ -189,9 +190,11 @@ function parseWith<S extends z.ZodType>(schema: S, input: unknown, prefix?: stri
 // Routes
 // ---------------------------------------------------------------------------------------------
 
-async function listPoolsRoute({ deps }: RouteCall): Promise<ApiResponse> {
+async function listPoolsRoute({ deps, request }: RouteCall): Promise<ApiResponse> {
   const pools = await listPools(deps);
-  return json(200, { pools: pools.map((pool) => poolSummary(pool)) });
+  // `?status=false` skips the live target reads (one DescribeServices per 10 ECS pools).
+  const live = request.query?.status === 'false' ? new Map() : await targetStatuses(deps.targets, pools.map((pool) => pool.policy));
+  return json(200, { pools: pools.map((pool) => poolSummary(pool, live.get(pool.policy.id)?.ready)) });
 }
 
 /** Policy, state without its bulky learning data, and the last decision with its reasons. */

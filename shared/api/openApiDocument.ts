@@ -47,7 +47,13 @@ export function openApiDocument(): JsonSchema {
     security: [{ sigv4: [] }],
     paths: {
       '/health': { get: { summary: 'Liveness', responses: { '200': ok('Health', 'Alive') } } },
-      '/pools': { get: { summary: 'List pools with their current count and last action', responses: { '200': ok('PoolList', 'Pools'), ...common } } },
+      '/pools': {
+        get: {
+          summary: 'List pools with their desired and ready counts and last action',
+          parameters: [{ name: 'status', in: 'query', schema: { type: 'string', enum: ['true', 'false'], default: 'true' }, description: '`false` skips the live target reads (no `ready`)' }],
+          responses: { '200': ok('PoolList', 'Pools'), ...common },
+        },
+      },
       '/pools/{id}': {
         parameters: [poolIdParameter],
         get: { summary: 'A pool: policy, state and last decision with its reasons', responses: { '200': ok('PoolDetail', 'The pool'), ...common, ...notFound } },

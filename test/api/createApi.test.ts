@@ -76,7 +76,32 @@ describe('Function: createApi', () => {
         pausedReason: 'maintenance',
         lastAction: { action: 'scale_up', desired: 3, summary: 'free 0 < minFree 1: +2' },
       });
+      expect(pools[0].ready).toBe(1);
       expect(pools[1]).toMatchObject({ id: 'web', target: 'ecs:c1/s1', paused: false });
+      // No ECS target is configured in these deps: its ready count is unknown, not an error.
+      expect(pools[1].ready).toBeUndefined();
+    });
+
+    it.each([
+      { case: 'a target that fails', query: {}, fails: true },
+      { case: '?status=false', query: { status: 'false' }, fails: false },
+    ])('lists pools without ready counts for $case', async ({ query, fails }) => {
+      // Prepare
+      const { deps } = memoryDeps();
+      let reads = 0;
+      deps.targets[0]!.status = async () => {
+        reads++;
+        if (fails) throw new Error('ThrottlingException');
+        return { desired: 1, ready: 1, pending: 0, stable: true };
+      };
+
+      // Act
+      const response = await createApi(deps)(request('GET', '/pools', { query }));
+
+      // Assess
+      expect(response.status).toBe(200);
+      expect(parse(response.body).pools[0].ready).toBeUndefined();
+      expect(reads).toBe(fails ? 1 : 0);
     });
   });
 
