@@ -106,7 +106,7 @@ describe('Command: poolscale agent', () => {
       // (more work now: the first batch may be drained already on a fast machine)
       const later = Array.from({ length: 40 }, (_, i) => `later-${i}`);
       jobs.push(...later);
-      await client.lpush('q', ...later);
+      await client.rpush('q', ...later); // taken next (workers take from the right)
       await waitFor('workers keep working without the agent', async () => (await client.hexists('q:done', later[0]!)) === 1, { timeoutMs: 60_000 });
 
       // Act 3: SIGTERM one worker directly (warm shutdown: it finishes its job)
@@ -114,14 +114,16 @@ describe('Command: poolscale agent', () => {
 
       // Act 4: a new agent adopts the other three and replaces the stopped one
       const second = startAgent(configPath);
-      const after = await waitFor('adopted workers', async () => {
+      const survivors = before.slice(1);
+      const after = await waitFor('the new agent', async () => {
         const s = await status(stateFile);
-        const pids = runningPids(s);
-        pids.forEach((pid) => seen.add(pid));
-        return s && s.pid === second.child.pid && pids.length >= 3 && pids;
+        return s && s.pid === second.child.pid && s.pools[0]!.workers;
       }, { timeoutMs: 60_000 });
-      expect(after.filter((pid) => before.includes(pid)).length).toBeGreaterThanOrEqual(2);
-      expect(after).not.toContain(before[0]);
+      after.forEach((w) => seen.add(w.pid));
+      // Adopted (running, or stopping if the queue is already short), never started twice.
+      expect(after.map((w) => w.pid)).toEqual(expect.arrayContaining(survivors));
+      expect(after.map((w) => w.pid)).not.toContain(before[0]);
+      expect(after.filter((w) => w.state === 'running').length).toBeLessThanOrEqual(4);
 
       // Assess: all jobs done exactly once, then back to the minimum of 2
       await waitFor('all jobs done', async () => (await client.hlen('q:done')) === jobs.length, { timeoutMs: 90_000 });
