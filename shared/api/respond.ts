@@ -1,7 +1,8 @@
 import type { FieldProblem } from '../domain/errors';
 import type { ApiResponse } from './types';
 
-const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+// Pool status changes by the minute: no cache between the operator and the API may keep it.
+const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' } as const;
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): ApiResponse {
   return { status, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };

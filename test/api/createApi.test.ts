@@ -49,6 +49,31 @@ describe('Function: createApi', () => {
       expect(document.components.schemas.ScaleBody.required).toEqual(['desired', 'reason']);
       expect(document.components.schemas.PolicyBody.properties.target).toBeDefined();
     });
+
+    it('has every $ref resolvable inside the document', async () => {
+      // Prepare
+      const document = parse((await createApi(memoryDeps().deps)(request('GET', '/openapi.json'))).body);
+      const refs: string[] = [];
+      const walk = (node: unknown): void => {
+        if (Array.isArray(node)) node.forEach(walk);
+        else if (node && typeof node === 'object') {
+          for (const [key, value] of Object.entries(node)) {
+            if (key === '$ref') refs.push(value as string);
+            else walk(value);
+          }
+        }
+      };
+
+      // Act
+      walk(document);
+
+      // Assess
+      expect(refs.length).toBeGreaterThan(0);
+      for (const ref of refs) {
+        const target = ref.replace(/^#\//, '').split('/').reduce<any>((node, key) => node?.[key], document);
+        expect(target, ref).toBeDefined();
+      }
+    });
   });
 
   describe('Route: GET /pools', () => {
