@@ -66,3 +66,16 @@ describe('Function: celeryCommand', () => {
     ]);
   });
 });
+
+describe('File: examples/agent.yaml', () => {
+  it('is a valid agent config whose fallback policies parse (seed 001 memory fit, seed 003 CPU steps)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parse } = await import('yaml');
+    const input = parse(readFileSync(new URL('../../examples/agent.yaml', import.meta.url), 'utf8')) as Record<string, unknown>;
+    delete input.secretFile;
+    const loaded = parseAgentConfig(input, { POOLSCALE_AGENT_SECRET: 'from-env-0123456789' }, '/etc/poolscale');
+    expect(Object.keys(loaded.localPolicies)).toEqual(['transcription', 'backdipro']);
+    expect(loaded.localPolicies.transcription?.rules[0]).toMatchObject({ type: 'memory', perWorkerGb: 6, thresholdGb: 12 });
+    expect(loaded.localPolicies.backdipro?.rules[0]).toMatchObject({ type: 'steps', upFor: 180_000, downFor: 900_000 });
+  });
+});
