@@ -114,7 +114,7 @@ ${table}
 <style>
 body{font:14px system-ui,sans-serif;margin:2em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
-td:first-child,th:first-child{text-align:left}svg text{font-size:11px;fill:#555}
+td:first-child,th:first-child,td:nth-child(5):last-child{text-align:left}svg text{font-size:11px;fill:#555}
 .key{margin-right:1em}.key span{display:inline-block;width:14px;height:3px;margin-right:4px;vertical-align:middle}
 </style></head><body>
 <h1>${escape(input.title)}</h1>

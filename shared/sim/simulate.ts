@@ -180,7 +180,12 @@ export async function simulate(config: Config, trace: Trace, options: SimulateOp
   const hotPolicies = config.budget ? undefined : policies;
   let nextProgress = 0;
 
-  for (let t = start; t < end; t += stepSeconds) {
+  // Closed loop: the first evaluation comes one step in, once the model has produced a window
+  // of load to observe (at t=0 an idle, just-started pool would read as utilization 0 and every
+  // reactive policy would scale in before the first job). Open loop: rows are observations as
+  // of their t, so evaluation starts at the first row.
+  const first = trace.kind === 'closed' ? start + stepSeconds : start;
+  for (let t = first; t < end; t += stepSeconds) {
     for (const model of models.values()) {
       model.advanceTo(t);
       model.snapshot();
