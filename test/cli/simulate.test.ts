@@ -151,6 +151,24 @@ describe('Command: simulate (output)', () => {
     expect(err).toMatch(message);
   });
 
+  it('prints a per-pool summary and reports progress only on a TTY', async () => {
+    // Prepare
+    const tty = memoryIo();
+    const progress: string[] = [];
+    tty.io.isTty = true;
+    tty.io.progress = (text) => progress.push(text);
+    const plain = memoryIo();
+
+    // Act
+    const codes = [await main(['simulate', ...args], tty.io), await main(['simulate', ...args], plain.io)];
+
+    // Assess
+    expect(codes).toEqual([0, 0]);
+    expect(tty.text()).toMatch(/pool general: 0\.8 h simulated\n {2}worker-hours +[\d.]+\n {2}under-provisioned +[\d.]+ % of time/);
+    expect(progress.some((line) => /simulating 50 rows: \d+ %/.test(line))).toBe(true);
+    expect(plain.errors()).toBe('');
+  });
+
   it('names the line and column of a bad trace row', async () => {
     // Prepare
     const { writeFileSync } = await import('node:fs');
