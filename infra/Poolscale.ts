@@ -295,7 +295,7 @@ export class Poolscale extends Construct {
         },
       };
       // Route settings name a route key that must exist before the stage is updated.
-      cfnStage.addDependency(heartbeat.node.defaultChild as CfnRoute);
+      cfnStage.addResourceDependency(heartbeat.node.defaultChild as CfnRoute);
       Validations.of(heartbeat).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:
