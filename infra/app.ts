@@ -1,7 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { PoolscaleStack } from './PoolscaleStack';
-import { propsFromContext } from './appProps';
+import { propsFromContext } from './propsFromContext';
 
 // Environment-agnostic on purpose: no account/region lookups, so synth works offline.
 const app = new App();

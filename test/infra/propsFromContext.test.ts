@@ -1,6 +1,6 @@
 import { App, RemovalPolicy } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { parseEcsServices, propsFromContext } from '../../infra/appProps';
+import { parseEcsServices, propsFromContext } from '../../infra/propsFromContext';
 
 describe('Function: parseEcsServices', () => {
   it.each([
