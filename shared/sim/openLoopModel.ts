@@ -120,6 +120,7 @@ export class OpenLoopModel implements SimModel {
     }
     if (observed.pending === undefined && observed.queue_length !== undefined) observed.pending = observed.queue_length;
     if (observed.queue_length === undefined && observed.pending !== undefined) observed.queue_length = observed.pending;
+    if (observed.jobs_in_system === undefined && observed.busy !== undefined) observed.jobs_in_system = observed.busy + (observed.queue_length ?? 0);
     observed.ready = ready;
     this.observed = observed;
   }

@@ -167,6 +167,9 @@ export class QueueModel implements SimModel {
       pending: this.queued,
       queue_length: this.queued,
       backlog: this.queued,
+      // Jobs in the system (queued + in service), as SQS visible + in-flight or Celery
+      // queued + active: the backlog-per-worker metric AWS and KEDA recommend.
+      jobs_in_system: this.queued + this.busy,
       ready: this.ready,
       mem_available_gb: Math.max(0, this.options.hostMemoryGb - paid * this.options.workerMemoryGb),
       mem_total_gb: this.options.hostMemoryGb,
