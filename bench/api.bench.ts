@@ -6,6 +6,7 @@
  * Client and server share the process and the machine's cores, so the figure is a floor.
  */
 import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
 import type { Bench } from './run';
 import { ConfigSchema } from '../shared/domain/policy';
 import { startControlPlane } from '../shared/local/controlPlane';
@@ -86,6 +87,11 @@ const bench: Bench = {
           ],
         },
       ];
+      for (const path of ['/pools', `/pools/${ids[0]}`, `/pools/${ids[0]}/history?limit=20`]) {
+        const response = await fetch(`${plane.url}${path}`);
+        log(`GET ${path}: ${response.status}, ${(await response.arrayBuffer()).byteLength} bytes`);
+      }
+      log(`load average before: ${loadavg().map((n) => n.toFixed(1)).join(' ')}`);
       log('| route | requests | req/s (mean) | p50 ms | p99 ms | max ms | non-2xx | errors/timeouts |');
       log('|---|---:|---:|---:|---:|---:|---:|---:|');
       for (const mix of mixes) {
@@ -94,6 +100,7 @@ const bench: Bench = {
           `| ${mix.name} | ${result.requests.total} | ${result.requests.average.toFixed(0)} | ${result.latency.p50} | ${result.latency.p99} | ${result.latency.max} | ${result.non2xx} | ${result.errors}/${result.timeouts} |`,
         );
       }
+      log(`load average after: ${loadavg().map((n) => n.toFixed(1)).join(' ')}`);
     } finally {
       await plane.stop();
     }
