@@ -179,7 +179,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     poolIds: pools.map((p) => p.id),
   };
   if (io.isTty) options.onProgress = (f) => io.progress(`simulating ${trace.rows} rows: ${(f * 100).toFixed(0)} %`);
-  const settings = `trace ${args.trace} (${trace.rows} rows, ${trace.kind} loop), service time ${options.serviceSeconds ?? SIMULATION_DEFAULTS.serviceSeconds} s, startup ${options.startupSeconds ?? SIMULATION_DEFAULTS.startupSeconds} s, SLO ${options.sloSeconds ?? SIMULATION_DEFAULTS.sloSeconds} s`;
+  const startup = `startup ${options.startupSeconds ?? SIMULATION_DEFAULTS.startupSeconds} s`;
+  const settings =
+    trace.kind === 'closed'
+      ? `trace ${args.trace} (${trace.rows} rows, closed loop), service time ${options.serviceSeconds ?? SIMULATION_DEFAULTS.serviceSeconds} s, ${startup}, SLO ${options.sloSeconds ?? SIMULATION_DEFAULTS.sloSeconds} s`
+      : `trace ${args.trace} (${trace.rows} rows, open loop: ${Object.keys(trace.columns).join(', ')} replayed as observed), ${startup}`;
 
   try {
     if (args.compare || args.out) {
