@@ -87,8 +87,12 @@ export function decide(policy: Policy, observations: Observations, state: PoolSt
     ...(trigger !== undefined ? { trigger } : {}),
   };
   const applied = !policy.dryRun;
+  // Fields dropped (an expired override, a forecast no longer configured) are left out by
+  // rest-destructuring, the slow path; the common path is a plain spread. No `delete`, which
+  // would turn the state into a slow dictionary-mode object.
+  const base = (!manual && state.manual) || (!forecast && state.forecast) ? without(state, !manual, !forecast) : state;
   const next: PoolState = {
-    ...state,
+    ...base,
     desired,
     lastEvaluatedAt: now,
     lastScaleUpAt: applied && action === 'scale_up' ? now : state.lastScaleUpAt,
@@ -96,12 +100,15 @@ export function decide(policy: Policy, observations: Observations, state: PoolSt
     consecutiveFailures,
     samples,
     recommendations,
-    forecast,
+    ...(forecast ? { forecast } : {}),
     lastDecision: decision,
   };
-  if (!manual) delete next.manual;
-  if (!forecast) delete next.forecast;
   return { decision, state: next };
+}
+
+function without(state: PoolState, dropManual: boolean, dropForecast: boolean): PoolState {
+  const { manual, forecast, ...rest } = state;
+  return { ...rest, ...(dropManual ? {} : { manual }), ...(dropForecast ? {} : { forecast }) } as PoolState;
 }
 
 /** Steps 3-6 for a pool under automatic control. */
