@@ -87,6 +87,8 @@ export class Agent {
   private state: AgentState = emptyAgentState();
   private readonly lastDecisions = new Map<string, Decision>();
   private lastReport?: HostReport;
+  /** Redis list lengths read this interval (pool queues and the policies' list_length metrics). */
+  private listLengths = new Map<string, number>();
   private relayUp = false;
   private lastHeartbeatAt?: number;
   private lastError?: string;
@@ -155,8 +157,9 @@ export class Agent {
     const sample = this.metrics.sample(this.supervisors.flatMap((supervisor) => supervisor.pids()));
     // Notice crashed workers before reporting, so the report counts what really runs.
     for (const supervisor of this.supervisors) supervisor.reconcile(this.desiredOf(supervisor.pool), sample, now);
-    const report = await this.buildReport(sample, now);
+    const { report, lengths } = await this.buildReport(sample, now);
     this.lastReport = report;
+    this.listLengths = lengths;
 
     if (this.deps.relay) {
       try {
@@ -215,10 +218,13 @@ export class Agent {
         metrics: {},
       };
       for (const [name, spec] of Object.entries(policy.metrics)) {
+        const length = spec.source === 'redis' && spec.type === 'list_length' ? this.listLengths.get(spec.key) : undefined;
         observations.metrics[name] =
           spec.source === 'host'
             ? hostReading({ ...report, at: now }, pool.name, spec)
-            : { error: `${spec.source} metrics are read by the relay, not offline on the host`, at: now };
+            : length !== undefined
+              ? { value: length, at: now }
+              : { error: `${spec.source} metric not readable on the host (the relay reads it)`, at: now };
       }
       const { decision, state } = decide(policy, observations, previous, now, trigger);
       this.state.localStates[pool.name] = state;
@@ -238,8 +244,14 @@ export class Agent {
     return this.state.desired[name] ?? 0;
   }
 
-  private async buildReport(sample: HostSample, now: number): Promise<HostReport> {
+  private async buildReport(sample: HostSample, now: number): Promise<{ report: HostReport; lengths: Map<string, number> }> {
     const keys = this.config.pools.flatMap((pool) => (pool.queue ? [pool.queue.key, pool.queue.processingKey ?? ''].filter(Boolean) : []));
+    // Redis lists the pools' policies read: offline, the agent reads them itself.
+    for (const pool of this.config.pools) {
+      for (const spec of Object.values(this.policyOf(pool.name)?.metrics ?? {})) {
+        if (spec.source === 'redis' && spec.type === 'list_length') keys.push(spec.key);
+      }
+    }
     let lengths = new Map<string, number>();
     if (keys.length > 0 && this.deps.queues) {
       try {
@@ -261,7 +273,7 @@ export class Agent {
         ...(queueLength !== undefined ? { queueLength } : {}),
       };
     }
-    return {
+    const report: HostReport = {
       at: now,
       memAvailableGb: round(sample.memAvailableGb),
       memTotalGb: round(sample.memTotalGb),
@@ -270,6 +282,7 @@ export class Agent {
       pools,
       ...(this.state.offlineSince !== undefined ? { offlineSince: this.state.offlineSince } : {}),
     };
+    return { report, lengths };
   }
 
   private heartbeatBody(report: HostReport): HeartbeatInput {

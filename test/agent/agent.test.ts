@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { agentWorld, memoryFitPolicy, queuePolicy } from './agentWorld';
+import { agentWorld, hostPolicy, memoryFitPolicy, queuePolicy } from './agentWorld';
 import { alive, waitFor } from './support';
 
 type World = Awaited<ReturnType<typeof agentWorld>>;
@@ -151,6 +151,59 @@ describe('Class: Agent (real worker processes, real relay and Redis)', () => {
 
       // Assess
       await waitFor('online again', () => running.agent.status().relay.up && running.agent.status().relay.offlineSince === undefined);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'reads a policy\'s Redis list length itself while offline',
+    async () => {
+      // Prepare: the relay has no Redis source here, so online it holds; the policy is learnt.
+      const policy = hostPolicy({
+        min: 1,
+        max: 4,
+        metrics: { backlog: { source: 'redis', type: 'list_length', key: 'q' } },
+        rules: [{ type: 'target', metric: 'backlog', perWorker: 10 }],
+      });
+      world = await agentWorld(policy, { jobMs: 2_000 });
+      const running = await world.start();
+      await waitFor('the policy from the relay', () => running.agent.status().pools[0]!.policy === 'relay');
+      await world.relayDown();
+      await waitFor('offline', () => running.agent.status().relay.offlineSince !== undefined);
+
+      // Act: 35 slow jobs -> 4 workers
+      await world.redis.lpush('q', ...Array.from({ length: 35 }, (_, i) => `slow-${i}`));
+
+      // Assess
+      await waitFor('4 workers offline', () => world!.pids(running).length === 4);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'serves /metrics and /status on loopback and refuses /stop without the control token',
+    async () => {
+      // Prepare
+      world = await agentWorld(memoryFitPolicy());
+      const running = await world.start();
+      await waitFor('5 workers', () => world!.pids(running).length === 5);
+      const base = `http://127.0.0.1:${running.statusPort}`;
+
+      // Act
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      const status = (await (await fetch(`${base}/status`)).json()) as { hostId: string };
+      const refused = await fetch(`${base}/stop`, { method: 'POST', headers: { 'x-poolscale-token': 'guess' } });
+
+      // Assess
+      expect(metrics).toContain('poolscale_agent_workers{pool="jobs"} 5');
+      expect(metrics).toContain('poolscale_agent_desired{pool="jobs"} 5');
+      expect(metrics).toContain('poolscale_agent_relay_up 1');
+      expect(metrics).toMatch(/poolscale_agent_mem_available_bytes 3650722201\d/);
+      expect(status.hostId).toBe('h1');
+      expect(refused.status).toBe(403);
+      const accepted = await fetch(`${base}/stop`, { method: 'POST', headers: { 'x-poolscale-token': running.agent.controlToken } });
+      expect(accepted.status).toBe(202);
+      await running.stopped;
     },
     TEST_TIMEOUT,
   );
