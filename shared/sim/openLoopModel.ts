@@ -108,19 +108,20 @@ export class OpenLoopModel implements SimModel {
       }
     }
     const ready = this.ready;
-    if (observed.busy === undefined && observed.free !== undefined) observed.busy = Math.max(0, ready - observed.free);
-    if (observed.free === undefined && observed.busy !== undefined) observed.free = Math.max(0, ready - observed.busy);
-    if (observed.utilization === undefined) {
-      if (observed.cpu !== undefined) observed.utilization = observed.cpu / 100;
-      else if (observed.busy !== undefined) observed.utilization = ready > 0 ? Math.min(1, observed.busy / ready) : observed.busy > 0 ? 1 : 0;
-    }
-    if (observed.cpu === undefined && observed.utilization !== undefined) observed.cpu = observed.utilization * 100;
-    if (observed.mem_available_gb === undefined && this.options.workerMemoryGb > 0) {
-      observed.mem_available_gb = Math.max(0, this.options.hostMemoryGb - (ready + this.starting) * this.options.workerMemoryGb);
-    }
-    if (observed.pending === undefined && observed.queue_length !== undefined) observed.pending = observed.queue_length;
-    if (observed.queue_length === undefined && observed.pending !== undefined) observed.queue_length = observed.pending;
-    if (observed.jobs_in_system === undefined && observed.busy !== undefined) observed.jobs_in_system = observed.busy + (observed.queue_length ?? 0);
+    // Derive only metrics the trace has no column for: an empty cell stays a missing sample.
+    const columns = this.trace.columns;
+    const derive = (name: string, value: number | undefined) => {
+      if (!(name in columns) && observed[name] === undefined && value !== undefined) observed[name] = value;
+    };
+    derive('busy', observed.free !== undefined ? Math.max(0, ready - observed.free) : undefined);
+    derive('free', observed.busy !== undefined ? Math.max(0, ready - observed.busy) : undefined);
+    if (observed.cpu !== undefined) derive('utilization', observed.cpu / 100);
+    else if (observed.busy !== undefined) derive('utilization', ready > 0 ? Math.min(1, observed.busy / ready) : observed.busy > 0 ? 1 : 0);
+    derive('cpu', observed.utilization !== undefined ? observed.utilization * 100 : undefined);
+    if (this.options.workerMemoryGb > 0) derive('mem_available_gb', Math.max(0, this.options.hostMemoryGb - (ready + this.starting) * this.options.workerMemoryGb));
+    derive('pending', observed.queue_length);
+    derive('queue_length', observed.pending);
+    derive('jobs_in_system', observed.busy !== undefined ? observed.busy + (observed.queue_length ?? 0) : undefined);
     observed.ready = ready;
     this.observed = observed;
   }
