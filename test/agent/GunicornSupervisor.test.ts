@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { fsProcReader } from '../../shared/adapters/host/procfs';
 import { GunicornSupervisor } from '../../shared/agent/supervisors/GunicornSupervisor';
 import { silentLogger } from './agentWorld';
-import { alive, killGroups, waitFor } from './support';
+import { alive, killGroups, tempDir, waitFor } from './support';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const MASTER = join(import.meta.dirname, '..', 'fixtures', 'worker-master.mjs');
@@ -41,6 +43,27 @@ describe('Class: GunicornSupervisor (with a stand-in master process)', () => {
       expect(alive(master!)).toBe(false);
     } finally {
       if (master) killGroups([master]);
+    }
+  }, 60_000);
+
+  it('drives a master started elsewhere through its pid file, and leaves it alone at desired 0', async () => {
+    // Prepare: the master runs under "systemd" (here: this test), writing its pid file
+    const dir = tempDir();
+    const pidFile = join(dir.path, 'gunicorn.pid');
+    const master = spawn(process.execPath, [MASTER, '--workers', '1', '--pid', pidFile], { stdio: 'ignore', detached: true });
+    try {
+      await waitFor('pid file', () => existsSync(pidFile));
+      const pool = new GunicornSupervisor({ pool: 'site', pidFile, gracePeriodMs: 10_000, reader: fsProcReader, logger: silentLogger });
+      pool.adopt(undefined, 0);
+
+      // Act + Assess
+      await waitFor('3 workers', () => (pool.reconcile(3, undefined, Date.now()), pool.running() === 3));
+      await waitFor('1 worker (gunicorn keeps one)', () => (pool.reconcile(0, undefined, Date.now()), pool.running() === 1));
+      expect(pool.save().master?.pid).toBe(master.pid);
+      expect(alive(master.pid!)).toBe(true);
+    } finally {
+      killGroups([master.pid!]);
+      dir.remove();
     }
   }, 60_000);
 });
