@@ -8,6 +8,7 @@ import { TABLE_COLUMNS, tableCells } from './compare';
 import type { Trace } from './trace';
 
 const POINTS = 2000;
+const MARKERS = 1500;
 const WIDTH = 1200;
 const HEIGHT = 420;
 const PAD = { left: 60, right: 20, top: 20, bottom: 40 };
@@ -81,8 +82,10 @@ export function renderReport(input: ReportInput): string {
     }
     const run = comparison.rows[0]?.run;
     const events = (run?.timeline ?? []).filter((e) => e.action !== 'none');
+    // Every event up to MARKERS, else an even sample of them, so a month stays readable.
+    const stride = Math.max(1, Math.ceil(events.length / MARKERS));
     const markers = events
-      .slice(0, 3000)
+      .filter((_, k) => k % stride === 0)
       .map((e) => {
         const i = Math.min(rows - 1, Math.max(0, Math.round(((e.t) / Math.max(1, trace.endSeconds - trace.t[0]!)) * rows)));
         return `<circle cx="${x(i).toFixed(1)}" cy="${y(e.desired).toFixed(1)}" r="2.5" fill="${COLOURS[0]}"><title>t=${e.t}s ${e.action} -> ${e.desired}: ${escape(e.reasons.map((r) => r.message).join('; '))}</title></circle>`;
