@@ -4,6 +4,7 @@
  * AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> (dynalite, LocalStack, the benches).
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import {
   createDocumentClient,
@@ -41,6 +42,8 @@ export interface BuildOptions {
   onDecision?: (decision: Decision, policy: Policy, status?: TargetStatus) => void;
   /** Fetches a secret string; injected in tests (default: Secrets Manager). */
   fetchSecret?: (arn: string) => Promise<string>;
+  /** Fetches a SecureString parameter; injected in tests (default: SSM Parameter Store). */
+  fetchParameter?: (name: string) => Promise<string>;
   /** Further metric sources (CloudWatch) the entry point adds. */
   extraMetricSources?: MetricSource[];
 }
@@ -71,26 +74,57 @@ async function secretsManagerFetch(arn: string): Promise<string> {
   }
 }
 
+async function ssmFetch(name: string): Promise<string> {
+  const client = new SSMClient({});
+  try {
+    const output = await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+    if (output.Parameter?.Value === undefined) throw new FunctionConfigError(`Parameter ${name} has no value`);
+    return output.Parameter.Value;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** A stored Redis location: a plain `redis://` URL, or the JSON forms of RedisSecretSchema. */
+function parseStoredRedis(text: string, where: string): RedisConnectionConfig {
+  const trimmed = text.trim();
+  if (/^rediss?:\/\//.test(trimmed)) return { url: trimmed };
+  let value: unknown;
+  try {
+    value = JSON.parse(trimmed);
+  } catch {
+    value = undefined;
+  }
+  const parsed = RedisSecretSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new FunctionConfigError(`${where} must hold a redis:// URL or JSON {"url": "redis://..."} or {"restUrl": "https://...", "token": "..."}`);
+  }
+  return parsed.data;
+}
+
 /**
- * Where Redis is: REDIS_URL, or UPSTASH_REDIS_REST_URL + TOKEN, or the JSON secret behind
- * REDIS_SECRET_ARN (read once per container: the caller builds deps once). Undefined: no Redis.
+ * Where Redis is: REDIS_URL, or UPSTASH_REDIS_REST_URL + TOKEN, or the value behind
+ * REDIS_SECRET_ARN (Secrets Manager) or REDIS_SSM_PARAMETER (SSM SecureString), read once per
+ * container (the caller builds deps once). Undefined: no Redis.
  */
-export async function redisConfig(env: FunctionEnv, fetchSecret = secretsManagerFetch): Promise<RedisConnectionConfig | undefined> {
+export async function redisConfig(
+  env: FunctionEnv,
+  fetchSecret = secretsManagerFetch,
+  fetchParameter = ssmFetch,
+): Promise<RedisConnectionConfig | undefined> {
   const direct = redisConfigFromEnv(env);
   if (direct) return direct;
   const arn = env.REDIS_SECRET_ARN;
-  if (!arn) return undefined;
-  let secret: unknown;
+  const parameter = env.REDIS_SSM_PARAMETER;
+  if (!arn && !parameter) return undefined;
+  const where = arn ? `Secret ${arn}` : `Parameter ${parameter}`;
+  let text: string;
   try {
-    secret = JSON.parse(await fetchSecret(arn));
+    text = arn ? await fetchSecret(arn) : await fetchParameter(parameter!);
   } catch (error) {
-    throw new FunctionConfigError(`Could not read the Redis secret ${arn}`, { cause: error });
+    throw new FunctionConfigError(`Could not read the Redis ${arn ? 'secret' : 'parameter'} ${arn ?? parameter}`, { cause: error });
   }
-  const parsed = RedisSecretSchema.safeParse(secret);
-  if (!parsed.success) {
-    throw new FunctionConfigError(`Secret ${arn} must be JSON {"url": "redis://..."} or {"restUrl": "https://...", "token": "..."}`);
-  }
-  return parsed.data;
+  return parseStoredRedis(text, where);
 }
 
 /** Builds the stores, metric sources and targets every function uses. */
@@ -102,7 +136,7 @@ export async function buildDeps(env: FunctionEnv, options: BuildOptions): Promis
   const log = new DynamoDecisionLog(client, required(env, 'HISTORY_TABLE'), ttlDays === undefined ? {} : { ttlDays });
   const agents = new DynamoAgentStore(client, required(env, 'AGENTS_TABLE'));
 
-  const redis = await redisConfig(env, options.fetchSecret);
+  const redis = await redisConfig(env, options.fetchSecret, options.fetchParameter);
   const metrics: MetricSource[] = [
     new StaticMetricSource(),
     new HostMetricSource(agents, policies),

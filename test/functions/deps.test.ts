@@ -28,19 +28,42 @@ describe('Function: redisConfig', () => {
   it.each([
     { case: 'a TCP URL', secret: '{"url":"rediss://:pw@cache:6380"}', expected: { url: 'rediss://:pw@cache:6380' } },
     { case: 'an Upstash REST URL and token', secret: '{"restUrl":"https://eu1.upstash.io","token":"t0k"}', expected: { restUrl: 'https://eu1.upstash.io', token: 't0k' } },
+    { case: 'a plain redis:// URL', secret: ' redis://cache:6379\n', expected: { url: 'redis://cache:6379' } },
   ])('reads $case from the secret behind REDIS_SECRET_ARN', async ({ secret, expected }) => {
     const config = await redisConfig({ REDIS_SECRET_ARN: ARN }, async () => secret);
     expect(config).toEqual(expected);
   });
 
   it.each([
-    { case: 'a secret that is not JSON', secret: 'redis://cache:6379' },
+    { case: 'a secret that is neither JSON nor a redis URL', secret: 'cache:6379' },
     { case: 'a secret without url or restUrl', secret: '{"host":"cache"}' },
     { case: 'a REST URL without its token', secret: '{"restUrl":"https://eu1.upstash.io"}' },
   ])('refuses $case with a FunctionConfigError naming the secret', async ({ secret }) => {
     const outcome = redisConfig({ REDIS_SECRET_ARN: ARN }, async () => secret);
     await expect(outcome).rejects.toThrow(FunctionConfigError);
     await expect(outcome).rejects.toThrow(ARN);
+  });
+});
+
+describe('Function: redisConfig with REDIS_SSM_PARAMETER', () => {
+  const PARAMETER = '/poolscale/redis';
+
+  it.each([
+    { case: 'a plain URL', value: 'rediss://:pw@cache:6380', expected: { url: 'rediss://:pw@cache:6380' } },
+    { case: 'the JSON form', value: '{"restUrl":"https://eu1.upstash.io","token":"t"}', expected: { restUrl: 'https://eu1.upstash.io', token: 't' } },
+  ])('reads $case from the SecureString parameter', async ({ value, expected }) => {
+    const asked: string[] = [];
+    const config = await redisConfig({ REDIS_SSM_PARAMETER: PARAMETER }, async () => 'unused', async (name) => (asked.push(name), value));
+    expect(config).toEqual(expected);
+    expect(asked).toEqual([PARAMETER]);
+  });
+
+  it('names the parameter when it cannot be read or holds nonsense', async () => {
+    const unreadable = redisConfig({ REDIS_SSM_PARAMETER: PARAMETER }, undefined, async () => {
+      throw new Error('AccessDeniedException');
+    });
+    await expect(unreadable).rejects.toThrow(`Could not read the Redis parameter ${PARAMETER}`);
+    await expect(redisConfig({ REDIS_SSM_PARAMETER: PARAMETER }, undefined, async () => '{"host":1}')).rejects.toThrow(`Parameter ${PARAMETER} must hold`);
   });
 });
 
