@@ -45,7 +45,9 @@ export function learnForecast(prev: ForecastState | undefined, rule: PredictiveR
   }
   if (slotStart <= prev.slotStart) {
     // Same slot (or the clock went back): only the slot's peak moves.
-    return load > prev.slotPeak ? { ...prev, slotPeak: load } : prev;
+    if (!(load > prev.slotPeak)) return prev;
+    const { level, trend, seasonal, since, slots } = prev;
+    return { level, trend, seasonal, slotStart: prev.slotStart, slotPeak: load, since, slots };
   }
   const y = prev.slotPeak;
   const i = slotIndex(prev.slotStart, slot, length);

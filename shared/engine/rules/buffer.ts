@@ -8,7 +8,6 @@ import type { RuleContext, RuleOutcome } from '../RuleContext';
  * @example 10 bots, 8 busy: free 2 < minFree 3 -> +5 -> 15 (free 7)
  */
 export function bufferRule(rule: BufferRule, ctx: RuleContext): RuleOutcome {
-  const base = { rule: 'buffer' as const, name: rule.name };
   const { current } = ctx;
   let free = ctx.values[rule.freeMetric];
   let how = `${rule.freeMetric} metric`;
@@ -16,7 +15,7 @@ export function bufferRule(rule: BufferRule, ctx: RuleContext): RuleOutcome {
     const busy = ctx.values[rule.busyMetric];
     if (busy === undefined) {
       return {
-        proposal: { ...base, reason: { code: 'rule.buffer.missing', message: `no fresh ${rule.freeMetric} or ${rule.busyMetric} metric: abstaining` } },
+        proposal: { rule: 'buffer', name: rule.name, reason: { code: 'rule.buffer.missing', message: `no fresh ${rule.freeMetric} or ${rule.busyMetric} metric: abstaining` } },
         missing: [rule.busyMetric],
       };
     }
@@ -27,7 +26,7 @@ export function bufferRule(rule: BufferRule, ctx: RuleContext): RuleOutcome {
     const desired = current + rule.batch;
     return {
       proposal: {
-        ...base,
+        rule: 'buffer', name: rule.name,
         desired,
         reason: { code: 'rule.buffer.below_min_free', message: `free ${free} (${how}) < minFree ${rule.minFree}: +${rule.batch} (batch) -> ${desired}` },
       },
@@ -39,7 +38,7 @@ export function bufferRule(rule: BufferRule, ctx: RuleContext): RuleOutcome {
     const desired = current - remove;
     return {
       proposal: {
-        ...base,
+        rule: 'buffer', name: rule.name,
         desired,
         reason: { code: 'rule.buffer.above_max_free', message: `free ${free} (${how}) > maxFree ${rule.maxFree}: -${remove} -> ${desired}` },
       },
@@ -47,6 +46,6 @@ export function bufferRule(rule: BufferRule, ctx: RuleContext): RuleOutcome {
   }
   const band = rule.maxFree === undefined ? `>= minFree ${rule.minFree}` : `within [${rule.minFree}, ${rule.maxFree}]`;
   return {
-    proposal: { ...base, desired: current, reason: { code: 'rule.buffer.ok', message: `free ${free} (${how}) ${band}: hold ${current}` } },
+    proposal: { rule: 'buffer', name: rule.name, desired: current, reason: { code: 'rule.buffer.ok', message: `free ${free} (${how}) ${band}: hold ${current}` } },
   };
 }

@@ -16,11 +16,10 @@ export function memoryFit(available: number, rule: MemoryRule, min: number, max:
 }
 
 export function memoryRule(rule: MemoryRule, ctx: RuleContext): RuleOutcome {
-  const base = { rule: 'memory' as const, name: rule.name };
   const available = ctx.values[rule.metric];
   if (available === undefined) {
     return {
-      proposal: { ...base, reason: { code: 'rule.memory.missing', message: `no fresh ${rule.metric}: abstaining` } },
+      proposal: { rule: 'memory', name: rule.name, reason: { code: 'rule.memory.missing', message: `no fresh ${rule.metric}: abstaining` } },
       missing: [rule.metric],
     };
   }
@@ -29,9 +28,9 @@ export function memoryRule(rule: MemoryRule, ctx: RuleContext): RuleOutcome {
   const message =
     `available ${round(available)} GB - reserve ${rule.reserveGb} GB fits ${fit} worker(s) of ${rule.perWorkerGb} GB${low}`;
   if (rule.role === 'limit') {
-    return { proposal: { ...base, ceiling: fit, reason: { code: 'rule.memory.limit', message: `${message} (limit)` } } };
+    return { proposal: { rule: 'memory', name: rule.name, ceiling: fit, reason: { code: 'rule.memory.limit', message: `${message} (limit)` } } };
   }
-  return { proposal: { ...base, desired: fit, reason: { code: 'rule.memory.fit', message } } };
+  return { proposal: { rule: 'memory', name: rule.name, desired: fit, reason: { code: 'rule.memory.fit', message } } };
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;

@@ -10,16 +10,15 @@ import type { RuleContext, RuleOutcome } from '../RuleContext';
  * takes away what the live rules need.
  */
 export function predictiveRule(rule: PredictiveRule, ctx: RuleContext): RuleOutcome {
-  const base = { rule: 'predictive' as const, name: rule.name };
   if (ctx.values[rule.metric] === undefined) {
-    return { proposal: { ...base, reason: { code: 'rule.predictive.missing', message: `no fresh ${rule.metric}: abstaining` } }, missing: [rule.metric] };
+    return { proposal: { rule: 'predictive', name: rule.name, reason: { code: 'rule.predictive.missing', message: `no fresh ${rule.metric}: abstaining` } }, missing: [rule.metric] };
   }
   const fc = ctx.forecast;
   const learnt = fc ? ctx.now - fc.since : 0;
   if (!fc || learnt < rule.minHistory) {
     return {
       proposal: {
-        ...base,
+        rule: 'predictive', name: rule.name,
         reason: { code: 'rule.predictive.learning', message: `learnt ${formatDuration(learnt)} of ${formatDuration(rule.minHistory)} history: no forecast yet` },
       },
     };
@@ -30,7 +29,7 @@ export function predictiveRule(rule: PredictiveRule, ctx: RuleContext): RuleOutc
   const summary = `forecast peak ${peak.toFixed(2)} in the next ${formatDuration(rule.horizon)} at ${utilization} utilization needs ${workers}`;
   const forecast = { peakLoad: peak, workers, mode: rule.mode, horizonMs: rule.horizon };
   if (rule.mode === 'forecast-only') {
-    return { proposal: { ...base, reason: { code: 'rule.predictive.forecast', message: `${summary} (forecast only)` } }, forecast };
+    return { proposal: { rule: 'predictive', name: rule.name, reason: { code: 'rule.predictive.forecast', message: `${summary} (forecast only)` } }, forecast };
   }
-  return { proposal: { ...base, floor: workers, reason: { code: 'rule.predictive.floor', message: `${summary}: floor ${workers}` } }, forecast };
+  return { proposal: { rule: 'predictive', name: rule.name, floor: workers, reason: { code: 'rule.predictive.floor', message: `${summary}: floor ${workers}` } }, forecast };
 }

@@ -1,6 +1,7 @@
 import type { ScheduleRule } from '../../domain/policy';
 import { formatDuration } from '../../domain/duration';
 import { cronMatches, lastCronFiring } from '../cron';
+import type { Proposal } from '../../domain/types';
 import type { RuleContext, RuleOutcome } from '../RuleContext';
 
 /**
@@ -10,7 +11,6 @@ import type { RuleContext, RuleOutcome } from '../RuleContext';
  * the lowest ceiling (decide() lets a floor win over a conflicting ceiling).
  */
 export function scheduleRule(rule: ScheduleRule, ctx: RuleContext): RuleOutcome {
-  const base = { rule: 'schedule' as const, name: rule.name };
   let floor: number | undefined;
   let ceiling: number | undefined;
   const open: string[] = [];
@@ -37,14 +37,10 @@ export function scheduleRule(rule: ScheduleRule, ctx: RuleContext): RuleOutcome 
   });
   const bad = invalid.length > 0 ? ` (ignored: ${invalid.join('; ')})` : '';
   if (open.length === 0) {
-    return { proposal: { ...base, reason: { code: 'rule.schedule.closed', message: `no schedule window open${bad}` } } };
+    return { proposal: { rule: 'schedule', name: rule.name, reason: { code: 'rule.schedule.closed', message: `no schedule window open${bad}` } } };
   }
-  return {
-    proposal: {
-      ...base,
-      ...(floor !== undefined ? { floor } : {}),
-      ...(ceiling !== undefined ? { ceiling } : {}),
-      reason: { code: 'rule.schedule.open', message: `open: ${open.join('; ')}${bad}` },
-    },
-  };
+  const proposal: Proposal = { rule: 'schedule', name: rule.name, reason: { code: 'rule.schedule.open', message: `open: ${open.join('; ')}${bad}` } };
+  if (floor !== undefined) proposal.floor = floor;
+  if (ceiling !== undefined) proposal.ceiling = ceiling;
+  return { proposal };
 }

@@ -11,10 +11,9 @@ import { sustainedValues } from '../samples';
  * available memory is above `scaleDownMinAvailableGb`. Steps may come in any order.
  */
 export function stepsRule(rule: StepsRule, ctx: RuleContext): RuleOutcome {
-  const base = { rule: 'steps' as const, name: rule.name };
   const { current, now } = ctx;
   if (ctx.values[rule.metric] === undefined) {
-    return { proposal: { ...base, reason: { code: 'rule.steps.missing', message: `no fresh ${rule.metric}: abstaining` } }, missing: [rule.metric] };
+    return { proposal: { rule: 'steps', name: rule.name, reason: { code: 'rule.steps.missing', message: `no fresh ${rule.metric}: abstaining` } }, missing: [rule.metric] };
   }
   const gap = ctx.policy.staleAfter;
 
@@ -27,19 +26,19 @@ export function stepsRule(rule: StepsRule, ctx: RuleContext): RuleOutcome {
       if (step && step.workers > current) {
         const trigger = `${rule.metric} > ${step.above} for ${formatDuration(rule.upFor)} (lowest ${lowest})`;
         if (rule.memoryPerWorkerGb === undefined) {
-          return { proposal: { ...base, desired: step.workers, reason: { code: 'rule.steps.up', message: `${trigger}: ${step.workers} workers` } } };
+          return { proposal: { rule: 'steps', name: rule.name, desired: step.workers, reason: { code: 'rule.steps.up', message: `${trigger}: ${step.workers} workers` } } };
         }
         const memory = ctx.values[rule.memoryMetric];
         if (memory === undefined) {
           return {
-            proposal: { ...base, reason: { code: 'rule.steps.missing', message: `${trigger}, but no fresh ${rule.memoryMetric} for the memory check: abstaining` } },
+            proposal: { rule: 'steps', name: rule.name, reason: { code: 'rule.steps.missing', message: `${trigger}, but no fresh ${rule.memoryMetric} for the memory check: abstaining` } },
             missing: [rule.memoryMetric],
           };
         }
         if (memory / step.workers >= rule.memoryPerWorkerGb) {
           return {
             proposal: {
-              ...base,
+              rule: 'steps', name: rule.name,
               desired: step.workers,
               reason: { code: 'rule.steps.up', message: `${trigger}; ${memory} GB / ${step.workers} = ${round(memory / step.workers)} GB per worker >= ${rule.memoryPerWorkerGb}: ${step.workers} workers` },
             },
@@ -49,7 +48,7 @@ export function stepsRule(rule: StepsRule, ctx: RuleContext): RuleOutcome {
         const desired = Math.max(current, Math.min(fits, step.workers));
         return {
           proposal: {
-            ...base,
+            rule: 'steps', name: rule.name,
             desired,
             reason: {
               code: 'rule.steps.memory_limited',
@@ -73,27 +72,27 @@ export function stepsRule(rule: StepsRule, ctx: RuleContext): RuleOutcome {
           const memory = ctx.values[rule.memoryMetric];
           if (memory === undefined) {
             return {
-              proposal: { ...base, reason: { code: 'rule.steps.missing', message: `${trigger}, but no fresh ${rule.memoryMetric}: abstaining` } },
+              proposal: { rule: 'steps', name: rule.name, reason: { code: 'rule.steps.missing', message: `${trigger}, but no fresh ${rule.memoryMetric}: abstaining` } },
               missing: [rule.memoryMetric],
             };
           }
           if (!(memory > rule.scaleDownMinAvailableGb)) {
             return {
               proposal: {
-                ...base,
+                rule: 'steps', name: rule.name,
                 desired: current,
                 reason: { code: 'rule.steps.down_memory', message: `${trigger}, but available ${memory} GB <= ${rule.scaleDownMinAvailableGb} GB: hold ${current}` },
               },
             };
           }
         }
-        return { proposal: { ...base, desired: step.workers, reason: { code: 'rule.steps.down', message: `${trigger}: ${step.workers} workers` } } };
+        return { proposal: { rule: 'steps', name: rule.name, desired: step.workers, reason: { code: 'rule.steps.down', message: `${trigger}: ${step.workers} workers` } } };
       }
     }
   }
 
   const value = ctx.values[rule.metric];
-  return { proposal: { ...base, desired: current, reason: { code: 'rule.steps.hold', message: `${rule.metric} ${value}: no step sustained, hold ${current}` } } };
+  return { proposal: { rule: 'steps', name: rule.name, desired: current, reason: { code: 'rule.steps.hold', message: `${rule.metric} ${value}: no step sustained, hold ${current}` } } };
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;

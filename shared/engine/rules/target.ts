@@ -12,10 +12,9 @@ import { windowAverage } from '../samples';
  * With `window` the metric is averaged over the samples of the window.
  */
 export function targetRule(rule: TargetRule, ctx: RuleContext): RuleOutcome {
-  const base = { rule: 'target' as const, name: rule.name };
   const { current } = ctx;
   if (ctx.values[rule.metric] === undefined) {
-    return { proposal: { ...base, reason: { code: 'rule.target.missing', message: `no fresh ${rule.metric}: abstaining` } }, missing: [rule.metric] };
+    return { proposal: { rule: 'target', name: rule.name, reason: { code: 'rule.target.missing', message: `no fresh ${rule.metric}: abstaining` } }, missing: [rule.metric] };
   }
   const value = rule.window > 0 ? windowAverage(ctx.samples, rule.metric, ctx.now, rule.window)! : ctx.values[rule.metric]!;
   const shown = `${rule.metric} ${round(value)}${rule.window > 0 ? ' (window average)' : ''}`;
@@ -23,7 +22,7 @@ export function targetRule(rule: TargetRule, ctx: RuleContext): RuleOutcome {
   if (rule.perWorker !== undefined) {
     const desired = Math.ceil(exact(Math.max(0, value) / rule.perWorker));
     const code = desired > current ? 'rule.target.backlog_up' : desired < current ? 'rule.target.backlog_down' : 'rule.target.backlog_ok';
-    return { proposal: { ...base, desired, reason: { code, message: `${shown} / ${rule.perWorker} per worker -> ${desired}` } } };
+    return { proposal: { rule: 'target', name: rule.name, desired, reason: { code, message: `${shown} / ${rule.perWorker} per worker -> ${desired}` } } };
   }
 
   if (rule.scaleUpThreshold !== undefined || rule.scaleDownThreshold !== undefined) {
@@ -32,13 +31,13 @@ export function targetRule(rule: TargetRule, ctx: RuleContext): RuleOutcome {
         const pending = ctx.values[rule.pendingMetric];
         if (pending === undefined) {
           return {
-            proposal: { ...base, reason: { code: 'rule.target.missing', message: `${shown} > ${rule.scaleUpThreshold} but no fresh ${rule.pendingMetric}: abstaining` } },
+            proposal: { rule: 'target', name: rule.name, reason: { code: 'rule.target.missing', message: `${shown} > ${rule.scaleUpThreshold} but no fresh ${rule.pendingMetric}: abstaining` } },
             missing: [rule.pendingMetric],
           };
         }
         if (!(pending > 0)) {
           return {
-            proposal: { ...base, desired: current, reason: { code: 'rule.target.no_pending', message: `${shown} > ${rule.scaleUpThreshold} but ${rule.pendingMetric} ${pending}: hold ${current}` } },
+            proposal: { rule: 'target', name: rule.name, desired: current, reason: { code: 'rule.target.no_pending', message: `${shown} > ${rule.scaleUpThreshold} but ${rule.pendingMetric} ${pending}: hold ${current}` } },
           };
         }
       }
@@ -46,16 +45,16 @@ export function targetRule(rule: TargetRule, ctx: RuleContext): RuleOutcome {
       const estimate = rule.targetValue !== undefined ? proportional(current, value, rule.targetValue) : 0;
       const desired = Math.max(stepped, estimate);
       const how = estimate > stepped ? `proportional estimate toward ${rule.targetValue}` : `+${rule.increment}`;
-      return { proposal: { ...base, desired, reason: { code: 'rule.target.above_threshold', message: `${shown} > ${rule.scaleUpThreshold}: ${how} -> ${desired}` } } };
+      return { proposal: { rule: 'target', name: rule.name, desired, reason: { code: 'rule.target.above_threshold', message: `${shown} > ${rule.scaleUpThreshold}: ${how} -> ${desired}` } } };
     }
     if (rule.scaleDownThreshold !== undefined && value < rule.scaleDownThreshold) {
       const desired = Math.max(0, current - rule.increment);
       return {
-        proposal: { ...base, desired, reason: { code: 'rule.target.below_threshold', message: `${shown} < ${rule.scaleDownThreshold}: -${rule.increment} -> ${desired}` } },
+        proposal: { rule: 'target', name: rule.name, desired, reason: { code: 'rule.target.below_threshold', message: `${shown} < ${rule.scaleDownThreshold}: -${rule.increment} -> ${desired}` } },
       };
     }
     const band = `[${rule.scaleDownThreshold ?? '-'}, ${rule.scaleUpThreshold ?? '-'}]`;
-    return { proposal: { ...base, desired: current, reason: { code: 'rule.target.within_thresholds', message: `${shown} within ${band}: hold ${current}` } } };
+    return { proposal: { rule: 'target', name: rule.name, desired: current, reason: { code: 'rule.target.within_thresholds', message: `${shown} within ${band}: hold ${current}` } } };
   }
 
   const target = rule.targetValue ?? 1;
@@ -63,7 +62,7 @@ export function targetRule(rule: TargetRule, ctx: RuleContext): RuleOutcome {
   if (Math.abs(ratio - 1) <= rule.tolerance) {
     return {
       proposal: {
-        ...base,
+        rule: 'target', name: rule.name,
         desired: current,
         reason: { code: 'rule.target.within_tolerance', message: `${shown} within ${Math.round(rule.tolerance * 100)}% of target ${target}: hold ${current}` },
       },
@@ -71,7 +70,7 @@ export function targetRule(rule: TargetRule, ctx: RuleContext): RuleOutcome {
   }
   const desired = proportional(current, value, target);
   const code = desired > current ? 'rule.target.above_target' : desired < current ? 'rule.target.below_target' : 'rule.target.on_target';
-  return { proposal: { ...base, desired, reason: { code, message: `${shown} vs target ${target}: ceil(${current} x ${round(ratio)}) -> ${desired}` } } };
+  return { proposal: { rule: 'target', name: rule.name, desired, reason: { code, message: `${shown} vs target ${target}: ceil(${current} x ${round(ratio)}) -> ${desired}` } } };
 }
 
 /** HPA's ceil(current * metric / target); an empty pool with load gets at least one worker. */
