@@ -39,8 +39,20 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
   return chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined;
 }
 
+/** A request target that is not an origin-form path (`/pools?x=1`) is refused with 400. */
+function parseTarget(target: string): URL {
+  const refuse = () => Object.assign(new Error(`Bad request target ${JSON.stringify(target.slice(0, 100))}`), { status: 400 });
+  // `//host/path` and absolute-form targets would otherwise be read as another host's URL.
+  if (!target.startsWith('/') || target.startsWith('//')) throw refuse();
+  try {
+    return new URL(`http://localhost${target}`);
+  } catch {
+    throw refuse();
+  }
+}
+
 export function toHttpRequest(req: IncomingMessage, body: string | undefined): HttpRequest {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  const url = parseTarget(req.url ?? '/');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
@@ -77,11 +89,12 @@ export async function startHttpServer(
           : { status: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'NotFound', message: `No route for ${request.path}` }) };
       } catch (error) {
         const status = (error as { status?: number }).status ?? 500;
-        response = {
-          status,
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ error: status === 413 ? 'PayloadTooLarge' : 'InternalError', message: status === 413 ? 'Request body too large' : 'Internal error' }),
+        const known: Record<number, [string, string]> = {
+          400: ['BadRequest', (error as Error).message],
+          413: ['PayloadTooLarge', 'Request body too large'],
         };
+        const [name, message] = known[status] ?? ['InternalError', 'Internal error'];
+        response = { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: name, message }) };
       }
       res.writeHead(response.status, response.headers);
       res.end(response.body);

@@ -60,6 +60,10 @@ describe('Reliability: local HTTP front (hostile raw requests)', () => {
   it.each([
     { case: 'bad percent-encoding in the pool id', payload: () => request('GET /pools/%E0%A4%A HTTP/1.1') },
     { case: 'a lone % in the path', payload: () => request('GET /pools/% HTTP/1.1') },
+    { case: 'an absolute-form target with a broken host (http://[)', payload: () => request('GET http://[ HTTP/1.1') },
+    { case: 'a protocol-relative target with a broken host (//[)', payload: () => request('GET //[ HTTP/1.1') },
+    { case: 'an absolute-form target with a bad escape in the host', payload: () => request('GET http://%zz/ HTTP/1.1') },
+    { case: 'an absolute-form target with port 99999', payload: () => request('GET http://:99999/ HTTP/1.1') },
     { case: 'an encoded NUL and slash', payload: () => request('GET /pools/bots%00%2F..%2F HTTP/1.1') },
     { case: 'a path of 60000 characters', payload: () => request(`GET /pools/${'a'.repeat(60_000)} HTTP/1.1`) },
     { case: 'a query with a broken escape', payload: () => request('GET /pools/bots/history?limit=%ZZ&before=%E0 HTTP/1.1') },
