@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Observations } from '../../shared/domain/types';
-import { decide } from '../../shared/engine';
+import { applyBudget, decide } from '../../shared/engine';
 import { MINUTE, T0, observe, policyOf, stateOf } from './fixtures';
 
 const codes = (reasons: { code: string }[]) => reasons.map((r) => r.code);
@@ -109,5 +109,26 @@ describe('Function: decide (behaviour)', () => {
     const { decision } = decide(policy, observe(T0, { utilization: 0.62 }, { desired: 4 }), stateOf(), T0);
     expect(decision.action).toBe('none');
     expect(decision.reasons.map((r) => r.message)).toContain('utilization 0.62 within 10% of target 0.6: hold 4');
+  });
+
+  it('lets a schedule floor win over a conflicting memory ceiling, saying so', () => {
+    const policy = policyOf({
+      min: 1,
+      max: 20,
+      behaviour: quiet,
+      rules: [
+        { type: 'memory', perWorkerGb: 4, role: 'limit' },
+        { type: 'schedule', windows: [{ cron: '* * * * *', min: 6 }] },
+      ],
+    });
+    const { decision } = decide(policy, observe(T0, { mem_available_gb: 12 }, { desired: 3 }), stateOf(), T0);
+    expect(decision.desired).toBe(6);
+    expect(decision.reasons.find((r) => r.code === 'floor')?.message).toContain('floor wins over ceiling 2');
+  });
+
+  it('does not touch a decision within the budget', () => {
+    const policy = policyOf({ min: 1, max: 20, behaviour: quiet, rules: [{ type: 'target', targetValue: 0.6 }] });
+    const result = decide(policy, observe(T0, { utilization: 0.9 }, { desired: 4 }), stateOf(), T0);
+    expect(applyBudget([{ policy, result }], { maxWorkers: 100 })).toEqual([result]);
   });
 });
