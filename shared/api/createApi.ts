@@ -1,3 +1,4 @@
+import { toNativePolicy } from '../config/format';
 import type { z } from 'zod';
 import { AuthError, ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../domain/errors';
 import { POOL_ID_PATTERN } from '../domain/policy';
@@ -198,8 +199,14 @@ async function listPoolsRoute({ deps, request }: RouteCall): Promise<ApiResponse
 }
 
 /** Policy, state without its bulky learning data, and the last decision with its reasons. */
-function poolDetail(deps: ApiDeps, poolId: string) {
-  return getPool(deps, poolId);
+/**
+ * A pool as the API shows it. The policy is in its written form (durations as "5m"), the form
+ * PUT accepts, so GET -> edit -> PUT round-trips; parsed policies hold milliseconds, which PUT
+ * would read as seconds.
+ */
+async function poolDetail(deps: ApiDeps, poolId: string) {
+  const view = await getPool(deps, poolId);
+  return { ...view, policy: toNativePolicy(view.policy) };
 }
 
 async function getPoolRoute({ deps, poolId }: RouteCall): Promise<ApiResponse> {

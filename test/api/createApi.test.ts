@@ -323,9 +323,27 @@ describe('Function: createApi', () => {
 
       // Assess
       expect(put.status).toBe(200);
-      expect(parse(put.body).policy).toMatchObject({ id: 'bots', interval: 30_000, min: 2, max: 20 });
+      expect(parse(put.body).policy).toMatchObject({ id: 'bots', interval: '30s', min: 2, max: 20 });
       expect(deleted.status).toBe(204);
       expect(after.status).toBe(404);
+    });
+
+    it('GET then PUT of the same policy changes nothing (durations are shown as written, not in ms)', async () => {
+      // Prepare
+      const { deps } = memoryDeps([]);
+      const api = createApi(deps);
+      const body = { target: { kind: 'none' }, min: 1, max: 5, interval: '30s', behaviour: { cooldownUp: '2m', cooldownDown: '10m' }, rules: [{ type: 'steps', up: [{ above: 70, workers: 3 }], upFor: '3m' }] };
+      await api(jsonRequest('PUT', '/pools/web', body));
+      const stored = await deps.policies.get('web');
+
+      // Act
+      const shown = parse((await api(request('GET', '/pools/web'))).body).policy;
+      const again = await api(jsonRequest('PUT', '/pools/web', shown));
+
+      // Assess
+      expect(again.status).toBe(200);
+      expect(await deps.policies.get('web')).toEqual(stored);
+      expect(stored).toMatchObject({ interval: 30_000, behaviour: { cooldownUp: 120_000, cooldownDown: 600_000 } });
     });
 
     it.each([

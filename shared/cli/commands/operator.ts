@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { toNativePolicy } from '../../config/format';
 import { loadConfigFile } from '../../config/load';
+import { parsePolicy } from '../../config/validate';
 import { parseDuration } from '../../domain/duration';
 import type { Decision } from '../../domain/types';
 import { ApiError, type ApiClient, createApiClient } from '../apiClient';
@@ -194,8 +195,9 @@ async function apply(api: ApiClient, io: CliIo, file: string, format: string | u
     const wanted = toNativePolicy(policy);
     let current: unknown;
     try {
-      const existing = await api<{ policy: Parameters<typeof toNativePolicy>[0] }>('GET', `/pools/${encodeURIComponent(policy.id)}`);
-      current = toNativePolicy(existing.policy);
+      // The API shows the policy as written; normalise it the same way as the file's.
+      const existing = await api<{ policy: unknown }>('GET', `/pools/${encodeURIComponent(policy.id)}`);
+      current = toNativePolicy(parsePolicy(existing.policy));
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 404)) throw error;
     }
