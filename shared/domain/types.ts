@@ -141,6 +141,11 @@ export interface Proposal {
   floor?: number;
   /** The rule asks to bypass cooldowns (emergency). */
   urgent?: boolean;
+  /**
+   * The ceiling is physical (workers that do not fit in memory): it applies after cooldowns and
+   * stabilisation too, so workers that no longer fit are shed at once.
+   */
+  hard?: boolean;
   reason: Reason;
 }
 

@@ -17,8 +17,10 @@ import { learnForecast } from './forecast';
  *     floors raise (a floor wins over a conflicting ceiling: more capacity is the safe side);
  *  4. missing or stale data: never scale in; fallback after `fallback.after` failing ticks;
  *  5. scale-down stabilisation, target readiness, cooldowns (urgent proposals bypass the
- *     up cooldown and the up step limit), step limits;
+ *     up cooldown and the up step limit), step limits; then hard (memory) ceilings, which
+ *     shed workers that do not fit without waiting for any of those;
  *  6. [min, max] bounds, always last.
+ * A pool whose target cannot be read and whose count is not yet known takes no action.
  */
 export function decide(policy: Policy, observations: Observations, state: PoolState, now: number, trigger?: string): DecideResult {
   const current = observations.target?.desired ?? state.desired ?? policy.min;
@@ -128,6 +130,17 @@ function automaticDesired(
   recent: { t: number; desired: number }[],
   reasons: Reason[],
 ): { desired: number; recommendations: { t: number; desired: number }[] } {
+  // The target could not be read and no count is known yet (a new pool, a cold start): any
+  // count would be a blind move of a service whose real size is unknown (10 tasks asked to go
+  // to 4 "up" from min). Act only once the target can be read.
+  if (observations.targetError !== undefined && state.desired === undefined) {
+    reasons.push({
+      code: 'target.unknown',
+      message: `target status unavailable (${observations.targetError}) and no count known yet: no action until it can be read`,
+    });
+    return { desired: current, recommendations: recent };
+  }
+
   // 3. Combine: the largest proposal is the safest.
   let desired = current;
   let proposing = 0;
@@ -238,6 +251,15 @@ function automaticDesired(
   if (maxStepDown !== undefined && current - desired > maxStepDown) {
     reasons.push({ code: 'step.down', message: `step limited ${desired} -> ${current - maxStepDown} by maxStepDown ${maxStepDown}` });
     desired = current - maxStepDown;
+  }
+
+  // Physical limits (memory fit) apply after cooldowns and stabilisation: workers that no
+  // longer fit are shed at once rather than after the scale-in delays.
+  let hard: Proposal | undefined;
+  for (const p of proposals) if (p.hard && p.ceiling !== undefined && (hard === undefined || p.ceiling < hard.ceiling!)) hard = p;
+  if (hard && desired > hard.ceiling!) {
+    reasons.push({ code: 'ceiling.hard', message: `only ${hard.ceiling} fit (${label(hard)}): ${desired} -> ${hard.ceiling}, without waiting for cooldowns` });
+    desired = hard.ceiling!;
   }
 
   // 6. Bounds, always last.

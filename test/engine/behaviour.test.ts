@@ -111,7 +111,7 @@ describe('Function: decide (behaviour)', () => {
     expect(decision.reasons.map((r) => r.message)).toContain('utilization 0.62 within 10% of target 0.6: hold 4');
   });
 
-  it('lets a schedule floor win over a conflicting memory ceiling, saying so', () => {
+  it('lets memory that cannot fit more workers win over a schedule floor, saying so', () => {
     const policy = policyOf({
       min: 1,
       max: 20,
@@ -122,8 +122,9 @@ describe('Function: decide (behaviour)', () => {
       ],
     });
     const { decision } = decide(policy, observe(T0, { mem_available_gb: 12 }, { desired: 3 }), stateOf(), T0);
-    expect(decision.desired).toBe(6);
-    expect(decision.reasons.find((r) => r.code === 'floor')?.message).toContain('floor wins over ceiling 2');
+    // The floor asks for 6, but only 2 fit in 12 GB (4 GB reserve, 4 GB each): memory is physical.
+    expect(decision.desired).toBe(2);
+    expect(decision.reasons.find((r) => r.code === 'ceiling.hard')?.message).toContain('only 2 fit');
   });
 
   it('does not touch a decision within the budget', () => {

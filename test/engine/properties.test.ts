@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PoolSchema, type Policy } from '../../shared/domain/policy';
-import type { MetricReading, Observations, PoolState } from '../../shared/domain/types';
+import type { Decision, MetricReading, Observations, PoolState } from '../../shared/domain/types';
 import { MAX_SAMPLES, decide, sampleRetention } from '../../shared/engine';
 import { T0, stateOf } from './fixtures';
 
@@ -88,6 +88,10 @@ function build(s: Scenario) {
   return { observations, state, missing };
 }
 
+/** The lowest hard (memory) ceiling a decision's proposals set, never below the pool's min; Infinity if none. */
+const hardCeiling = (decision: Decision, min: number): number =>
+  Math.max(min, Math.min(Infinity, ...decision.proposals.filter((p) => p.hard && p.ceiling !== undefined).map((p) => p.ceiling!)));
+
 describe('Function: decide (properties)', () => {
   it('never decides outside [min, max] and always gives a reason', () => {
     fc.assert(
@@ -103,19 +107,19 @@ describe('Function: decide (properties)', () => {
     );
   });
 
-  it('never scales in when a metric a rule needs is missing, failed or stale', () => {
+  it('never scales in when a metric a rule needs is missing, failed or stale (except to shed workers a fresh memory reading says do not fit)', () => {
     fc.assert(
       fc.property(scenarioArb, (s) => {
         const { observations, state, missing } = build(s);
         fc.pre(missing);
         const { decision } = decide(s.policy, observations, state, s.now);
-        expect(decision.desired).toBeGreaterThanOrEqual(Math.min(s.current, s.policy.max));
+        expect(decision.desired).toBeGreaterThanOrEqual(Math.min(s.current, s.policy.max, hardCeiling(decision, s.policy.min)));
       }),
       { numRuns: 300 },
     );
   });
 
-  it('holds cooldowns: no scale-up within cooldownUp (without emergency), no scale-in within cooldownDown', () => {
+  it('holds cooldowns: no scale-up within cooldownUp (without emergency), no scale-in within cooldownDown (but memory that no longer fits)', () => {
     fc.assert(
       fc.property(scenarioArb, (s) => {
         const { observations, state } = build(s);
@@ -128,7 +132,7 @@ describe('Function: decide (properties)', () => {
           expect(decision.desired).toBeLessThanOrEqual(Math.max(s.current, s.policy.min));
         }
         if (sinceAny < s.policy.behaviour.cooldownDown) {
-          expect(decision.desired).toBeGreaterThanOrEqual(Math.min(s.current, s.policy.max));
+          expect(decision.desired).toBeGreaterThanOrEqual(Math.min(s.current, s.policy.max, hardCeiling(decision, s.policy.min)));
         }
       }),
       { numRuns: 300 },

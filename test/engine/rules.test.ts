@@ -62,13 +62,14 @@ describe('Function: memoryFit', () => {
 
 describe('Function: memoryRule', () => {
   it.each([
-    { case: 'size proposes the fit', role: 'size' as const, desired: 3, ceiling: undefined },
-    { case: 'limit caps others', role: 'limit' as const, desired: undefined, ceiling: 3 },
+    { case: 'size proposes the fit, which is also a hard ceiling', role: 'size' as const, desired: 3, ceiling: 3 },
+    { case: 'limit caps others with a hard ceiling', role: 'limit' as const, desired: undefined, ceiling: 3 },
   ])('$case', ({ role, desired, ceiling }) => {
     const policy = policyOf({ min: 1, max: 6, rules: [{ type: 'memory', perWorkerGb: 4, thresholdGb: 8, role }] });
     const { proposal } = memoryRule(ruleOf<MemoryRule>(policy), ctxOf(policy, { mem_available_gb: 16 }, 5));
     expect(proposal.desired).toBe(desired);
     expect(proposal.ceiling).toBe(ceiling);
+    expect(proposal.hard).toBe(true);
   });
 
   it('abstains without the memory metric', () => {

@@ -5,7 +5,8 @@ import type { RuleContext, RuleOutcome } from '../RuleContext';
  * Seed 001's formula, exactly:
  *   afw = available - reserve; optimal = min(floor(afw / perWorker), max); optimal = max(optimal, min);
  *   if available < threshold: optimal = max(min, optimal - 1)
- * Role `size` proposes it; role `limit` only caps what other rules propose.
+ * Role `size` proposes it; role `limit` only caps what other rules propose. Either way the fit is a
+ * hard ceiling (decide applies it after cooldowns and stabilisation): workers that do not fit go.
  */
 export function memoryFit(available: number, rule: MemoryRule, min: number, max: number): number {
   const forWorkers = available - rule.reserveGb;
@@ -28,9 +29,10 @@ export function memoryRule(rule: MemoryRule, ctx: RuleContext): RuleOutcome {
   const message =
     `available ${round(available)} GB - reserve ${rule.reserveGb} GB fits ${fit} worker(s) of ${rule.perWorkerGb} GB${low}`;
   if (rule.role === 'limit') {
-    return { proposal: { rule: 'memory', name: rule.name, ceiling: fit, reason: { code: 'rule.memory.limit', message: `${message} (limit)` } } };
+    return { proposal: { rule: 'memory', name: rule.name, ceiling: fit, hard: true, reason: { code: 'rule.memory.limit', message: `${message} (limit)` } } };
   }
-  return { proposal: { rule: 'memory', name: rule.name, desired: fit, reason: { code: 'rule.memory.fit', message } } };
+  // The fit is both the proposal and a hard ceiling: a worker that does not fit never runs.
+  return { proposal: { rule: 'memory', name: rule.name, desired: fit, ceiling: fit, hard: true, reason: { code: 'rule.memory.fit', message } } };
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
