@@ -2,7 +2,7 @@
  * Text -> validated config, for every format `poolscale validate/import` read. Pure: the caller
  * reads the file. The format is recognised from the content unless given.
  */
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import type { FieldProblem } from '../domain/errors';
 import type { Config } from '../domain/policy';
 import { looksLikeEnv, parseEnv } from './envText';
@@ -38,6 +38,19 @@ const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typ
 const fileProblem = (message: string, value?: unknown): FieldProblem => ({ path: '(file)', message, value, severity: 'error' });
 
 type Detected = { format: Format; data?: unknown } | { problem: string };
+
+/**
+ * YAML with unknown tags (`!!js/function`, `!custom`) refused rather than read as strings with
+ * a warning on stderr: a config that says something poolscale does not understand is an error.
+ */
+function parseYaml(text: string): unknown {
+  const doc = parseDocument(text, { logLevel: 'silent' });
+  const [error] = doc.errors;
+  if (error) throw error;
+  const tag = doc.warnings.find((warning) => warning.code === 'TAG_RESOLVE_FAILED');
+  if (tag) throw new Error(`${tag.message.split('\n')[0]} (poolscale configs use plain YAML without custom tags)`);
+  return doc.toJS({ maxAliasCount: 100 });
+}
 
 /** Structured data from JSON (comments allowed) or YAML; undefined when the text is neither. */
 function parseStructured(text: string): { data?: unknown; error?: string } {
