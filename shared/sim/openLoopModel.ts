@@ -12,6 +12,7 @@
  * ceil(utilization * mean ready) from the `utilization` or `cpu` column, else unknown (NaN:
  * the elasticity metrics that need demand are then not reported).
  */
+import { StartingWorkers } from './StartingWorkers';
 import type { TargetStatus } from '../domain/types';
 import type { SimModel } from './SimModel';
 import type { Trace } from './trace';
@@ -30,9 +31,7 @@ export class OpenLoopModel implements SimModel {
   workerSeconds = 0;
   now: number;
   private ready: number;
-  private startingAt: number[] = [];
-  private startingCount: number[] = [];
-  private starting = 0;
+  private readonly startingWorkers = new StartingWorkers();
   private observed: Record<string, number> = {};
 
   constructor(
@@ -52,50 +51,33 @@ export class OpenLoopModel implements SimModel {
     while (this.now < end) {
       const row = rowAt(this.trace, this.now);
       const rowEnd = this.trace.t[row]! + rowSeconds(this.trace, row);
-      const next = Math.min(end, rowEnd, this.startingAt[0] ?? Number.POSITIVE_INFINITY);
+      const next = Math.min(end, rowEnd, this.startingWorkers.nextReadyAt());
       const span = next - this.now;
-      this.workerSeconds += (this.ready + this.starting) * span;
+      this.workerSeconds += (this.ready + this.startingWorkers.count) * span;
       this.supply[row]! += (this.ready * span) / rowSeconds(this.trace, row);
       this.now = next;
-      while (this.startingAt.length > 0 && this.startingAt[0]! <= this.now) {
-        const n = this.startingCount.shift()!;
-        this.startingAt.shift();
-        this.starting -= n;
-        this.ready += n;
-      }
+      this.ready += this.startingWorkers.takeReady(this.now);
       if (this.now >= rowEnd) this.demand[row] = this.rowDemand(row);
     }
   }
 
   setDesired(desired: number): void {
     const target = Math.max(0, Math.round(desired));
-    const current = this.ready + this.starting;
+    const current = this.ready + this.startingWorkers.count;
     if (target > current) {
       if (this.options.startupSeconds <= 0) this.ready += target - current;
       else {
-        this.startingAt.push(this.now + this.options.startupSeconds);
-        this.startingCount.push(target - current);
-        this.starting += target - current;
+        this.startingWorkers.add(target - current, this.now + this.options.startupSeconds);
       }
       return;
     }
     let remove = current - target;
-    while (remove > 0 && this.startingCount.length > 0) {
-      const last = this.startingCount.length - 1;
-      const take = Math.min(remove, this.startingCount[last]!);
-      this.startingCount[last]! -= take;
-      this.starting -= take;
-      remove -= take;
-      if (this.startingCount[last] === 0) {
-        this.startingCount.pop();
-        this.startingAt.pop();
-      }
-    }
+    remove -= this.startingWorkers.cancel(remove);
     this.ready -= remove;
   }
 
   status(): TargetStatus {
-    return { desired: this.ready + this.starting, ready: this.ready, pending: this.starting, stable: true };
+    return { desired: this.ready + this.startingWorkers.count, ready: this.ready, pending: this.startingWorkers.count, stable: true };
   }
 
   snapshot(): void {
@@ -118,7 +100,7 @@ export class OpenLoopModel implements SimModel {
     if (observed.cpu !== undefined) derive('utilization', observed.cpu / 100);
     else if (observed.busy !== undefined) derive('utilization', ready > 0 ? Math.min(1, observed.busy / ready) : observed.busy > 0 ? 1 : 0);
     derive('cpu', observed.utilization !== undefined ? observed.utilization * 100 : undefined);
-    if (this.options.workerMemoryGb > 0) derive('mem_available_gb', Math.max(0, this.options.hostMemoryGb - (ready + this.starting) * this.options.workerMemoryGb));
+    if (this.options.workerMemoryGb > 0) derive('mem_available_gb', Math.max(0, this.options.hostMemoryGb - (ready + this.startingWorkers.count) * this.options.workerMemoryGb));
     derive('pending', observed.queue_length);
     derive('queue_length', observed.pending);
     derive('jobs_in_system', observed.busy !== undefined ? observed.busy + (observed.queue_length ?? 0) : undefined);

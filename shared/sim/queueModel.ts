@@ -13,6 +13,7 @@
  * Demand of a row (for the oracle and the elasticity metrics) is the number of workers that
  * would carry the row's work exactly: ceil(arrivals * serviceSeconds / rowSeconds).
  */
+import { StartingWorkers } from './StartingWorkers';
 import type { TargetStatus } from '../domain/types';
 import type { SimModel, WaitStats } from './SimModel';
 import type { Trace } from './trace';
@@ -51,9 +52,7 @@ export class QueueModel implements SimModel {
   private ready: number;
   private draining = 0;
   private busy = 0;
-  private startingAt: number[] = [];
-  private startingCount: number[] = [];
-  private starting = 0;
+  private readonly startingWorkers = new StartingWorkers();
   /** completions[s % service]: jobs finishing at second s. */
   private readonly completions: Float64Array;
   // FIFO of arrival cohorts (second, jobs).
@@ -104,7 +103,7 @@ export class QueueModel implements SimModel {
 
   setDesired(desired: number): void {
     const target = Math.max(0, Math.round(desired));
-    const current = this.ready + this.starting;
+    const current = this.ready + this.startingWorkers.count;
     if (target > current) {
       let add = target - current;
       // Draining workers are still here: keeping them is faster than starting new ones.
@@ -115,25 +114,13 @@ export class QueueModel implements SimModel {
       if (add > 0) {
         if (this.startup === 0) this.ready += add;
         else {
-          this.startingAt.push(this.now + this.startup);
-          this.startingCount.push(add);
-          this.starting += add;
+          this.startingWorkers.add(add, this.now + this.startup);
         }
       }
       return;
     }
     let remove = current - target;
-    while (remove > 0 && this.startingCount.length > 0) {
-      const last = this.startingCount.length - 1;
-      const take = Math.min(remove, this.startingCount[last]!);
-      this.startingCount[last]! -= take;
-      this.starting -= take;
-      remove -= take;
-      if (this.startingCount[last] === 0) {
-        this.startingCount.pop();
-        this.startingAt.pop();
-      }
-    }
+    remove -= this.startingWorkers.cancel(remove);
     const idle = this.ready + this.draining - this.busy;
     const idleRemoved = Math.min(remove, idle);
     this.ready -= idleRemoved;
@@ -145,9 +132,9 @@ export class QueueModel implements SimModel {
 
   status(): TargetStatus {
     return {
-      desired: this.ready + this.starting,
+      desired: this.ready + this.startingWorkers.count,
       ready: this.ready,
-      pending: this.starting,
+      pending: this.startingWorkers.count,
       stable: true,
       ...(this.draining > 0 ? { note: `${this.draining} worker(s) finishing their job before leaving` } : {}),
     };
@@ -158,7 +145,7 @@ export class QueueModel implements SimModel {
     let utilization: number;
     if (this.windowAlive > 0) utilization = this.windowBusy / this.windowAlive;
     else utilization = alive > 0 ? this.busy / alive : this.queued > 0 ? 1 : 0;
-    const paid = alive + this.starting;
+    const paid = alive + this.startingWorkers.count;
     this.observed = {
       busy: this.busy,
       free: Math.max(0, alive - this.busy),
@@ -218,7 +205,7 @@ export class QueueModel implements SimModel {
 
   /** Conservation check for tests: every arrived job is completed, in service or queued. */
   counters() {
-    return { arrived: this.arrived, completed: this.completed, busy: this.busy, queued: this.queued, ready: this.ready, draining: this.draining, starting: this.starting };
+    return { arrived: this.arrived, completed: this.completed, busy: this.busy, queued: this.queued, ready: this.ready, draining: this.draining, starting: this.startingWorkers.count };
   }
 
   private step(s: number): void {
@@ -230,12 +217,7 @@ export class QueueModel implements SimModel {
       this.rowLength = rowSeconds(this.trace, this.row);
       this.rowReadySeconds = 0;
     }
-    while (this.startingAt.length > 0 && this.startingAt[0]! <= s) {
-      const n = this.startingCount.shift()!;
-      this.startingAt.shift();
-      this.starting -= n;
-      this.ready += n;
-    }
+    this.ready += this.startingWorkers.takeReady(s);
     const slot = s % this.service;
     const done = this.completions[slot]!;
     if (done > 0) {
@@ -281,7 +263,7 @@ export class QueueModel implements SimModel {
       }
     }
     const alive = this.ready + this.draining;
-    this.workerSeconds += alive + this.starting;
+    this.workerSeconds += alive + this.startingWorkers.count;
     this.rowReadySeconds += this.ready;
     this.windowBusy += this.busy;
     this.windowAlive += alive;
