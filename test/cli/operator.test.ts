@@ -8,21 +8,10 @@ import { createApiClient } from '../../shared/cli/apiClient';
 import { diffPolicies } from '../../shared/cli/commands/operator';
 import { memoryIo } from '../../shared/cli/io';
 import { main } from '../../shared/cli/main';
-import { ConfigSchema } from '../../shared/domain/policy';
 import { type ControlPlane, startControlPlane } from '../../shared/local/controlPlane';
+import { botsConfig } from '../support/botsConfig';
 
-const config = ConfigSchema.parse({
-  pools: [
-    {
-      id: 'bots',
-      target: { kind: 'none' },
-      min: 2,
-      max: 20,
-      metrics: { busy: { source: 'static', value: 2 } },
-      rules: [{ type: 'buffer', minFree: 3, batch: 5 }],
-    },
-  ],
-});
+const config = botsConfig();
 
 describe('Commands: status, scale, pause, resume, history, apply', () => {
   let plane: ControlPlane;

@@ -2,23 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigSchema } from '../../shared/domain/policy';
 import { type ControlPlane, startControlPlane } from '../../shared/local/controlPlane';
+import { botsConfig } from '../support/botsConfig';
 
-const config = ConfigSchema.parse({
-  pools: [
-    {
-      id: 'bots',
-      target: { kind: 'none' },
-      min: 2,
-      max: 20,
-      interval: '1s',
-      metrics: { busy: { source: 'static', value: 2 } },
-      rules: [{ type: 'buffer', minFree: 3, batch: 5 }],
-      behaviour: { cooldownUp: 0 },
-    },
-  ],
-});
+const config = botsConfig({ interval: '1s', behaviour: { cooldownUp: 0 } });
 
 describe('Function: startControlPlane', () => {
   const planes: ControlPlane[] = [];

@@ -2,27 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigSchema } from '../../shared/domain/policy';
 import { type ControlPlane, startControlPlane } from '../../shared/local/controlPlane';
+import { botsConfig } from '../support/botsConfig';
 
 /** Debian's chromium (installed by .ci/run when missing); Playwright's own download is not reachable here. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(process.cwd(), 'test-results');
 
-const config = ConfigSchema.parse({
-  pools: [
-    {
-      id: 'bots',
-      target: { kind: 'none' },
-      min: 2,
-      max: 20,
-      interval: '1s',
-      metrics: { busy: { source: 'static', value: 2 } },
-      rules: [{ type: 'buffer', minFree: 3, batch: 5 }],
-      behaviour: { cooldownUp: 0 },
-    },
-  ],
-});
+const config = botsConfig({ interval: '1s', behaviour: { cooldownUp: 0 } });
 
 describe('Page: dashboard (headless Chromium)', () => {
   let plane: ControlPlane;
