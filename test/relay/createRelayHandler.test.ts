@@ -44,19 +44,19 @@ describe('Function: createRelayHandler', () => {
       expect((JSON.parse(response.body) as HeartbeatResponse).desired).toEqual({ web: 2 });
     });
 
-    it('holds (no scale-in) while the agent has not yet applied the last count', async () => {
+    it('while the agent has not applied the last count, holds a scale-in but still sheds what no longer fits in memory', async () => {
       // Prepare
       const world = await relayWorld();
       await world.handler(signed('a', SECRET_A, heartbeat(34, 2), world.now()));
       world.advance(2_000);
 
-      // Act: still 2 running of 5 asked; memory says 2 would fit.
+      // Act: still 2 running of 5 asked; memory dropped so that only 2 fit.
       const response = await world.handler(signed('a', SECRET_A, heartbeat(16, 2), world.now()));
 
-      // Assess
-      expect((JSON.parse(response.body) as HeartbeatResponse).desired).toEqual({ web: 5 });
+      // Assess: not-ready would hold 5, but starting 3 workers that do not fit is worse.
+      expect((JSON.parse(response.body) as HeartbeatResponse).desired).toEqual({ web: 2 });
       const [latest] = await world.log.list('a-web');
-      expect(latest?.reasons.map((r) => r.code)).toContain('target.not_ready');
+      expect(latest?.reasons.map((r) => r.code)).toEqual(expect.arrayContaining(['target.not_ready', 'ceiling.hard']));
     });
 
     it.each([
