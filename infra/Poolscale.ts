@@ -70,6 +70,7 @@ const OPERATOR_ROUTES: readonly { path: string; methods: HttpMethod[] }[] = [
   { path: '/pools/{id}/pause', methods: [HttpMethod.POST] },
   { path: '/pools/{id}/resume', methods: [HttpMethod.POST] },
   { path: '/openapi.json', methods: [HttpMethod.GET] },
+  { path: '/dashboard', methods: [HttpMethod.GET] },
 ];
 
 export const HEARTBEAT_ROUTE = '/agent/heartbeat';

@@ -1,4 +1,5 @@
 import { toNativePolicy } from '../config/format';
+import { dashboardHtml } from '../dashboard/page';
 import type { z } from 'zod';
 import { AuthError, ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../domain/errors';
 import { POOL_ID_PATTERN } from '../domain/policy';
@@ -48,6 +49,12 @@ const problem = (path: string, message: string, value?: unknown): FieldProblem =
 const routes: Route[] = [
   { template: '/health', pattern: /^\/health$/, methods: { GET: async () => json(200, { status: 'ok', time: new Date().toISOString() }) } },
   { template: '/openapi.json', pattern: /^\/openapi\.json$/, methods: { GET: async () => json(200, openApiDocument()) } },
+  // The dashboard page: it calls the routes above relative to where it is served.
+  {
+    template: '/dashboard',
+    pattern: /^\/dashboard\/?$/,
+    methods: { GET: async () => ({ status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: dashboardHtml() }) },
+  },
   { template: '/pools', pattern: /^\/pools$/, methods: { GET: listPoolsRoute } },
   { template: '/pools/{id}', pattern: /^\/pools\/([^/]+)$/, methods: { GET: getPoolRoute, PUT: putPoolRoute, DELETE: deletePoolRoute } },
   { template: '/pools/{id}/history', pattern: /^\/pools\/([^/]+)\/history$/, methods: { GET: historyRoute } },

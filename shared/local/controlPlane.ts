@@ -4,7 +4,6 @@
  * handlers as the Lambdas, Redis metrics, and host pools through the relay.
  */
 import { createApi } from '../api';
-import { dashboardHtml } from '../dashboard/page';
 import { HostMetricSource } from '../adapters/host/HostMetricSource';
 import { HostScaleTarget } from '../adapters/host/HostScaleTarget';
 import { MemoryAgentStore, MemoryDecisionLog, MemoryPolicyStore, MemoryStateStore, NoneTarget, StaticMetricSource } from '../adapters/memory';
@@ -79,10 +78,6 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const server: LocalServer = await startHttpServer(
       [
         ...(options.routes ?? []),
-        {
-          prefix: '/dashboard',
-          handler: async () => ({ status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: dashboardHtml() }),
-        },
         { prefix: '/agent/', handler: (request) => relay({ ...request, body: request.body ?? '' }) },
         { prefix: '/', handler: (request) => api({ ...request, principal: 'local' }) },
       ],

@@ -19,6 +19,14 @@ const decision = (at: number, desired = 2): Decision => ({
 
 describe('Function: createApi', () => {
   describe('Route: GET /health and /openapi.json', () => {
+    it('serves the dashboard page, which loads nothing from outside its own API', async () => {
+      const response = await createApi(memoryDeps().deps)(request('GET', '/dashboard'));
+      expect(response.status).toBe(200);
+      expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(response.body).toContain('<title>poolscale</title>');
+      expect(response.body).not.toMatch(/(src|href)="https?:/);
+    });
+
     it('reports health as JSON', async () => {
       // Prepare
       const api = createApi(memoryDeps().deps);

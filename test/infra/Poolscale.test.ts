@@ -190,6 +190,7 @@ describe('Construct: Poolscale', { timeout: 120_000 }, () => {
       'POST /pools/{id}/pause',
       'POST /pools/{id}/resume',
       'GET /openapi.json',
+      'GET /dashboard',
     ].map((route) => ({ case: route, route })))('operator route $case requires IAM (SigV4)', ({ route }) => {
       // Assess
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: route, AuthorizationType: 'AWS_IAM' });
@@ -197,7 +198,7 @@ describe('Construct: Poolscale', { timeout: 120_000 }, () => {
 
     it('has no route beyond the operator routes and the heartbeat', () => {
       // Assess
-      template.resourceCountIs('AWS::ApiGatewayV2::Route', 10);
+      template.resourceCountIs('AWS::ApiGatewayV2::Route', 11);
     });
 
     it('leaves the heartbeat to the relay, which verifies HMAC signatures itself', () => {
