@@ -18,20 +18,11 @@ import type { MetricRequest, MetricSource } from '../../shared/ports/MetricSourc
 import type { ScaleTarget } from '../../shared/ports/ScaleTarget';
 import { type RuntimeDeps, runTick } from '../../shared/runtime/tick';
 import { RecordingTarget } from '../support/recordingTarget';
+import { steadyPool } from '../support/steadyPool';
 
 const START = Date.UTC(2026, 10, 23, 12);
 const credentials = { accessKeyId: 'a', secretAccessKey: 'b' };
 
-const steadyPool = PoolSchema.parse({
-  id: 'steady',
-  target: { kind: 'none' },
-  min: 0,
-  max: 50,
-  interval: '1m',
-  metrics: { busy: { source: 'static', value: 9 } },
-  rules: [{ type: 'buffer', minFree: 2, batch: 3 }],
-  behaviour: { cooldownUp: 0 },
-});
 
 function world(pools: Policy[], metrics: MetricSource[], targets: ScaleTarget[]) {
   let now = START;

@@ -12,6 +12,7 @@ import { type Policy, PoolSchema } from '../../shared/domain/policy';
 import type { MetricSource } from '../../shared/ports/MetricSource';
 import { type RuntimeDeps, runTick } from '../../shared/runtime/tick';
 import { RecordingTarget } from '../support/recordingTarget';
+import { steadyPool } from '../support/steadyPool';
 import { type TestRedis, startRedis } from '../support/redis';
 import { type UpstashRest, startUpstashRest } from '../support/upstashRest';
 
@@ -28,22 +29,12 @@ const queuePool = (id: string, fallback: Record<string, unknown>): Policy =>
     fallback,
   });
 
-const staticPool = PoolSchema.parse({
-  id: 'steady',
-  target: { kind: 'none' },
-  min: 0,
-  max: 50,
-  interval: '1m',
-  metrics: { busy: { source: 'static', value: 9 } },
-  rules: [{ type: 'buffer', minFree: 2, batch: 3 }],
-  behaviour: { cooldownUp: 0 },
-});
 
 function harness(pool: Policy, redisSource: MetricSource) {
   let now = Date.UTC(2026, 10, 23, 12);
   const target = new RecordingTarget({ [pool.id]: 6, steady: 10 });
   const deps: RuntimeDeps = {
-    policies: new MemoryPolicyStore([pool, staticPool]),
+    policies: new MemoryPolicyStore([pool, steadyPool]),
     states: new MemoryStateStore(),
     log: new MemoryDecisionLog(),
     metrics: [new StaticMetricSource(), redisSource],
