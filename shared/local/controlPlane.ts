@@ -69,8 +69,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     };
     // The config file is the source of truth at start; pools added through the API persist.
     for (const pool of options.config.pools) await deps.policies.put(pool);
-    if ('setBudget' in policies && typeof policies.setBudget === 'function') policies.setBudget(options.config.budget);
-    else if (options.config.budget && 'putBudget' in policies && typeof policies.putBudget === 'function') await policies.putBudget(options.config.budget);
+    if (options.config.budget) await policies.putBudget(options.config.budget);
 
     const api = createApi(deps);
     // Host pools are evaluated when their agent's heartbeat arrives, with Redis metrics too.

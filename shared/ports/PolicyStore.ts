@@ -8,4 +8,6 @@ export interface PolicyStore {
   /** Throws NotFoundError when absent. */
   delete(poolId: string): Promise<void>;
   getBudget(): Promise<Budget | undefined>;
+  /** Stores the global budget (`undefined` removes it). */
+  putBudget(budget: Budget | undefined): Promise<void>;
 }

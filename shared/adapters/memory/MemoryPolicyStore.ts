@@ -33,7 +33,7 @@ export class MemoryPolicyStore implements PolicyStore {
     return this.budget;
   }
 
-  setBudget(budget: Budget | undefined): void {
+  async putBudget(budget: Budget | undefined): Promise<void> {
     this.budget = budget;
   }
 }
