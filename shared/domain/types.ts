@@ -15,6 +15,20 @@ export interface Sample {
 export interface MetricFailure {
   error: string;
   at: number;
+  /** The metric's `source` (redis, cloudwatch, ecs, host, static), when known. */
+  source?: string;
+  /** Error class or code (`ECONNREFUSED`, `AccessDeniedException`, `NoData`, ...), when known. */
+  errorClass?: string;
+}
+
+/** Why one metric of a decision had no fresh value: carried into history, API, dashboard, CLI. */
+export interface MetricError {
+  metric: string;
+  source: string;
+  /** Error class or code; `stale` or `missing` when the source answered without a fresh value. */
+  errorClass: string;
+  /** Human message, credentials redacted. */
+  message: string;
 }
 
 export type MetricReading = Sample | MetricFailure;
@@ -169,6 +183,8 @@ export interface Decision {
   observed?: Record<string, number>;
   /** Workers serving when the decision was made, if the target reported it. */
   ready?: number;
+  /** Metrics this decision wanted but did not get fresh, with why (absent when none failed). */
+  metricErrors?: MetricError[];
 }
 
 /** The engine's output: the decision and the state to persist. */
