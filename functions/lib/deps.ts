@@ -1,10 +1,13 @@
 /**
- * Composition root of the Lambda functions: real stores, sources and targets from the
- * environment. Every AWS client is built without an endpoint so the SDK honours
- * AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> (dynalite, LocalStack, the benches).
+ * THE composition root of the Lambda functions: real stores, sources and targets from the
+ * environment, with every adapter option the policy model offers wired (`source: ecs` metrics
+ * resolve the pool's service, `protectBusyTasks` reads busy tasks from Redis).
+ *
+ * Every AWS client is built without an endpoint so the SDK honours AWS_ENDPOINT_URL /
+ * AWS_ENDPOINT_URL_<SERVICE> (dynalite, LocalStack, the benches). Adapters that only some
+ * deployments use (ECS, CloudWatch, Secrets Manager, SSM, each Redis driver) are imported on
+ * first use, so a function loads only what its pools need.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import {
   createDocumentClient,
@@ -13,20 +16,23 @@ import {
   DynamoPolicyStore,
   DynamoStateStore,
 } from '../../shared/adapters/dynamodb';
-import { EcsScaleTarget } from '../../shared/adapters/ecs';
 import { HostMetricSource } from '../../shared/adapters/host/HostMetricSource';
 import { HostScaleTarget } from '../../shared/adapters/host/HostScaleTarget';
 import { NoneTarget, StaticMetricSource } from '../../shared/adapters/memory';
-import { redisConfigFromEnv, RedisMetricSource, redisRunnerFromConfig, type RedisConnectionConfig } from '../../shared/adapters/redis';
+import { redisBusyTasks } from '../../shared/adapters/redis/busyTasks';
+import { redisConfigFromEnv, redisRunnerFromConfig, type RedisConnectionConfig } from '../../shared/adapters/redis/fromEnv';
+import { RedisMetricSource } from '../../shared/adapters/redis/RedisMetricSource';
 import { PoolscaleError } from '../../shared/domain/errors';
 import type { Decision, TargetStatus } from '../../shared/domain/types';
-import type { Policy } from '../../shared/domain/policy';
+import type { Budget, EcsTarget, Policy } from '../../shared/domain/policy';
 import { systemClock } from '../../shared/ports/Clock';
 import type { AgentStore } from '../../shared/ports/AgentStore';
 import type { MetricSource } from '../../shared/ports/MetricSource';
+import type { PolicyStore } from '../../shared/ports/PolicyStore';
 import type { RelayDeps } from '../../shared/relay';
 import type { RuntimeDeps } from '../../shared/runtime/tick';
 import type { FunctionLogger } from './FunctionLogger';
+import { lazyMetricSource, lazyScaleTarget } from './lazy';
 
 export type FunctionEnv = Record<string, string | undefined>;
 
@@ -44,7 +50,7 @@ export interface BuildOptions {
   fetchSecret?: (arn: string) => Promise<string>;
   /** Fetches a SecureString parameter; injected in tests (default: SSM Parameter Store). */
   fetchParameter?: (name: string) => Promise<string>;
-  /** Further metric sources (CloudWatch) the entry point adds. */
+  /** Further metric sources (tests, benches); CloudWatch and ECS metrics are built here. */
   extraMetricSources?: MetricSource[];
 }
 
@@ -64,6 +70,7 @@ function required(env: FunctionEnv, name: string): string {
 }
 
 async function secretsManagerFetch(arn: string): Promise<string> {
+  const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   const client = new SecretsManagerClient({});
   try {
     const output = await client.send(new GetSecretValueCommand({ SecretId: arn }));
@@ -75,6 +82,7 @@ async function secretsManagerFetch(arn: string): Promise<string> {
 }
 
 async function ssmFetch(name: string): Promise<string> {
+  const { GetParameterCommand, SSMClient } = await import('@aws-sdk/client-ssm');
   const client = new SSMClient({});
   try {
     const output = await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
@@ -127,28 +135,80 @@ export async function redisConfig(
   return parseStoredRedis(text, where);
 }
 
+/**
+ * The policy store, remembering the policies of its last `list()`. Every tick starts with one,
+ * so the ECS service behind a pool's `source: ecs` metric is known without another read.
+ */
+class ListedPolicies implements PolicyStore {
+  private listed = new Map<string, Policy>();
+
+  constructor(private readonly store: PolicyStore) {}
+
+  async list(): Promise<Policy[]> {
+    const policies = await this.store.list();
+    this.listed = new Map(policies.map((policy) => [policy.id, policy]));
+    return policies;
+  }
+
+  get(poolId: string): Promise<Policy | undefined> {
+    return this.store.get(poolId);
+  }
+
+  put(policy: Policy): Promise<void> {
+    return this.store.put(policy);
+  }
+
+  delete(poolId: string): Promise<void> {
+    return this.store.delete(poolId);
+  }
+
+  getBudget(): Promise<Budget | undefined> {
+    return this.store.getBudget();
+  }
+
+  putBudget(budget: Budget | undefined): Promise<void> {
+    return this.store.putBudget(budget);
+  }
+
+  /** `resolveTarget` of the CloudWatch source: the listed policy, else a read. */
+  readonly ecsTarget = async (poolId: string): Promise<EcsTarget | undefined> => {
+    const policy = this.listed.get(poolId) ?? (await this.store.get(poolId));
+    return policy?.target.kind === 'ecs' ? policy.target : undefined;
+  };
+}
+
 /** Builds the stores, metric sources and targets every function uses. */
 export async function buildDeps(env: FunctionEnv, options: BuildOptions): Promise<FunctionDeps> {
   const client = createDocumentClient();
   const ttlDays = env.HISTORY_TTL_DAYS ? Number(env.HISTORY_TTL_DAYS) : undefined;
-  const policies = new DynamoPolicyStore(client, required(env, 'POLICIES_TABLE'));
+  const policies = new ListedPolicies(new DynamoPolicyStore(client, required(env, 'POLICIES_TABLE')));
   const states = new DynamoStateStore(client, required(env, 'STATE_TABLE'));
   const log = new DynamoDecisionLog(client, required(env, 'HISTORY_TABLE'), ttlDays === undefined ? {} : { ttlDays });
   const agents = new DynamoAgentStore(client, required(env, 'AGENTS_TABLE'));
 
   const redis = await redisConfig(env, options.fetchSecret, options.fetchParameter);
+  const runner = redis ? redisRunnerFromConfig(redis) : undefined;
+  const cloudWatch = lazyMetricSource(['cloudwatch', 'ecs'], async () => {
+    const { CloudWatchMetricSource } = await import('../../shared/adapters/cloudwatch');
+    return new CloudWatchMetricSource({ resolveTarget: policies.ecsTarget });
+  });
+  const ecs = lazyScaleTarget(['ecs'], async () => {
+    const { EcsScaleTarget } = await import('../../shared/adapters/ecs');
+    return new EcsScaleTarget({ busyTasks: redisBusyTasks(runner) });
+  });
   const metrics: MetricSource[] = [
     new StaticMetricSource(),
     new HostMetricSource(agents, policies),
-    ...(redis ? [new RedisMetricSource(redisRunnerFromConfig(redis))] : []),
+    ...(runner ? [new RedisMetricSource(runner)] : []),
     ...(options.extraMetricSources ?? []),
+    cloudWatch,
   ];
   const runtime: RuntimeDeps = {
     policies,
     states,
     log,
     metrics,
-    targets: [new EcsScaleTarget(), new HostScaleTarget(agents), new NoneTarget()],
+    targets: [ecs, new HostScaleTarget(agents), new NoneTarget()],
     clock: systemClock,
     logger: options.logger,
     ...(options.onDecision ? { onDecision: options.onDecision } : {}),

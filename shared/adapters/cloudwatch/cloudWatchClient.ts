@@ -4,8 +4,15 @@ import { CloudWatchClient, type CloudWatchClientConfig } from '@aws-sdk/client-c
 export type CloudWatchClientFactory = (region?: string) => CloudWatchClient;
 
 /**
+ * The one retry layer of GetMetricData: the SDK's, in adaptive mode (3 attempts in all, and a
+ * client-side rate limiter after throttling; GetMetricData is limited per account and region).
+ */
+export const CLOUDWATCH_RETRY: Pick<CloudWatchClientConfig, 'maxAttempts' | 'retryMode'> = { maxAttempts: 3, retryMode: 'adaptive' };
+
+/**
  * One cached CloudWatchClient per region. No endpoint is set here on purpose: the SDK then
- * honours AWS_ENDPOINT_URL_CLOUDWATCH / AWS_ENDPOINT_URL by itself.
+ * honours AWS_ENDPOINT_URL_CLOUDWATCH / AWS_ENDPOINT_URL by itself. `config` may override the
+ * retry settings.
  */
 export function createCloudWatchClientFactory(config: CloudWatchClientConfig = {}): CloudWatchClientFactory {
   const clients = new Map<string, CloudWatchClient>();
@@ -13,7 +20,7 @@ export function createCloudWatchClientFactory(config: CloudWatchClientConfig = {
     const key = region ?? '';
     let client = clients.get(key);
     if (!client) {
-      client = new CloudWatchClient({ ...config, ...(region ? { region } : {}) });
+      client = new CloudWatchClient({ ...CLOUDWATCH_RETRY, ...config, ...(region ? { region } : {}) });
       clients.set(key, client);
     }
     return client;

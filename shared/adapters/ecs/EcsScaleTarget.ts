@@ -10,20 +10,16 @@ import type { EcsTarget, Policy } from '../../domain/policy';
 import type { TargetStatus } from '../../domain/types';
 import type { ScaleRequest, ScaleTarget } from '../../ports/ScaleTarget';
 import { createEcsClientFactory, type EcsClientFactory } from './ecsClient';
-import { isRetryable, toScaleTargetError } from './ecsErrors';
+import { toScaleTargetError } from './ecsErrors';
 
 /** DescribeServices and UpdateTaskProtection take at most 10 services / tasks per call. */
 const ECS_BATCH_LIMIT = 10;
 
-export interface EcsRetryOptions {
-  /** Calls in all, first included (default 3). */
-  attempts?: number;
-  /** Jittered wait between attempts, in ms (default 100..400). */
-  minDelayMs?: number;
-  maxDelayMs?: number;
-}
-
 export interface EcsScaleTargetOptions {
+  /**
+   * ECS clients per region. Retries are the SDK's alone (see createEcsClientFactory: adaptive
+   * mode, 3 attempts); this class never retries on top of them.
+   */
   clients?: EcsClientFactory;
   /**
    * Task ARNs or ids of the pool's tasks that are busy now. Used for pools with
@@ -33,15 +29,9 @@ export interface EcsScaleTargetOptions {
   busyTasks?: (pool: Policy) => Promise<string[]>;
   /** How long a busy task stays protected if nobody renews it (default 15 min). */
   protectionMinutes?: number;
-  retry?: EcsRetryOptions;
   /** DescribeServices calls in flight at once in `describeMany` (default 4). */
   concurrency?: number;
-  /** Injected so tests need not wait. */
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
 }
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const taskId = (arnOrId: string): string => arnOrId.slice(arnOrId.lastIndexOf('/') + 1);
 
@@ -63,20 +53,10 @@ const chunks = <T>(items: readonly T[], size: number): T[][] => {
 export class EcsScaleTarget implements ScaleTarget {
   readonly kinds = ['ecs'] as const;
   private readonly clients: EcsClientFactory;
-  private readonly attempts: number;
-  private readonly minDelayMs: number;
-  private readonly maxDelayMs: number;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
   private readonly concurrency: number;
 
   constructor(private readonly options: EcsScaleTargetOptions = {}) {
     this.clients = options.clients ?? createEcsClientFactory();
-    this.attempts = Math.max(1, options.retry?.attempts ?? 3);
-    this.minDelayMs = options.retry?.minDelayMs ?? 100;
-    this.maxDelayMs = Math.max(this.minDelayMs, options.retry?.maxDelayMs ?? 400);
-    this.sleep = options.sleep ?? defaultSleep;
-    this.random = options.random ?? Math.random;
     this.concurrency = Math.max(1, options.concurrency ?? 4);
   }
 
@@ -123,9 +103,7 @@ export class EcsScaleTarget implements ScaleTarget {
         const services = [...new Set(call.pools.map(({ target }) => target.service))];
         try {
           const client = this.clients(call.region);
-          const response = await this.withRetry(() =>
-            client.send(new DescribeServicesCommand({ cluster: call.cluster, services })),
-          );
+          const response = await client.send(new DescribeServicesCommand({ cluster: call.cluster, services }));
           for (const { pool, target } of call.pools) {
             results.set(pool.id, this.toStatus(pool, target, response.services ?? [], response.failures ?? []));
           }
@@ -145,15 +123,13 @@ export class EcsScaleTarget implements ScaleTarget {
     if (!Number.isInteger(request.desired) || request.desired < 0) {
       throw new ScaleTargetError(`Expected a desired count of 0 or more (got ${request.desired})`, false);
     }
-    if (target.protectBusyTasks && this.options.busyTasks) {
+    if (target.protectBusyTasks) {
       const current = await this.status(pool);
       if (request.desired < current.desired) await this.protectBeforeScaleIn(pool, target);
     }
     try {
-      await this.withRetry(() =>
-        client.send(
-          new UpdateServiceCommand({ cluster: target.cluster, service: target.service, desiredCount: request.desired }),
-        ),
+      await client.send(
+        new UpdateServiceCommand({ cluster: target.cluster, service: target.service, desiredCount: request.desired }),
       );
     } catch (error) {
       throw toScaleTargetError('UpdateService', `service "${target.service}" of pool "${pool.id}"`, error);
@@ -175,7 +151,21 @@ export class EcsScaleTarget implements ScaleTarget {
    * to protect a busy task stops the scale-in: killing in-flight work is worse than waiting.
    */
   private async protectBeforeScaleIn(pool: Policy, target: EcsTarget): Promise<void> {
-    const busy = new Set((await this.options.busyTasks!(pool)).map(taskId));
+    if (!this.options.busyTasks) {
+      throw new ScaleTargetError(
+        `Pool "${pool.id}" sets target.protectBusyTasks but nothing here can tell its busy tasks: scale-in refused`,
+        false,
+      );
+    }
+    let busyTasks: string[];
+    try {
+      busyTasks = await this.options.busyTasks(pool);
+    } catch (error) {
+      if (error instanceof ScaleTargetError) throw error;
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new ScaleTargetError(`Busy tasks of pool "${pool.id}" could not be read, scale-in refused: ${detail}`, true, { cause: error });
+    }
+    const busy = new Set(busyTasks.map(taskId));
     const running = await this.listRunningTasks(target);
     const protect = running.filter((arn) => busy.has(taskId(arn)));
     const unprotect = running.filter((arn) => !busy.has(taskId(arn)));
@@ -189,15 +179,13 @@ export class EcsScaleTarget implements ScaleTarget {
     let nextToken: string | undefined;
     try {
       do {
-        const page = await this.withRetry(() =>
-          client.send(
-            new ListTasksCommand({
-              cluster: target.cluster,
-              serviceName: target.service,
-              desiredStatus: 'RUNNING',
-              ...(nextToken ? { nextToken } : {}),
-            }),
-          ),
+        const page = await client.send(
+          new ListTasksCommand({
+            cluster: target.cluster,
+            serviceName: target.service,
+            desiredStatus: 'RUNNING',
+            ...(nextToken ? { nextToken } : {}),
+          }),
         );
         arns.push(...(page.taskArns ?? []));
         nextToken = page.nextToken;
@@ -219,15 +207,13 @@ export class EcsScaleTarget implements ScaleTarget {
     for (const chunk of chunks(tasks, ECS_BATCH_LIMIT)) {
       let response;
       try {
-        response = await this.withRetry(() =>
-          client.send(
-            new UpdateTaskProtectionCommand({
-              cluster,
-              tasks: chunk,
-              protectionEnabled,
-              ...(protectionEnabled && expiresInMinutes !== undefined ? { expiresInMinutes } : {}),
-            }),
-          ),
+        response = await client.send(
+          new UpdateTaskProtectionCommand({
+            cluster,
+            tasks: chunk,
+            protectionEnabled,
+            ...(protectionEnabled && expiresInMinutes !== undefined ? { expiresInMinutes } : {}),
+          }),
         );
       } catch (error) {
         throw toScaleTargetError('UpdateTaskProtection', `cluster "${cluster}"`, error);
@@ -283,17 +269,5 @@ export class EcsScaleTarget implements ScaleTarget {
       throw new ScaleTargetError(`Pool "${pool.id}" has no ecs target (kind ${pool.target.kind})`, false);
     }
     return pool.target;
-  }
-
-  /** Retries throttling and server faults a few times with jitter; anything else at once. */
-  private async withRetry<T>(call: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await call();
-      } catch (error) {
-        if (!isRetryable(error) || attempt >= this.attempts) throw error;
-        await this.sleep(this.minDelayMs + this.random() * (this.maxDelayMs - this.minDelayMs));
-      }
-    }
   }
 }

@@ -1,3 +1,3 @@
 export { createEcsClientFactory, type EcsClientFactory } from './ecsClient';
 export { isRetryable, toScaleTargetError } from './ecsErrors';
-export { EcsScaleTarget, type EcsRetryOptions, type EcsScaleTargetOptions } from './EcsScaleTarget';
+export { EcsScaleTarget, type EcsScaleTargetOptions } from './EcsScaleTarget';
