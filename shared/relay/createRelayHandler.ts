@@ -6,12 +6,11 @@
  *
  * Transport-free: the Lambda handler and the local runner adapt their own request shapes.
  */
-import { AuthError } from '../domain/errors';
+import { AuthError, NotFoundError } from '../domain/errors';
 import type { Policy } from '../domain/policy';
 import { HostMetricSource } from '../adapters/host/HostMetricSource';
 import { HostScaleTarget } from '../adapters/host/HostScaleTarget';
-import { updateAgentRecord } from '../adapters/host/updateAgentRecord';
-import type { AgentRecord, AgentStore } from '../ports/AgentStore';
+import { NonceStoreFullError, type AgentRecord, type AgentStore } from '../ports/AgentStore';
 import type { Clock } from '../ports/Clock';
 import type { DecisionLog } from '../ports/DecisionLog';
 import type { MetricSource } from '../ports/MetricSource';
@@ -21,7 +20,9 @@ import type { StateStore } from '../ports/StateStore';
 import { runTick, type RuntimeDeps, type RuntimeLogger } from '../runtime/tick';
 import { ReplayError } from './errors';
 import { HeartbeatSchema, type HeartbeatResponse } from './HeartbeatSchema';
-import { verifyRequest } from './verifyRequest';
+import { NONCE_HEADER } from './headers';
+import { signResponse } from './signRequest';
+import { header, verifyRequest } from './verifyRequest';
 
 export interface RelayRequest {
   method: string;
@@ -53,11 +54,17 @@ export interface RelayDeps {
 
 export type RelayHandler = (request: RelayRequest) => Promise<RelayResponse>;
 
-const json = (status: number, body: unknown): RelayResponse => ({
+const json = (status: number, body: unknown, headers: Record<string, string> = {}): RelayResponse => ({
   status,
-  headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+  headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
   body: JSON.stringify(body),
 });
+
+/** An answer to an authenticated host, signed with its secret for this request (see signResponse). */
+const signedJson = (record: AgentRecord, requestNonce: string, now: number, status: number, body: unknown): RelayResponse => {
+  const text = JSON.stringify(body);
+  return { ...json(status, body, signResponse(record.secret, requestNonce, text, now)), body: text };
+};
 
 /** The pools this host may see and change: listed on its record AND targeting this host. */
 export async function ownedPools(policies: PolicyStore, record: AgentRecord): Promise<Policy[]> {
@@ -92,21 +99,32 @@ export function createRelayHandler(deps: RelayDeps): RelayHandler {
     } catch (error) {
       if (error instanceof ReplayError) return json(409, { error: error.message });
       if (error instanceof AuthError) return json(401, { error: error.message });
+      if (error instanceof NonceStoreFullError) return json(429, { error: error.message }, { 'retry-after': '5' });
       throw error;
     }
+    // Verified above: the nonce header is present and well formed.
+    const nonce = header(request.headers, NONCE_HEADER)!;
+    const answerWith = (status: number, body: unknown) => signedJson(record, nonce, now, status, body);
 
     let parsed;
     try {
       parsed = HeartbeatSchema.safeParse(JSON.parse(request.body));
     } catch {
-      return json(400, { error: 'Body is not JSON' });
+      return answerWith(400, { error: 'Body is not JSON' });
     }
     if (!parsed.success) {
-      return json(400, { error: 'Invalid heartbeat', problems: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+      return answerWith(400, { error: 'Invalid heartbeat', problems: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
     }
     // The relay's clock dates the report: staleness is then judged on one clock, whatever the host's.
     const report = { ...parsed.data.report, at: now };
-    await updateAgentRecord(deps.agents, record.hostId, (current) => ({ ...current, report, lastSeenAt: now }));
+    try {
+      // One merging write: concurrent heartbeats and the pools' desired counts never conflict with it.
+      await deps.agents.recordReport(record.hostId, report, now);
+    } catch (error) {
+      // Removed (`poolscale hosts remove`) between the check and the write: no longer a host.
+      if (error instanceof NotFoundError) return json(401, { error: 'Bad signature' });
+      throw error;
+    }
 
     const pools = await ownedPools(deps.policies, record);
     if (pools.length > 0) {
@@ -123,10 +141,10 @@ export function createRelayHandler(deps: RelayDeps): RelayHandler {
     for (const policy of pools) {
       if (policy.target.kind !== 'host') continue;
       const name = policy.target.pool;
-      answer.policies[name] = policy;
-      const desired = latest.desired[name];
-      if (desired !== undefined) answer.desired[name] = desired;
+      Object.defineProperty(answer.policies, name, { value: policy, enumerable: true });
+      // Own properties only: a pool may be named "constructor".
+      if (Object.hasOwn(latest.desired, name)) Object.defineProperty(answer.desired, name, { value: latest.desired[name], enumerable: true });
     }
-    return json(200, answer);
+    return answerWith(200, answer);
   };
 }

@@ -24,6 +24,16 @@ export function signature(secret: string, timestamp: string, nonce: string, body
 }
 
 /**
+ * The relay's answer is signed with the same key over `poolscale-response\n${timestamp}\n
+ * ${requestNonce}\n${sha256(body)}`: the first line keeps an answer's signature from ever
+ * passing as a request's, and the request's nonce binds the answer to that one request, so an
+ * old answer cannot be replayed to the agent.
+ */
+export function responseSignature(secret: string, timestamp: string, requestNonce: string, body: string | Buffer): string {
+  return createHmac('sha256', secret).update(`poolscale-response\n${timestamp}\n${requestNonce}\n${sha256Hex(body)}`).digest('hex');
+}
+
+/**
  * Headers for one signed agent request (HMAC-SHA256, hex).
  *
  * @example
@@ -37,5 +47,15 @@ export function signRequest(input: SignInput): Record<string, string> {
     [TIMESTAMP_HEADER]: timestamp,
     [NONCE_HEADER]: input.nonce,
     [SIGNATURE_HEADER]: signature(input.secret, timestamp, input.nonce, input.body),
+  };
+}
+
+/** Headers of a signed relay answer to the request that carried `requestNonce`. */
+export function signResponse(secret: string, requestNonce: string, body: string, now: number): Record<string, string> {
+  const timestamp = String(Math.round(now));
+  return {
+    [TIMESTAMP_HEADER]: timestamp,
+    [NONCE_HEADER]: requestNonce,
+    [SIGNATURE_HEADER]: responseSignature(secret, timestamp, requestNonce, body),
   };
 }

@@ -3,6 +3,7 @@ import { AuthError } from '../domain/errors';
 import type { AgentRecord, AgentStore } from '../ports/AgentStore';
 import { ReplayError } from './errors';
 import { HOST_HEADER, MAX_CLOCK_SKEW_MS, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './headers';
+import { isHostId } from './hostId';
 import { signature } from './signRequest';
 
 export interface VerifyInput {
@@ -25,7 +26,8 @@ export function header(headers: Record<string, string | undefined>, name: string
 
 /**
  * Authenticates a signed agent request and returns the host's record. Throws AuthError for a
- * missing or bad signature, an unknown host or a timestamp outside ±5 min, and ReplayError for
+ * missing or bad signature, a malformed or unknown host id or a timestamp outside ±5 min (the
+ * same 401 whatever item the host header names), and ReplayError for
  * a nonce already used. The nonce is claimed only after the signature checks out, so nobody
  * without the secret can burn a host's nonces.
  */
@@ -35,6 +37,8 @@ export async function verifyRequest(input: VerifyInput): Promise<AgentRecord> {
   const nonce = header(input.headers, NONCE_HEADER);
   const given = header(input.headers, SIGNATURE_HEADER);
   if (!hostId || !timestamp || !nonce || !given) throw new AuthError('Missing signature headers');
+  // A host id never contains "#": the header cannot name a nonce item or any other record.
+  if (!isHostId(hostId)) throw new AuthError('Malformed host id');
   if (!NONCE_PATTERN.test(nonce)) throw new AuthError('Malformed nonce');
   const at = Number(timestamp);
   const maxSkew = input.maxSkewMs ?? MAX_CLOCK_SKEW_MS;
@@ -43,12 +47,13 @@ export async function verifyRequest(input: VerifyInput): Promise<AgentRecord> {
   }
   const record = await input.agents.get(hostId);
   // Same message for an unknown host and a bad signature: do not reveal which hosts exist.
-  if (!record) throw new AuthError('Bad signature');
+  // A record without a usable secret never reaches createHmac (an empty key would be a known key).
+  if (!record || typeof record.secret !== 'string' || record.secret.length === 0) throw new AuthError('Bad signature');
   const expected = Buffer.from(signature(record.secret, timestamp, nonce, input.body), 'hex');
   const actual = /^[0-9a-f]{64}$/i.test(given) ? Buffer.from(given, 'hex') : Buffer.alloc(0);
   if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) throw new AuthError('Bad signature');
   // Keep the nonce for longer than a timestamp can be accepted, so it cannot come back later.
-  const claimed = await input.agents.claimNonce(hostId, nonce, at + 2 * maxSkew);
+  const claimed = await input.agents.claimNonce(hostId, nonce, at + 2 * maxSkew, input.now);
   if (!claimed) throw new ReplayError('Nonce already used (replayed request)');
   return record;
 }

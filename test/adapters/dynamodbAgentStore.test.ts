@@ -76,9 +76,9 @@ describe('Class: DynamoAgentStore', () => {
   describe('Method: claimNonce', () => {
     it('accepts a nonce once and refuses its replay', async () => {
       // Act
-      const first = await store.claimNonce('r620', 'n-1', 1_700_000_000_500);
-      const replay = await store.claimNonce('r620', 'n-1', 1_700_000_000_900);
-      const otherHost = await store.claimNonce('r730', 'n-1', 1_700_000_000_500);
+      const first = await store.claimNonce('r620', 'n-1', 1_700_000_000_500, 1_700_000_000_000);
+      const replay = await store.claimNonce('r620', 'n-1', 1_700_000_000_900, 1_700_000_000_000);
+      const otherHost = await store.claimNonce('r730', 'n-1', 1_700_000_000_500, 1_700_000_000_000);
 
       // Assess
       expect([first, replay, otherHost]).toEqual([true, false, true]);
@@ -86,7 +86,7 @@ describe('Class: DynamoAgentStore', () => {
 
     it('stores the nonce under nonce#<hostId>#<nonce> with expiresAt in epoch seconds', async () => {
       // Act
-      await store.claimNonce('r620', 'n-ttl', 1_700_000_000_500);
+      await store.claimNonce('r620', 'n-ttl', 1_700_000_000_500, 1_700_000_000_000);
 
       // Assess
       const { Item } = await fixture.documentClient.send(
@@ -97,7 +97,7 @@ describe('Class: DynamoAgentStore', () => {
 
     it('lets exactly one of 30 concurrent claims of the same nonce win', async () => {
       // Act
-      const results = await Promise.all(Array.from({ length: 30 }, () => store.claimNonce('r620', 'n-race', 1)));
+      const results = await Promise.all(Array.from({ length: 30 }, () => store.claimNonce('r620', 'n-race', 1, 0)));
 
       // Assess
       expect(results.filter(Boolean)).toHaveLength(1);
@@ -105,7 +105,7 @@ describe('Class: DynamoAgentStore', () => {
 
     it('throws StorageError (not false) when the table is missing', async () => {
       // Act / Assess
-      await expect(new DynamoAgentStore(fixture.documentClient, 'no-such-table').claimNonce('h', 'n', 1)).rejects.toBeInstanceOf(
+      await expect(new DynamoAgentStore(fixture.documentClient, 'no-such-table').claimNonce('h', 'n', 1, 0)).rejects.toBeInstanceOf(
         StorageError,
       );
     });

@@ -1,44 +1,74 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConflictError } from '../../domain/errors';
-import type { AgentRecord, AgentStore } from '../../ports/AgentStore';
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConflictError, NotFoundError, StorageError, ValidationError } from '../../domain/errors';
+import type { AgentRecord, AgentStore, AgentSummary, HostReport } from '../../ports/AgentStore';
+import { hostIdProblem, isHostId } from '../../relay/hostId';
+import { isSealed, type SecretBox } from '../../relay/secretBox';
 import { isConditionalCheckFailed, toStorageError } from './dynamoErrors';
 import { NONCE_KEY_PREFIX } from './tables';
 
+export interface DynamoAgentStoreOptions {
+  /** Seals secrets on write and opens them on read (AGENT_SECRET_KEY); absent: stored as given. */
+  secretBox?: SecretBox;
+  /**
+   * Deletes expired nonce items (a Scan) at most this often, from `claimNonce`. For dynalite
+   * (the local control plane), which has no TTL; DynamoDB's TTL on `expiresAt` does it on AWS.
+   */
+  pruneNoncesEveryMs?: number;
+}
+
+const SUMMARY_FIELDS = ['hostId', 'poolIds', 'lastSeenAt', 'report', 'desired', 'version', 'createdAt', 'secretRotatedAt'] as const;
+
 /**
- * Agent records and used nonces in the agents table. A record is the AgentRecord itself with
- * `hostId` as key and `version` guarding writes; a used nonce is the item
- * `hostId = "nonce#<hostId>#<nonce>"` whose TTL `expiresAt` (epoch seconds) lets DynamoDB
- * remove it once a replay would be refused by its timestamp anyway.
+ * Agent records and used nonces in the agents table, in two key spaces that cannot meet:
+ * a host record is keyed by its host id (which never contains `#`, see hostId.ts), a used
+ * nonce by `nonce#<hostId>#<nonce>`, whose TTL `expiresAt` (epoch seconds) lets DynamoDB
+ * remove it once a replay would be refused by its timestamp anyway. Reads of an id that is not
+ * a host id, or of an item that is not a host record (no secret), find nothing.
+ *
+ * Whole-record writes (enrolment, rotation) are guarded by `version`; a heartbeat's report and
+ * each pool's desired count are merging UpdateItem writes of their own attributes, so many
+ * pools of one host and concurrent heartbeats never race each other (no retries needed).
  */
 export class DynamoAgentStore implements AgentStore {
+  private lastPrune = 0;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly options: DynamoAgentStoreOptions = {},
   ) {}
 
   async get(hostId: string): Promise<AgentRecord | undefined> {
+    if (!isHostId(hostId)) return undefined;
+    let item: Record<string, unknown> | undefined;
     try {
-      const { Item } = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: { hostId }, ConsistentRead: true }),
-      );
-      return Item as AgentRecord | undefined;
+      ({ Item: item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { hostId }, ConsistentRead: true })));
     } catch (error) {
       throw toStorageError('GetItem', this.tableName, error);
     }
+    if (!item || typeof item.secret !== 'string' || item.secret === '') return undefined;
+    const record = item as unknown as AgentRecord;
+    if (typeof record.desired !== 'object' || record.desired === null) record.desired = {};
+    if (!Array.isArray(record.poolIds)) record.poolIds = [];
+    return { ...record, secret: this.open(record.secret, hostId) };
   }
 
   async put(record: AgentRecord, expectedVersion: number): Promise<void> {
+    const problem = hostIdProblem(record.hostId);
+    if (problem) throw new ValidationError([{ path: 'hostId', message: problem, value: record.hostId, severity: 'error' }]);
     if (record.version !== expectedVersion + 1) {
       throw new ConflictError(
         `Agent record version of "${record.hostId}" must be ${expectedVersion + 1} (got ${record.version})`,
       );
     }
+    const box = this.options.secretBox;
+    const item = box && !isSealed(record.secret) ? { ...record, secret: box.seal(record.secret, record.hostId) } : record;
     const condition =
       expectedVersion === 0
         ? { ConditionExpression: 'attribute_not_exists(hostId)' }
         : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } };
     try {
-      await this.client.send(new PutCommand({ TableName: this.tableName, Item: record, ...condition }));
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ...condition }));
     } catch (error) {
       if (isConditionalCheckFailed(error)) {
         throw new ConflictError(
@@ -50,20 +80,198 @@ export class DynamoAgentStore implements AgentStore {
     }
   }
 
-  /** `expiresAt` is epoch milliseconds, like every time in poolscale; stored as TTL seconds. */
-  async claimNonce(hostId: string, nonce: string, expiresAt: number): Promise<boolean> {
+  async setDesired(hostId: string, pool: string, desired: number): Promise<void> {
+    this.requireHostId(hostId);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { hostId },
+            UpdateExpression: 'SET #desired.#pool = :desired ADD #version :one',
+            ConditionExpression: 'attribute_exists(#secret) AND attribute_type(#desired, :map)',
+            ExpressionAttributeNames: { '#desired': 'desired', '#pool': pool, '#version': 'version', '#secret': 'secret' },
+            ExpressionAttributeValues: { ':desired': desired, ':one': 1, ':map': 'M' },
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw toStorageError('UpdateItem', this.tableName, error);
+      }
+      // Either no such host, or a record written by hand without a `desired` map: create the map once.
+      await this.createDesiredMap(hostId);
+    }
+    throw new StorageError(`Could not set the desired count of pool "${pool}" on agent "${hostId}"`);
+  }
+
+  async recordReport(hostId: string, report: HostReport, at: number): Promise<void> {
+    this.requireHostId(hostId);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { hostId },
+          UpdateExpression: 'SET #report = :report, #lastSeenAt = :at ADD #version :one',
+          ConditionExpression: 'attribute_exists(#secret)',
+          ExpressionAttributeNames: { '#report': 'report', '#lastSeenAt': 'lastSeenAt', '#version': 'version', '#secret': 'secret' },
+          ExpressionAttributeValues: { ':report': report, ':at': at, ':one': 1 },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw new NotFoundError(`Agent "${hostId}" is not registered`, { cause: error });
+      throw toStorageError('UpdateItem', this.tableName, error);
+    }
+  }
+
+  /** `expiresAt` and `now` are epoch milliseconds, like every time in poolscale; stored as TTL seconds. */
+  async claimNonce(hostId: string, nonce: string, expiresAt: number, now: number): Promise<boolean> {
+    this.maybePrune(now);
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { hostId: `${NONCE_KEY_PREFIX}${hostId}#${nonce}`, expiresAt: Math.ceil(expiresAt / 1000) },
-          ConditionExpression: 'attribute_not_exists(hostId)',
+          // An expired nonce item that TTL has not removed yet (or dynalite, which never does) no longer counts.
+          ConditionExpression: 'attribute_not_exists(hostId) OR expiresAt < :now',
+          ExpressionAttributeValues: { ':now': Math.floor(now / 1000) },
         }),
       );
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;
       throw toStorageError('PutItem', this.tableName, error);
+    }
+  }
+
+  async list(): Promise<AgentSummary[]> {
+    const names = Object.fromEntries(SUMMARY_FIELDS.map((field, index) => [`#f${index}`, field]));
+    const found: AgentSummary[] = [];
+    let start: Record<string, unknown> | undefined;
+    try {
+      do {
+        const page = await this.client.send(
+          new ScanCommand({
+            TableName: this.tableName,
+            ConsistentRead: true,
+            // The secret is never read for a listing; nonce items are not hosts.
+            ProjectionExpression: Object.keys(names).join(', '),
+            FilterExpression: 'attribute_exists(#secret) AND NOT begins_with(#f0, :nonce)',
+            ExpressionAttributeNames: { ...names, '#secret': 'secret' },
+            ExpressionAttributeValues: { ':nonce': NONCE_KEY_PREFIX },
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          if (!isHostId(item.hostId)) continue;
+          const summary = item as AgentSummary;
+          found.push({ ...summary, poolIds: Array.isArray(summary.poolIds) ? summary.poolIds : [], desired: summary.desired ?? {} });
+        }
+        start = page.LastEvaluatedKey;
+      } while (start);
+    } catch (error) {
+      throw toStorageError('Scan', this.tableName, error);
+    }
+    return found.sort((a, b) => (a.hostId < b.hostId ? -1 : a.hostId > b.hostId ? 1 : 0));
+  }
+
+  async delete(hostId: string): Promise<boolean> {
+    if (!isHostId(hostId)) return false;
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { hostId },
+          ConditionExpression: 'attribute_exists(#secret)',
+          ExpressionAttributeNames: { '#secret': 'secret' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw toStorageError('DeleteItem', this.tableName, error);
+    }
+  }
+
+  /** Deletes nonce items whose `expiresAt` has passed; returns how many. */
+  async pruneExpiredNonces(now: number): Promise<number> {
+    const nowSeconds = Math.floor(now / 1000);
+    let deleted = 0;
+    let start: Record<string, unknown> | undefined;
+    try {
+      do {
+        const page = await this.client.send(
+          new ScanCommand({
+            TableName: this.tableName,
+            ProjectionExpression: 'hostId',
+            FilterExpression: 'begins_with(hostId, :nonce) AND expiresAt < :now',
+            ExpressionAttributeValues: { ':nonce': NONCE_KEY_PREFIX, ':now': nowSeconds },
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          try {
+            await this.client.send(
+              new DeleteCommand({
+                TableName: this.tableName,
+                Key: { hostId: item.hostId },
+                ConditionExpression: 'expiresAt < :now',
+                ExpressionAttributeValues: { ':now': nowSeconds },
+              }),
+            );
+            deleted += 1;
+          } catch (error) {
+            if (!isConditionalCheckFailed(error)) throw error;
+          }
+        }
+        start = page.LastEvaluatedKey;
+      } while (start);
+    } catch (error) {
+      throw toStorageError('Scan/DeleteItem (nonce pruning)', this.tableName, error);
+    }
+    return deleted;
+  }
+
+  private maybePrune(now: number): void {
+    const every = this.options.pruneNoncesEveryMs;
+    if (every === undefined || now - this.lastPrune < every) return;
+    this.lastPrune = now;
+    // In the background: a claim never waits for the sweep, and a failed sweep is retried next time.
+    this.pruneExpiredNonces(now).catch(() => {
+      this.lastPrune = 0;
+    });
+  }
+
+  private async createDesiredMap(hostId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { hostId },
+          UpdateExpression: 'SET #desired = :empty',
+          ConditionExpression: 'attribute_exists(#secret) AND NOT attribute_type(#desired, :map)',
+          ExpressionAttributeNames: { '#desired': 'desired', '#secret': 'secret' },
+          ExpressionAttributeValues: { ':empty': {}, ':map': 'M' },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw toStorageError('UpdateItem', this.tableName, error);
+      // The map exists now (another writer), or there is no such host.
+      if (!(await this.get(hostId))) throw new NotFoundError(`Agent "${hostId}" is not registered`);
+    }
+  }
+
+  private requireHostId(hostId: string): void {
+    if (!isHostId(hostId)) throw new NotFoundError(`Agent ${JSON.stringify(String(hostId).slice(0, 100))} is not registered (not a valid host id)`);
+  }
+
+  private open(secret: string, hostId: string): string {
+    if (!isSealed(secret)) return secret;
+    const box = this.options.secretBox;
+    if (!box) throw new StorageError(`The secret of agent "${hostId}" is sealed but no key is configured (set AGENT_SECRET_KEY)`);
+    try {
+      return box.open(secret, hostId);
+    } catch (error) {
+      throw new StorageError((error as Error).message, { cause: error });
     }
   }
 }

@@ -3,7 +3,6 @@ import type { Policy } from '../../domain/policy';
 import type { TargetStatus } from '../../domain/types';
 import type { AgentStore } from '../../ports/AgentStore';
 import type { ScaleRequest, ScaleTarget } from '../../ports/ScaleTarget';
-import { updateAgentRecord } from './updateAgentRecord';
 
 function hostTarget(pool: Policy) {
   if (pool.target.kind !== 'host') throw new ScaleTargetError(`Pool "${pool.id}" is not a host pool`, false);
@@ -29,12 +28,14 @@ export class HostScaleTarget implements ScaleTarget {
       throw new ScaleTargetError(`Could not read agent "${host}"`, true, { cause: error });
     }
     if (!record) throw new ScaleTargetError(`Agent "${host}" is not registered`, false);
-    const running = record.report?.pools[name]?.running;
+    // Own properties only: a pool may be named "constructor" or "toString".
+    const own = <T>(map: Record<string, T> | undefined): T | undefined => (map && Object.hasOwn(map, name) ? map[name] : undefined);
+    const running = own(record.report?.pools)?.running;
     if (running === undefined) {
-      const desired = record.desired[name] ?? 0;
+      const desired = own(record.desired) ?? 0;
       return { desired, ready: 0, pending: desired, stable: false, note: `agent "${host}" has not reported pool "${name}" yet` };
     }
-    const desired = record.desired[name] ?? running;
+    const desired = own(record.desired) ?? running;
     const stable = running === desired;
     return {
       desired,
@@ -48,7 +49,8 @@ export class HostScaleTarget implements ScaleTarget {
   async scale(pool: Policy, request: ScaleRequest): Promise<void> {
     const { host, pool: name } = hostTarget(pool);
     try {
-      await updateAgentRecord(this.agents, host, (record) => ({ ...record, desired: { ...record.desired, [name]: request.desired } }));
+      // One merging write of this pool's count: the other pools of the host never conflict with it.
+      await this.agents.setDesired(host, name, request.desired);
     } catch (error) {
       if (error instanceof NotFoundError) throw new ScaleTargetError(error.message, false, { cause: error });
       throw new ScaleTargetError(`Could not set desired count for agent "${host}"`, true, { cause: error });
