@@ -13,7 +13,7 @@ import {
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { type Attribute, AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { Match, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -46,7 +46,10 @@ export interface PoolscaleProps {
   redis?: RedisConnection;
   /** EventBridge schedule of the evaluation tick. @default 'rate(1 minute)' */
   scheduleExpression?: string;
-  /** Alarms whose names start with this trigger an immediate evaluation. @default 'poolscale-' */
+  /**
+   * An alarm named `<alarmPrefix><poolId>-...` evaluates that pool at once; so does any alarm a pool
+   * lists in its `alarms`. @default 'poolscale-'
+   */
   alarmPrefix?: string;
   /** Decision history kept this many days (DynamoDB TTL). @default 30 */
   historyTtlDays?: number;
@@ -173,12 +176,17 @@ export class Poolscale extends Construct {
       new LambdaFunction(this.evaluate, { retryAttempts: 1, maxEventAge: Duration.minutes(2) }),
     );
 
+    // Every alarm of the account and region entering ALARM reaches evaluate, which maps it to
+    // pools: by name (`<alarmPrefix><poolId>-...`) or by a pool's own `alarms` list. Pools are
+    // configured at run time (PUT /pools), so their alarm names cannot be in the pattern. The
+    // cost of forwarding all: one short invocation (a policy Scan) per ALARM transition of an
+    // unrelated alarm; EventBridge does not charge for AWS service events on the default bus.
     this.alarmRule = new Rule(this, 'AlarmStateChange', {
-      description: `poolscale: evaluate at once when an alarm named ${alarmPrefix}* changes state`,
+      description: `poolscale: evaluate at once when an alarm enters ALARM (named ${alarmPrefix}<pool>-... or listed in a pool's alarms)`,
       eventPattern: {
         source: ['aws.cloudwatch'],
         detailType: ['CloudWatch Alarm State Change'],
-        detail: { alarmName: Match.prefix(alarmPrefix) },
+        detail: { state: { value: ['ALARM'] } },
       },
     });
     this.alarmRule.addTarget(

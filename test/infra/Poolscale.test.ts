@@ -155,16 +155,33 @@ describe('Construct: Poolscale', { timeout: 120_000 }, () => {
       });
     });
 
-    it('evaluates at once on a state change of an alarm named with the prefix', () => {
+    it('forwards every alarm entering ALARM to the evaluator (pools map alarms by prefix or by their `alarms` list)', () => {
       // Assess
       template.hasResourceProperties('AWS::Events::Rule', {
         EventPattern: {
           source: ['aws.cloudwatch'],
           'detail-type': ['CloudWatch Alarm State Change'],
-          detail: { alarmName: [{ prefix: 'poolscale-' }] },
+          detail: { state: { value: ['ALARM'] } },
         },
         Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOf(stack, poolscale.evaluate), 'Arn'] } })],
       });
+    });
+
+    it.each([
+      { case: 'an alarm a pool lists in `alarms` (no prefix) entering ALARM', alarmName: 'HighQueueDepth', state: 'ALARM', matches: true },
+      { case: 'an alarm named with the prefix entering ALARM', alarmName: 'poolscale-web-api-queue-high', state: 'ALARM', matches: true },
+      { case: 'an alarm returning to OK', alarmName: 'HighQueueDepth', state: 'OK', matches: false },
+      { case: 'an alarm going to INSUFFICIENT_DATA', alarmName: 'poolscale-web-api-queue-high', state: 'INSUFFICIENT_DATA', matches: false },
+    ])('the synthesized alarm pattern matches $case: $matches', ({ alarmName, state, matches }) => {
+      // Prepare
+      const rule = Object.values(template.findResources('AWS::Events::Rule')).find((r) => r.Properties.EventPattern);
+      const event = alarmEvent(alarmName, state);
+
+      // Act
+      const matched = matchesEventPattern(rule!.Properties.EventPattern, event);
+
+      // Assess
+      expect(matched).toBe(matches);
     });
 
     it('honours a custom schedule and alarm prefix', () => {
@@ -173,8 +190,8 @@ describe('Construct: Poolscale', { timeout: 120_000 }, () => {
 
       // Assess
       custom.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
-      custom.hasResourceProperties('AWS::Events::Rule', {
-        EventPattern: Match.objectLike({ detail: { alarmName: [{ prefix: 'scale-' }] } }),
+      custom.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'poolscale-evaluate', ALARM_PREFIX: 'scale-' }) },
       });
     });
   });
@@ -434,3 +451,36 @@ describe('Construct: Poolscale', { timeout: 120_000 }, () => {
     expect(JSON.stringify(template.toJSON())).not.toMatch(/\b\d{12}\b/);
   });
 });
+
+/** A CloudWatch "Alarm State Change" event as EventBridge delivers it. */
+function alarmEvent(alarmName: string, state: string): Record<string, unknown> {
+  return {
+    version: '0',
+    id: 'c4c1c1c9-6542-e61b-6ef0-8c4d36933a92',
+    'detail-type': 'CloudWatch Alarm State Change',
+    source: 'aws.cloudwatch',
+    account: '123456789012',
+    time: '2026-11-23T12:00:00Z',
+    region: 'us-east-1',
+    resources: [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarmName}`],
+    detail: { alarmName, state: { value: state, reason: 'test' }, previousState: { value: 'OK' } },
+  };
+}
+
+/**
+ * EventBridge's matching for the pattern forms poolscale's rules use: a list of literal
+ * values (one must equal the field), `{ prefix }`, and nested objects; every key must match.
+ */
+function matchesEventPattern(pattern: unknown, value: unknown): boolean {
+  if (Array.isArray(pattern)) {
+    return pattern.some((option) => {
+      if (option !== null && typeof option === 'object' && 'prefix' in option) {
+        return typeof value === 'string' && value.startsWith(String((option as { prefix: string }).prefix));
+      }
+      return option === value;
+    });
+  }
+  if (pattern === null || typeof pattern !== 'object') throw new Error(`unsupported pattern ${JSON.stringify(pattern)}`);
+  if (value === null || typeof value !== 'object') return false;
+  return Object.entries(pattern).every(([key, sub]) => matchesEventPattern(sub, (value as Record<string, unknown>)[key]));
+}
