@@ -80,6 +80,7 @@ export function poolSemanticProblems(pool: unknown, prefix: PathSegment[] = []):
 }
 
 function checkPool(pool: Raw, at: PathSegment[], p: Problems): void {
+  checkProtoKeys(pool, at, p);
   const min = num(pool.min);
   const max = num(pool.max);
   if (min !== undefined && max !== undefined && min > max) {
@@ -117,6 +118,29 @@ function checkPool(pool: Raw, at: PathSegment[], p: Problems): void {
     }
     if (action === 'set' && count !== undefined && ((min !== undefined && count < min) || (max !== undefined && count > max))) {
       p.warning([...at, 'fallback', 'count'], `Fallback count ${count} is outside min/max and will be clamped`, count);
+    }
+  }
+}
+
+/** Depth to which keys are checked: far deeper than any policy, shallow enough for hostile input. */
+const KEY_CHECK_DEPTH = 16;
+
+/**
+ * A `__proto__` key anywhere (JSON.parse keeps it as an own key) would be dropped silently by
+ * the schema's maps and by every JavaScript object reader: refuse it, naming where it is.
+ */
+function checkProtoKeys(value: unknown, at: PathSegment[], p: Problems): void {
+  const pending: { node: unknown; path: PathSegment[] }[] = [{ node: value, path: at }];
+  while (pending.length > 0) {
+    const { node, path } = pending.pop()!;
+    if (node === null || typeof node !== 'object' || path.length - at.length > KEY_CHECK_DEPTH) continue;
+    if (Array.isArray(node)) {
+      node.forEach((child, index) => pending.push({ node: child, path: [...path, index] }));
+      continue;
+    }
+    for (const key of Object.keys(node)) {
+      if (key === '__proto__') p.error([...path, key], 'The key "__proto__" cannot be stored: JavaScript object readers drop it', undefined);
+      else pending.push({ node: (node as Raw)[key], path: [...path, key] });
     }
   }
 }

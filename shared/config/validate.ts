@@ -21,12 +21,18 @@ export interface PolicyValidation {
 
 const hasError = (problems: FieldProblem[]) => problems.some((p) => p.severity === 'error');
 
+/** Adds semantic problems, leaving out an error on a field the schema already refused. */
+function addNew(problems: FieldProblem[], more: FieldProblem[]): void {
+  const refused = new Set(problems.filter((p) => p.severity === 'error').map((p) => p.path));
+  for (const problem of more) if (!(problem.severity === 'error' && refused.has(problem.path))) problems.push(problem);
+}
+
 /** Validates a whole config (`{ version?, budget?, pools: [...] }`). Never throws. */
 export function validateConfig(input: unknown): ConfigValidation {
   const expanded = expandTemplates(input);
   const parsed = ConfigSchema.safeParse(expanded);
   const problems = parsed.success ? [] : zodProblems(parsed.error.issues, expanded);
-  problems.push(...configSemanticProblems(expanded));
+  addNew(problems, configSemanticProblems(expanded));
   if (!parsed.success || hasError(problems)) return { problems };
   return { config: parsed.data, problems };
 }
@@ -36,7 +42,7 @@ export function validatePolicy(input: unknown): PolicyValidation {
   const expanded = expandTemplate(input);
   const parsed = PoolSchema.safeParse(expanded);
   const problems = parsed.success ? [] : zodProblems(parsed.error.issues, expanded);
-  problems.push(...poolSemanticProblems(expanded));
+  addNew(problems, poolSemanticProblems(expanded));
   if (!parsed.success || hasError(problems)) return { problems };
   return { policy: parsed.data, problems };
 }

@@ -38,6 +38,11 @@ function collect(issue: Issue, input: unknown, prefix: readonly PathSegment[], o
       }
       return;
     case 'invalid_union': {
+      // A JSON number too large to represent (400 digits) fails every branch of a duration.
+      if (isOutOfRangeNumber(valueAt(input, path))) {
+        out.push(problem(path, NOT_FINITE));
+        return;
+      }
       const branches = issue.errors as Issue[][];
       if (branches.length === 0) {
         // A discriminated union whose discriminator matched no option; the path ends at it.
@@ -53,10 +58,19 @@ function collect(issue: Issue, input: unknown, prefix: readonly PathSegment[], o
     }
     case 'invalid_type': {
       const value = valueAt(input, path);
-      const message = value === undefined ? `Required: expected ${issue.expected}` : `Expected ${issue.expected}, got ${describe(value)}`;
+      const message =
+        value === undefined
+          ? `Required: expected ${issue.expected}`
+          : isOutOfRangeNumber(value)
+            ? NOT_FINITE
+            : `Expected ${issue.expected}, got ${describe(value)}`;
       out.push(problem(path, message));
       return;
     }
+    case 'invalid_key':
+      // A record key its key schema refuses (a reserved metric name): the key's own messages.
+      for (const inner of issue.issues) out.push(problem(path, inner.message));
+      return;
     default:
       out.push(problem(path, issue.message));
   }
@@ -110,6 +124,11 @@ function resolveUnion(
   }
   out.push(problem([...path, key], `Expected \`${key}\` to be one of ${[...allowed].join(', ')}`));
 }
+
+const NOT_FINITE = 'Expected a finite number: this one is too large to represent (more than about 308 digits)';
+
+/** JSON.parse reads a 400-digit number as Infinity; YAML has `.inf`. */
+const isOutOfRangeNumber = (value: unknown): boolean => typeof value === 'number' && !Number.isFinite(value);
 
 function describe(value: unknown): string {
   if (value === null) return 'null';

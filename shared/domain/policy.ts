@@ -12,7 +12,40 @@ import { duration } from './duration';
 const count = () => z.number().int().min(0);
 const positiveCount = () => z.number().int().min(1);
 const ratio = () => z.number().min(0).max(1);
-const metricName = () => z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'Expected a metric name of letters, digits, _ . -');
+
+/**
+ * A plain number every store holds exactly: DynamoDB's document client refuses magnitudes
+ * beyond the safe integers (`1e300`), so the schema does, naming the field.
+ */
+const SAFE = Number.MAX_SAFE_INTEGER;
+const safeMessage = `Expected a number between -${SAFE} and ${SAFE}`;
+const number = () => z.number().min(-SAFE, safeMessage).max(SAFE, safeMessage);
+const positiveNumber = () => number().positive();
+const nonNegativeNumber = () => number().min(0);
+
+/**
+ * Names JavaScript objects already have (`constructor`, `__proto__`, `toString`, ...). As map
+ * keys they are dropped (`__proto__`), break the DynamoDB document client (`constructor`) or
+ * find inherited functions instead of values; metric names refuse them.
+ */
+export const RESERVED_KEYS: readonly string[] = Object.getOwnPropertyNames(Object.prototype).sort();
+const reservedKeys = new Set(RESERVED_KEYS);
+export const isReservedKey = (key: string): boolean => reservedKeys.has(key);
+
+const metricName = () =>
+  z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'Expected a metric name of letters, digits, _ . -')
+    .refine((name) => !isReservedKey(name), {
+      error: (issue) => `Metric name "${String(issue.input)}" is reserved in JavaScript; choose another name (reserved: ${RESERVED_KEYS.join(', ')})`,
+    });
+
+/** A map key of free text (CloudWatch dimension names): anything but `__proto__`, which JSON readers drop. */
+const mapKey = () =>
+  z
+    .string()
+    .min(1)
+    .refine((key) => key !== '__proto__', 'The key "__proto__" cannot be stored: JavaScript object readers drop it');
 
 export const POOL_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const poolId = () =>
@@ -77,7 +110,7 @@ export const CloudWatchMetricSchema = z.strictObject({
   source: z.literal('cloudwatch'),
   namespace: z.string().min(1),
   metricName: z.string().min(1),
-  dimensions: z.record(z.string(), z.string()).default({}),
+  dimensions: z.record(mapKey(), z.string()).default({}),
   stat: z.string().min(1).default('Average'),
   /** Period of each datapoint (KEDA default 300 s; 60 s suits 1-minute evaluation). */
   period: duration().default(60_000),
@@ -101,7 +134,7 @@ export const HostMetricSchema = z.strictObject({
   key: z.string().min(1).optional(),
 });
 /** A fixed value: for tests, dry runs and bootstrapping. */
-export const StaticMetricSchema = z.strictObject({ source: z.literal('static'), value: z.number() });
+export const StaticMetricSchema = z.strictObject({ source: z.literal('static'), value: number() });
 
 export const MetricSpecSchema = z.union([
   RedisListLengthSchema,
@@ -142,11 +175,11 @@ export const MemoryRuleSchema = z.strictObject({
   name: z.string().min(1).optional(),
   metric: metricName().default('mem_available_gb'),
   /** Memory kept for the system, subtracted first (seed 001: 4 GB). */
-  reserveGb: z.number().min(0).default(4),
+  reserveGb: nonNegativeNumber().default(4),
   /** Memory each worker may use (WORKER_MEMORY_LIMIT_GB). */
-  perWorkerGb: z.number().positive(),
+  perWorkerGb: positiveNumber(),
   /** Below this much available memory, run one worker fewer (MEMORY_THRESHOLD_GB). */
-  thresholdGb: z.number().min(0).default(0),
+  thresholdGb: nonNegativeNumber().default(0),
   /**
    * `size`: the memory fit is this rule's proposal (seed 001).
    * `limit`: the memory fit is only a ceiling on what other rules propose.
@@ -154,8 +187,8 @@ export const MemoryRuleSchema = z.strictObject({
   role: z.enum(['size', 'limit']).default('size'),
 });
 
-const StepUpSchema = z.strictObject({ above: z.number(), workers: positiveCount() });
-const StepDownSchema = z.strictObject({ below: z.number(), workers: count() });
+const StepUpSchema = z.strictObject({ above: number(), workers: positiveCount() });
+const StepDownSchema = z.strictObject({ below: number(), workers: count() });
 
 /** Seed 003: metric thresholds mapped to worker counts, each sustained for a duration. */
 export const StepsRuleSchema = z.strictObject({
@@ -169,9 +202,9 @@ export const StepsRuleSchema = z.strictObject({
   /** How long the metric must stay below a step before scaling down (seed 003: 15 min). */
   downFor: duration().default(900_000),
   /** Scale up only if each worker would still have this much available memory. */
-  memoryPerWorkerGb: z.number().positive().optional(),
+  memoryPerWorkerGb: positiveNumber().optional(),
   /** Scale down only while available memory is above this (seed 003: 8 GB). */
-  scaleDownMinAvailableGb: z.number().min(0).optional(),
+  scaleDownMinAvailableGb: nonNegativeNumber().optional(),
   memoryMetric: metricName().default('mem_available_gb'),
 });
 
@@ -182,9 +215,9 @@ export const TargetRuleSchema = z.strictObject({
   /** Observation tracked: a utilization ratio (0..1) or, with `perWorker`, a backlog. */
   metric: metricName().default('utilization'),
   /** Target value of `metric` (utilization ratio), or target backlog per worker with `perWorker`. */
-  targetValue: z.number().positive().optional(),
+  targetValue: positiveNumber().optional(),
   /** Treat `metric` as a backlog (queue length): desired = ceil(backlog / perWorker). */
-  perWorker: z.number().positive().optional(),
+  perWorker: positiveNumber().optional(),
   /** No change while |metric/target - 1| <= tolerance (HPA default 0.1). */
   tolerance: z.number().min(0).max(1).default(0.1),
   /** Threshold style (seed 004): scale up above this utilization ... */
@@ -243,7 +276,7 @@ export const EmergencyRuleSchema = z.strictObject({
   type: z.literal('emergency'),
   name: z.string().min(1).optional(),
   metric: metricName().default('utilization'),
-  above: z.number(),
+  above: number(),
   /** Workers added at once (seed 002 max_emergency_workers). */
   add: positiveCount(),
   /** Never above this many workers through emergency scaling (default: the pool's max). */
@@ -289,8 +322,8 @@ export const FallbackSchema = z.strictObject({
 });
 
 export const WorkerResourcesSchema = z.strictObject({
-  memoryGb: z.number().min(0).default(0),
-  cpu: z.number().min(0).default(0),
+  memoryGb: nonNegativeNumber().default(0),
+  cpu: nonNegativeNumber().default(0),
 });
 
 export const PoolSchema = z.strictObject({
@@ -321,8 +354,8 @@ export const PoolSchema = z.strictObject({
 
 export const BudgetSchema = z.strictObject({
   maxWorkers: positiveCount().optional(),
-  maxMemoryGb: z.number().positive().optional(),
-  maxCpu: z.number().positive().optional(),
+  maxMemoryGb: positiveNumber().optional(),
+  maxCpu: positiveNumber().optional(),
 });
 
 export const ConfigSchema = z.strictObject({
