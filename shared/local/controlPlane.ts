@@ -6,17 +6,24 @@
 import { createApi } from '../api';
 import { HostMetricSource } from '../adapters/host/HostMetricSource';
 import { HostScaleTarget } from '../adapters/host/HostScaleTarget';
-import { MemoryAgentStore, MemoryDecisionLog, MemoryPolicyStore, MemoryStateStore, NoneTarget, StaticMetricSource } from '../adapters/memory';
+import { NoneTarget, StaticMetricSource } from '../adapters/memory';
 import { RedisMetricSource } from '../adapters/redis/RedisMetricSource';
 import { redisRunnerFromConfig } from '../adapters/redis/fromEnv';
 import type { Config, Policy } from '../domain/policy';
 import type { Decision, TargetStatus } from '../domain/types';
 import type { AgentStore } from '../ports/AgentStore';
 import type { MetricSource } from '../ports/MetricSource';
+import type { PolicyStore } from '../ports/PolicyStore';
+import { DASHBOARD_PUBLIC_PATHS, dashboardResponse } from '../dashboard/page';
+import { checkAccess } from './accessGuard';
+import { restrictTree } from './dataFolder';
 import { createRelayHandler } from '../relay';
 import { type RuntimeDeps, type RuntimeLogger, runTick } from '../runtime/tick';
-import { startEmbeddedStorage } from './embeddedStorage';
-import { type LocalServer, type Route, startHttpServer } from './httpServer';
+import { type EmbeddedStorage, startEmbeddedStorage } from './embeddedStorage';
+import { type HttpRequest, type HttpResponse, type LocalServer, type Route, startHttpServer } from './httpServer';
+
+/** Served without the token: no data and no action behind them. */
+const PUBLIC_PATHS = ['/health', ...DASHBOARD_PUBLIC_PATHS];
 
 export interface ControlPlaneOptions {
   config: Config;
@@ -28,14 +35,39 @@ export interface ControlPlaneOptions {
   tickMs: number;
   logger?: RuntimeLogger;
   onDecision?: (decision: Decision, policy: Policy, status?: TargetStatus) => void;
-  /** Extra HTTP routes (the dashboard). */
+  /** Extra HTTP routes (checked before the API; behind the same access guard). */
   routes?: Route[];
+  /**
+   * Bearer token every API request must carry (see accessGuard.ts); `poolscale up` always
+   * sets one. Undefined: only the Host and cross-site checks apply (tests, embedding).
+   */
+  token?: string;
+  /**
+   * How the config file's pools meet the stored ones: `seed` (default) adds the pools that are
+   * not stored yet and keeps every change made through the API; `overwrite` writes every pool
+   * of the file over the stored one (`poolscale up --apply`).
+   */
+  configMode?: 'seed' | 'overwrite';
+  /** Called with the differences between the file and the store before anything is written. */
+  onConfigChanges?: (changes: ConfigChange[]) => void;
+  /** How often expired items and history beyond the local limit are removed (default 10 min). */
+  pruneMs?: number;
+}
+
+/** One difference between the config file and the stored policies. */
+export interface ConfigChange {
+  poolId: string;
+  kind: 'add' | 'change' | 'not-in-file';
+  /** `path: stored -> file` lines for a changed pool. */
+  fields: string[];
 }
 
 export interface ControlPlane {
   url: string;
   deps: RuntimeDeps;
   agents: AgentStore;
+  /** The embedded store (dynalite over a Unix socket). */
+  storage: EmbeddedStorage;
   /** Runs one tick now (also used by tests). */
   tick(): Promise<void>;
   stop(): Promise<void>;
@@ -47,10 +79,12 @@ export const usesRedis = (config: Config): boolean =>
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
   const closers: (() => Promise<void>)[] = [];
   try {
-    const storage = options.dataDir === undefined ? undefined : await startEmbeddedStorage(options.dataDir);
-    if (storage) closers.push(storage.close);
-    const agents = storage?.agents ?? new MemoryAgentStore(Date.now);
-    const policies = storage?.policies ?? new MemoryPolicyStore();
+    // In memory too: dynalite without a path, so both modes run the deployed adapters and prune alike.
+    const storage = await startEmbeddedStorage(options.dataDir);
+    // Runs last (closers run in reverse): the store writes its last files while closing.
+    if (options.dataDir) closers.push(async () => restrictTree(options.dataDir!));
+    closers.push(storage.close);
+    const { agents, policies } = storage;
     const metrics: MetricSource[] = [new StaticMetricSource(), new HostMetricSource(agents, policies)];
     if (usesRedis(options.config)) {
       const runner = redisRunnerFromConfig({ url: options.redisUrl });
@@ -59,30 +93,62 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     }
     const deps: RuntimeDeps = {
       policies,
-      states: storage?.states ?? new MemoryStateStore(),
-      log: storage?.log ?? new MemoryDecisionLog(),
+      states: storage.states,
+      log: storage.log,
       metrics,
       targets: [new NoneTarget(), new HostScaleTarget(agents)],
       clock: { now: () => Date.now() },
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.onDecision ? { onDecision: options.onDecision } : {}),
     };
-    // The config file is the source of truth at start; pools added through the API persist.
-    for (const pool of options.config.pools) await deps.policies.put(pool);
-    if (options.config.budget) await policies.putBudget(options.config.budget);
+    // The store is the source of truth once it exists: the file seeds the pools it lacks, and
+    // only `--apply` writes the file over changes made through the API (or deletions).
+    const overwrite = options.configMode === 'overwrite';
+    const changes = await configChanges(policies, options.config);
+    options.onConfigChanges?.(changes);
+    for (const pool of options.config.pools) {
+      const change = changes.find((candidate) => candidate.poolId === pool.id);
+      if (change?.kind === 'add' || (overwrite && change?.kind === 'change')) await policies.put(pool);
+    }
+    if (options.config.budget && (overwrite || !(await policies.getBudget()))) await policies.putBudget(options.config.budget);
 
     const api = createApi(deps);
     // Host pools are evaluated when their agent's heartbeat arrives, with Redis metrics too.
     const relay = createRelayHandler({ ...deps, agents, metrics });
+    let port = 0;
+    const guard = (handler: (request: HttpRequest) => Promise<HttpResponse>) => async (request: HttpRequest) =>
+      checkAccess(request, { port: () => port, ...(options.token === undefined ? {} : { token: options.token }), publicPaths: PUBLIC_PATHS }) ??
+      handler(request);
+    const apiRoute = (request: HttpRequest) => api({ ...request, principal: 'local' });
     const server: LocalServer = await startHttpServer(
       [
-        ...(options.routes ?? []),
+        ...(options.routes ?? []).map((route) => ({ prefix: route.prefix, handler: guard(route.handler) })),
+        // The relay authenticates every heartbeat with the host's HMAC key.
         { prefix: '/agent/', handler: (request) => relay({ ...request, body: request.body ?? '' }) },
-        { prefix: '/', handler: (request) => api({ ...request, principal: 'local' }) },
+        { prefix: '/', handler: guard(async (request) => dashboardResponse(request.path, request.method) ?? apiRoute(request)) },
       ],
       options.port,
     );
+    port = Number(new URL(server.url).port);
     closers.push(server.close);
+
+    // DynamoDB's TTL, done here (dynalite has none), and file modes kept private.
+    let pruning: Promise<void> | undefined;
+    const prune = () =>
+      (pruning ??= storage
+        .prune()
+        .then(() => (options.dataDir ? restrictTree(options.dataDir) : undefined))
+        .catch((error: unknown) => options.logger?.warn('prune failed', { error: error instanceof Error ? error.message : String(error) }))
+        .finally(() => {
+          pruning = undefined;
+        }));
+    const pruneTimer = setInterval(() => void prune(), options.pruneMs ?? 10 * 60_000);
+    pruneTimer.unref();
+    closers.push(async () => {
+      clearInterval(pruneTimer);
+      await pruning;
+    });
+    await prune();
 
     let running: Promise<void> | undefined;
     const tick = async () => {
@@ -107,6 +173,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       url: server.url,
       deps,
       agents,
+      storage,
       tick,
       stop: async () => {
         for (const close of closers.reverse()) await close().catch(() => {});
@@ -116,4 +183,37 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     for (const close of closers.reverse()) await close().catch(() => {});
     throw error;
   }
+}
+
+const flatten = (value: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> => {
+  if (value !== null && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) flatten(inner, prefix ? `${prefix}.${key}` : key, out);
+  } else if (value !== undefined) {
+    out[prefix] = JSON.stringify(value);
+  }
+  return out;
+};
+
+/** What writing `config` would change in the store, pool by pool. */
+export async function configChanges(policies: PolicyStore, config: Config): Promise<ConfigChange[]> {
+  const stored = new Map((await policies.list()).map((policy) => [policy.id, policy]));
+  const changes: ConfigChange[] = [];
+  for (const pool of config.pools) {
+    const current = stored.get(pool.id);
+    if (!current) {
+      changes.push({ poolId: pool.id, kind: 'add', fields: [] });
+      continue;
+    }
+    const before = flatten(current);
+    const after = flatten(pool);
+    const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])]
+      .filter((path) => before[path] !== after[path])
+      .sort()
+      .map((path) => `${path}: ${before[path] ?? '(none)'} -> ${after[path] ?? '(none)'}`);
+    if (fields.length > 0) changes.push({ poolId: pool.id, kind: 'change', fields });
+  }
+  for (const id of stored.keys()) {
+    if (!config.pools.some((pool) => pool.id === id)) changes.push({ poolId: id, kind: 'not-in-file', fields: [] });
+  }
+  return changes;
 }

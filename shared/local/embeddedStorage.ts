@@ -1,56 +1,102 @@
 /**
- * Embedded storage for `poolscale up`: dynalite (a DynamoDB implementation) on disk under the
- * data folder, on a loopback port, with the same four tables and the same DynamoDB adapters as
- * the deployed stack. State and history therefore survive a restart, and the local runner
+ * Embedded storage for `poolscale up`: dynalite (a DynamoDB implementation) with the same four
+ * tables and the same DynamoDB adapters as the deployed stack, on disk under the data folder
+ * (or in memory). State and history therefore survive a restart, and the local runner
  * exercises exactly the code the Lambdas run.
+ *
+ * dynalite answers any caller, with `Access-Control-Allow-Origin: *`, so it never listens on
+ * TCP: it listens on a Unix socket in a fresh 0700 folder, and the SDK client reaches it
+ * through an HTTP agent that connects to that socket. Other users and web pages have no way in.
+ *
+ * DynamoDB removes items past their TTL attribute; dynalite does not, so `prune` does it here
+ * with the TTL attributes of the shared table definitions (history after the same number of
+ * days as deployed, used relay nonces once a replay would be refused by its timestamp anyway),
+ * and also caps each pool's local history (a 1 s pool would otherwise keep 2.6 M decisions).
  */
-import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent as HttpAgent, type Server } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoAgentStore, DynamoDecisionLog, DynamoPolicyStore, DynamoStateStore } from '../adapters/dynamodb';
 import { TABLE_DEFINITIONS, type TableKey } from '../adapters/dynamodb/tables';
+import { secureDataFolder } from './dataFolder';
 
 const dynalite = createRequire(import.meta.url)('dynalite') as (options: { path?: string; createTableMs?: number }) => Server;
 
-const TABLES: Record<TableKey, string> = {
+export const LOCAL_TABLES: Readonly<Record<TableKey, string>> = {
   policies: 'poolscale-policies',
   state: 'poolscale-state',
   history: 'poolscale-history',
   agents: 'poolscale-agents',
 };
 
+/** Decisions kept per pool locally, newest first (10,000 = 2 h 46 min at 1 s, 7 days at 1 min). */
+export const LOCAL_HISTORY_LIMIT_PER_POOL = 10_000;
+
+export interface EmbeddedStorageOptions {
+  /** Clock for the stores and for pruning (tests pass a simulated one). */
+  now?: () => number;
+  /** Decisions kept per pool (default LOCAL_HISTORY_LIMIT_PER_POOL). */
+  historyLimitPerPool?: number;
+}
+
+export interface PruneResult {
+  /** Items removed because their TTL attribute was in the past, per table. */
+  expired: Partial<Record<TableKey, number>>;
+  /** Decisions removed beyond the per-pool limit. */
+  overLimit: number;
+}
+
 export interface EmbeddedStorage {
-  endpoint: string;
+  /** The Unix socket dynalite listens on (inside a 0700 folder). */
+  socketPath: string;
+  client: DynamoDBDocumentClient;
+  tables: Readonly<Record<TableKey, string>>;
   policies: DynamoPolicyStore;
   states: DynamoStateStore;
   log: DynamoDecisionLog;
   agents: DynamoAgentStore;
+  /** Removes expired items and history beyond the per-pool limit. */
+  prune(now?: number): Promise<PruneResult>;
   close(): Promise<void>;
 }
 
 /** Starts dynalite with its data in `dataDir` (or in memory when `dataDir` is undefined). */
-export async function startEmbeddedStorage(dataDir: string | undefined, now: () => number = Date.now): Promise<EmbeddedStorage> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
+export async function startEmbeddedStorage(dataDir: string | undefined, options: EmbeddedStorageOptions | (() => number) = {}): Promise<EmbeddedStorage> {
+  const { now = Date.now, historyLimitPerPool = LOCAL_HISTORY_LIMIT_PER_POOL } = typeof options === 'function' ? { now: options } : options;
+  if (dataDir) secureDataFolder(dataDir);
+  // mkdtemp creates the folder 0700; the socket in it is reachable by this user only.
+  const socketDir = mkdtempSync(join(tmpdir(), 'poolscale-store-'));
+  const socketPath = join(socketDir, 'dynalite.sock');
   const server = dynalite({ ...(dataDir ? { path: dataDir } : {}), createTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, () => resolve());
+    });
+  } catch (error) {
+    rmSync(socketDir, { recursive: true, force: true });
+    throw error;
+  }
+  const agent = new HttpAgent({ keepAlive: true });
+  // Every connection of this agent goes to the socket, whatever host the endpoint names.
+  agent.createConnection = () => createConnection({ path: socketPath });
   const raw = new DynamoDBClient({
-    endpoint,
+    endpoint: 'http://localhost',
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    requestHandler: { httpAgent: agent },
   });
-  for (const key of Object.keys(TABLES) as TableKey[]) {
+  for (const key of Object.keys(LOCAL_TABLES) as TableKey[]) {
     const definition = TABLE_DEFINITIONS[key];
     try {
       await raw.send(
         new CreateTableCommand({
-          TableName: TABLES[key],
+          TableName: LOCAL_TABLES[key],
           KeySchema: definition.keySchema,
           AttributeDefinitions: definition.attributeDefinitions,
           BillingMode: 'PAY_PER_REQUEST',
@@ -62,16 +108,100 @@ export async function startEmbeddedStorage(dataDir: string | undefined, now: () 
     }
   }
   const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+  const policies = new DynamoPolicyStore(client, LOCAL_TABLES.policies, now);
   return {
-    endpoint,
-    policies: new DynamoPolicyStore(client, TABLES.policies, now),
-    states: new DynamoStateStore(client, TABLES.state),
-    log: new DynamoDecisionLog(client, TABLES.history),
-    agents: new DynamoAgentStore(client, TABLES.agents),
+    socketPath,
+    client,
+    tables: LOCAL_TABLES,
+    policies,
+    states: new DynamoStateStore(client, LOCAL_TABLES.state),
+    log: new DynamoDecisionLog(client, LOCAL_TABLES.history),
+    agents: new DynamoAgentStore(client, LOCAL_TABLES.agents),
+    prune: async (at = now()) => {
+      const expired: PruneResult['expired'] = {};
+      for (const key of Object.keys(LOCAL_TABLES) as TableKey[]) {
+        const attribute = TABLE_DEFINITIONS[key].timeToLiveAttribute;
+        if (attribute) expired[key] = await deleteExpired(client, key, attribute, Math.floor(at / 1000));
+      }
+      let overLimit = 0;
+      // The history of a deleted pool is left to its TTL.
+      for (const { id } of await policies.list()) overLimit += await trimHistory(client, id, historyLimitPerPool);
+      return { expired, overLimit };
+    },
     close: async () => {
       raw.destroy();
+      agent.destroy();
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(socketDir, { recursive: true, force: true });
     },
   };
+}
+
+const keyOf = (key: TableKey, item: Record<string, unknown>): Record<string, unknown> => {
+  const definition = TABLE_DEFINITIONS[key];
+  const names = [definition.partitionKey.name, ...(definition.sortKey ? [definition.sortKey.name] : [])];
+  return Object.fromEntries(names.map((name) => [name, item[name]]));
+};
+
+async function deleteKeys(client: DynamoDBDocumentClient, key: TableKey, keys: Record<string, unknown>[]): Promise<void> {
+  for (let i = 0; i < keys.length; i += 25) {
+    let requests = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
+    for (let attempt = 0; requests.length > 0 && attempt < 5; attempt++) {
+      const result = await client.send(new BatchWriteCommand({ RequestItems: { [LOCAL_TABLES[key]]: requests } }));
+      requests = (result.UnprocessedItems?.[LOCAL_TABLES[key]] ?? []) as typeof requests;
+    }
+  }
+}
+
+/** Deletes the items whose TTL attribute (epoch seconds) is before `nowSeconds`, as DynamoDB TTL does. */
+async function deleteExpired(client: DynamoDBDocumentClient, key: TableKey, attribute: string, nowSeconds: number): Promise<number> {
+  const definition = TABLE_DEFINITIONS[key];
+  const names = { '#ttl': attribute, '#pk': definition.partitionKey.name, ...(definition.sortKey ? { '#sk': definition.sortKey.name } : {}) };
+  let removed = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({
+        TableName: LOCAL_TABLES[key],
+        FilterExpression: '#ttl < :now',
+        ProjectionExpression: definition.sortKey ? '#pk, #sk' : '#pk',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':now': nowSeconds },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    const keys = (page.Items ?? []).map((item) => keyOf(key, item));
+    await deleteKeys(client, key, keys);
+    removed += keys.length;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return removed;
+}
+
+/** Keeps the newest `limit` decisions of a pool. */
+async function trimHistory(client: DynamoDBDocumentClient, poolId: string, limit: number): Promise<number> {
+  let removed = 0;
+  let kept = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(
+      new QueryCommand({
+        TableName: LOCAL_TABLES.history,
+        KeyConditionExpression: 'poolId = :poolId',
+        ExpressionAttributeValues: { ':poolId': poolId },
+        ProjectionExpression: 'poolId, sk',
+        ScanIndexForward: false,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    const items = page.Items ?? [];
+    const keep = Math.max(0, Math.min(items.length, limit - kept));
+    kept += keep;
+    const doomed = items.slice(keep).map((item) => keyOf('history', item));
+    await deleteKeys(client, 'history', doomed);
+    removed += doomed.length;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return removed;
 }

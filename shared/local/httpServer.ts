@@ -78,32 +78,43 @@ export async function startHttpServer(
   port: number,
   host = '127.0.0.1',
 ): Promise<LocalServer> {
+  const answer = async (req: IncomingMessage): Promise<HttpResponse> => {
+    try {
+      const request = toHttpRequest(req, await readBody(req));
+      const route = routes.find((candidate) => request.path === candidate.prefix || request.path.startsWith(candidate.prefix));
+      return route
+        ? await route.handler(request)
+        : { status: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'NotFound', message: `No route for ${request.path}` }) };
+    } catch (error) {
+      const status = (error as { status?: number }).status ?? 500;
+      const known: Record<number, [string, string]> = {
+        400: ['BadRequest', (error as Error).message],
+        413: ['PayloadTooLarge', 'Request body too large'],
+      };
+      const [name, message] = known[status] ?? ['InternalError', 'Internal error'];
+      return { status: known[status] ? status : 500, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: name, message }) };
+    }
+  };
+  // Nothing a request does may escape this callback: an exception here would end `poolscale up`
+  // with the API, the relay and the agent in it.
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    void (async () => {
-      let response: HttpResponse;
-      try {
-        const request = toHttpRequest(req, await readBody(req));
-        const route = routes.find((candidate) => request.path === candidate.prefix || request.path.startsWith(candidate.prefix));
-        response = route
-          ? await route.handler(request)
-          : { status: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'NotFound', message: `No route for ${request.path}` }) };
-      } catch (error) {
-        const status = (error as { status?: number }).status ?? 500;
-        const known: Record<number, [string, string]> = {
-          400: ['BadRequest', (error as Error).message],
-          413: ['PayloadTooLarge', 'Request body too large'],
-        };
-        const [name, message] = known[status] ?? ['InternalError', 'Internal error'];
-        response = { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: name, message }) };
-      }
-      res.writeHead(response.status, response.headers);
-      res.end(response.body);
-    })();
+    void answer(req)
+      .then((response) => {
+        res.writeHead(response.status, response.headers);
+        res.end(response.body);
+      })
+      .catch(() => {
+        // A response that cannot be written (a bad header from a handler, a closed socket).
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'InternalError', message: 'Internal error' }));
+        else res.destroy();
+      })
+      .catch(() => res.destroy());
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
+  server.on('error', () => {}); // after listen: a failed accept must not end the process
   const address = server.address() as AddressInfo;
   return {
     server,
