@@ -13,7 +13,7 @@ import { hostReading } from '../adapters/host/HostMetricSource';
 import { fsProcReader, type ProcReader } from '../adapters/host/procfs';
 import type { Clock } from '../ports/Clock';
 import { systemClock } from '../ports/Clock';
-import type { HostReport } from '../ports/AgentStore';
+import type { HostReport } from '../ports/HostReport';
 import type { HeartbeatInput, HeartbeatResponse, WorkerReport } from '../relay/HeartbeatSchema';
 import type { AgentConfig, AgentPool } from './AgentConfigSchema';
 import { emptyAgentState, readAgentState, writeAgentState, type AgentState } from './AgentStateFile';
@@ -24,8 +24,13 @@ import type { AgentLogger, Supervisor } from './supervisors/Supervisor';
 
 export const AGENT_VERSION = '0.1.0';
 
-/** A worker using at least this much of a core counts as busy when no processing list is set. */
+/**
+ * A `command` worker using at least this much of a core counts as busy when the pool has no
+ * processing list (Celery and gunicorn pools report tasks and requests in flight instead).
+ */
 const BUSY_CPU_PERCENT = 20;
+/** Memory per worker for the default host cap of a pool without `memoryLimitGb`. */
+const DEFAULT_WORKER_GB = 0.25;
 
 export interface AgentDeps {
   config: AgentConfig;
@@ -49,6 +54,9 @@ export interface PoolStatus {
   busy: number;
   rssGb: number;
   queueLength?: number;
+  /** Host-side cap on the pool's workers, and why a desired count above it was refused. */
+  maxWorkers?: number;
+  refused?: string;
   policy: 'relay' | 'local' | 'none';
   lastDecision?: Pick<Decision, 'at' | 'action' | 'current' | 'desired' | 'reasons'>;
   workers: WorkerReport[];
@@ -89,6 +97,8 @@ export class Agent {
   private lastReport?: HostReport;
   /** Redis list lengths read this interval (pool queues and the policies' list_length metrics). */
   private listLengths = new Map<string, number>();
+  /** Per pool: the host-side cap and, when the desired count is above it, the refusal. */
+  private caps = new Map<string, { max: number; why: string; refused?: string }>();
   private relayUp = false;
   private lastHeartbeatAt?: number;
   private lastError?: string;
@@ -131,6 +141,7 @@ export class Agent {
       await Promise.all(this.supervisors.map((supervisor) => supervisor.stopAll()));
     }
     this.save({ running: false });
+    await Promise.all(this.supervisors.map((supervisor) => supervisor.close?.()));
   }
 
   /** One interval. Never throws: a failure is logged and the next interval tries again. */
@@ -155,8 +166,15 @@ export class Agent {
   private async runTick(): Promise<void> {
     const now = this.clock.now();
     const sample = this.metrics.sample(this.supervisors.flatMap((supervisor) => supervisor.pids()));
+    // The workers' own figures (Celery tasks per worker, backlog; gunicorn requests in flight).
+    await Promise.all(
+      this.supervisors.map((supervisor) =>
+        supervisor.refresh?.(now).catch((error: unknown) => this.logger.warn('pool figures unavailable', { pool: supervisor.pool, error: (error as Error).message })),
+      ),
+    );
+    this.updateCaps(sample);
     // Notice crashed workers before reporting, so the report counts what really runs.
-    for (const supervisor of this.supervisors) supervisor.reconcile(this.desiredOf(supervisor.pool), sample, now);
+    for (const supervisor of this.supervisors) supervisor.reconcile(this.allowedOf(supervisor.pool), sample, now);
     const { report, lengths } = await this.buildReport(sample, now);
     this.lastReport = report;
     this.listLengths = lengths;
@@ -172,7 +190,8 @@ export class Agent {
       this.evaluateLocally(report, now, 'agent:local');
     }
     if (this.stopped) return;
-    for (const supervisor of this.supervisors) supervisor.reconcile(this.desiredOf(supervisor.pool), undefined, now);
+    this.updateCaps(sample);
+    for (const supervisor of this.supervisors) supervisor.reconcile(this.allowedOf(supervisor.pool), undefined, now);
     this.save({ running: true });
   }
 
@@ -244,14 +263,48 @@ export class Agent {
     return this.state.desired[name] ?? 0;
   }
 
+  /** The desired count within the host-side cap: what the supervisor is asked to run. */
+  private allowedOf(name: string): number {
+    return Math.min(this.desiredOf(name), this.caps.get(name)?.max ?? Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * Host-side caps: `maxWorkers`, else the memory fit (MemTotal / memoryLimitGb, 0.25 GB per
+   * worker without a limit), so neither a huge policy `max` nor a manual override makes the
+   * agent start more workers than the host can hold.
+   */
+  private updateCaps(sample: HostSample): void {
+    for (const pool of this.config.pools) {
+      let max: number;
+      let why: string;
+      if (pool.maxWorkers !== undefined) {
+        max = pool.maxWorkers;
+        why = 'maxWorkers in agent.yaml';
+      } else {
+        const perWorker = pool.memoryLimitGb ?? DEFAULT_WORKER_GB;
+        max = sample.memTotalGb > 0 ? Math.max(1, Math.floor(sample.memTotalGb / perWorker)) : Number.MAX_SAFE_INTEGER;
+        why = `memory fit: MemTotal ${round(sample.memTotalGb)} GB / ${perWorker} GB per worker (${pool.memoryLimitGb !== undefined ? 'memoryLimitGb' : 'default; set memoryLimitGb or maxWorkers'})`;
+      }
+      const desired = this.desiredOf(pool.name);
+      const refused = desired > max ? `desired ${desired} above the host cap of ${max} workers (${why}): running ${max}` : undefined;
+      const previous = this.caps.get(pool.name);
+      if (refused && previous?.refused === undefined) this.logger.warn('refusing workers above the host cap', { pool: pool.name, desired, maxWorkers: max, why });
+      this.caps.set(pool.name, { max, why, ...(refused ? { refused } : {}) });
+    }
+  }
+
   private async buildReport(sample: HostSample, now: number): Promise<{ report: HostReport; lengths: Map<string, number> }> {
     const keys = this.config.pools.flatMap((pool) => (pool.queue ? [pool.queue.key, pool.queue.processingKey ?? ''].filter(Boolean) : []));
-    // Redis lists the pools' policies read: offline, the agent reads them itself.
+    // Redis lists the pools' policies read: offline, the agent reads them itself; a host
+    // `queue_length` with `key` is reported (report.queues) for the relay as well.
+    const hostKeys = new Set<string>();
     for (const pool of this.config.pools) {
       for (const spec of Object.values(this.policyOf(pool.name)?.metrics ?? {})) {
         if (spec.source === 'redis' && spec.type === 'list_length') keys.push(spec.key);
+        if (spec.source === 'host' && spec.type === 'queue_length' && spec.key !== undefined) hostKeys.add(spec.key);
       }
     }
+    keys.push(...hostKeys);
     let lengths = new Map<string, number>();
     if (keys.length > 0 && this.deps.queues) {
       try {
@@ -264,15 +317,21 @@ export class Agent {
     for (const supervisor of this.supervisors) {
       const workers = supervisor.workers().filter((worker) => worker.state === 'running');
       const pool = this.config.pools.find((candidate) => candidate.name === supervisor.pool);
+      const figures = supervisor.figures?.() ?? {};
       const processing = pool?.queue?.processingKey ? lengths.get(pool.queue.processingKey) : undefined;
-      const queueLength = pool?.queue ? lengths.get(pool.queue.key) : undefined;
+      const queueLength = pool?.queue ? lengths.get(pool.queue.key) : figures.queueLength;
+      const cap = this.caps.get(supervisor.pool);
       pools[supervisor.pool] = {
         running: supervisor.running(),
-        busy: processing ?? workers.filter((worker) => worker.cpu >= BUSY_CPU_PERCENT).length,
+        busy: figures.busy ?? processing ?? workers.filter((worker) => worker.cpu >= BUSY_CPU_PERCENT).length,
         rssGb: round(workers.reduce((sum, worker) => sum + worker.rssGb, 0)),
         ...(queueLength !== undefined ? { queueLength } : {}),
+        ...(cap && cap.max < Number.MAX_SAFE_INTEGER ? { maxWorkers: cap.max } : {}),
+        ...(cap?.refused ? { refused: cap.refused } : {}),
       };
     }
+    const queues: Record<string, number> = {};
+    for (const key of hostKeys) if (lengths.has(key)) queues[key] = lengths.get(key)!;
     const report: HostReport = {
       at: now,
       memAvailableGb: round(sample.memAvailableGb),
@@ -280,6 +339,7 @@ export class Agent {
       cpu: round(sample.cpu),
       load1: round(sample.load1),
       pools,
+      ...(Object.keys(queues).length > 0 ? { queues } : {}),
       ...(this.state.offlineSince !== undefined ? { offlineSince: this.state.offlineSince } : {}),
     };
     return { report, lengths };
@@ -340,6 +400,8 @@ export class Agent {
           busy: figures?.busy ?? 0,
           rssGb: figures?.rssGb ?? 0,
           ...(figures?.queueLength !== undefined ? { queueLength: figures.queueLength } : {}),
+          ...(figures?.maxWorkers !== undefined ? { maxWorkers: figures.maxWorkers } : {}),
+          ...(figures?.refused ? { refused: figures.refused } : {}),
           policy: this.state.policies[supervisor.pool] ? 'relay' : this.deps.localPolicies?.[supervisor.pool] ? 'local' : 'none',
           ...(decision
             ? { lastDecision: { at: decision.at, action: decision.action, current: decision.current, desired: decision.desired, reasons: decision.reasons } }
@@ -361,7 +423,10 @@ export class Agent {
     const label = (pool: string) => `{pool="${pool.replace(/["\\\n]/g, '_')}"}`;
     gauge('poolscale_agent_workers', 'Worker processes running per pool', status.pools.map((p) => [label(p.name), p.running]));
     gauge('poolscale_agent_desired', 'Desired worker count per pool', status.pools.map((p) => [label(p.name), p.desired]));
-    gauge('poolscale_agent_busy', 'Busy workers per pool', status.pools.map((p) => [label(p.name), p.busy]));
+    gauge('poolscale_agent_busy', 'Busy per pool: Celery tasks running, gunicorn requests in flight', status.pools.map((p) => [label(p.name), p.busy]));
+    gauge('poolscale_agent_queue_length', 'Backlog per pool: queue list, or Celery ready + unacknowledged tasks', status.pools.flatMap((p) => (p.queueLength !== undefined ? [[label(p.name), p.queueLength] as [string, number]] : [])));
+    gauge('poolscale_agent_workers_memory_bytes', 'Memory of the serving workers (whole process trees, PSS)', status.pools.map((p) => [label(p.name), Math.round(p.rssGb * 1024 ** 3)]));
+    gauge('poolscale_agent_max_workers', 'Host-side cap on workers per pool', status.pools.flatMap((p) => (p.maxWorkers !== undefined ? [[label(p.name), p.maxWorkers] as [string, number]] : [])));
     gauge('poolscale_agent_mem_available_bytes', 'Host MemAvailable', [['', Math.round((status.host?.memAvailableGb ?? 0) * 1024 ** 3)]]);
     gauge('poolscale_agent_cpu', 'Host CPU busy percent over the last interval', [['', status.host?.cpu ?? 0]]);
     gauge('poolscale_agent_relay_up', '1 when the last heartbeat reached the relay', [['', status.relay.up ? 1 : 0]]);
@@ -373,8 +438,17 @@ export class Agent {
 
 const round = (value: number) => Math.round(value * 1000) / 1000;
 
-function toWorkerReport(worker: { name: string; pid: number; startedAt: number; rssGb: number; cpu: number; state: 'running' | 'stopping' }): WorkerReport {
-  return { name: worker.name, pid: worker.pid, startedAt: worker.startedAt, rssGb: round(worker.rssGb), cpu: round(worker.cpu), state: worker.state };
+function toWorkerReport(worker: { name: string; pid: number; startedAt: number; rssGb: number; cpu: number; state: 'running' | 'stopping'; tasks?: number; reserved?: number }): WorkerReport {
+  return {
+    name: worker.name,
+    pid: worker.pid,
+    startedAt: worker.startedAt,
+    rssGb: round(worker.rssGb),
+    cpu: round(worker.cpu),
+    state: worker.state,
+    ...(worker.tasks !== undefined ? { tasks: worker.tasks } : {}),
+    ...(worker.reserved !== undefined ? { reserved: worker.reserved } : {}),
+  };
 }
 
 export type { AgentPool };

@@ -15,8 +15,13 @@ const PoolCommon = {
   poolId: poolId().optional(),
   /** Workers to run before the relay (or a local policy) has said anything. */
   initialWorkers: z.number().int().min(0).default(1),
-  /** Recycle a worker whose RSS goes above this (seed 001 WORKER_MEMORY_LIMIT_GB). */
+  /** Recycle a worker whose process tree holds more than this (seed 001 WORKER_MEMORY_LIMIT_GB). */
   memoryLimitGb: z.number().positive().optional(),
+  /**
+   * Host-side cap on this pool's workers, whatever the relay or a manual override asks.
+   * Default: the memory fit, MemTotal / memoryLimitGb (0.25 GB per worker without a limit).
+   */
+  maxWorkers: z.number().int().min(0).optional(),
   /** How long a stopping worker may finish its job before SIGKILL; default: the agent's. */
   gracePeriod: duration().optional(),
   env: z.record(z.string(), z.string()).default({}),
@@ -49,7 +54,13 @@ export const CeleryPoolSchema = z.strictObject({
   app: z.string().min(1),
   queues: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
   concurrency: z.number().int().min(1).default(1),
-  celery: z.string().min(1).default('celery'),
+  /**
+   * Redis URL of the Celery broker (default: `redisUrl`): the agent drains workers through
+   * Celery's remote control on it and reads the backlog there.
+   */
+  broker: z.string().min(1).optional(),
+  /** The celery program: a path, or an argv such as [/usr/bin/python3, -m, celery]. */
+  celery: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).default('celery'),
   extraArgs: z.array(z.string()).default([]),
 });
 
@@ -60,6 +71,8 @@ export const GunicornPoolSchema = z.strictObject({
   pidFile: z.string().min(1).optional(),
   /** ... or the master command line the agent starts itself (`--workers N` is appended). */
   command: command().optional(),
+  /** gunicorn's graceful_timeout, if set in a config file (default: --graceful-timeout, else 30 s). */
+  gracefulTimeout: duration().optional(),
 });
 
 export const AgentPoolSchema = z.discriminatedUnion('kind', [CommandPoolSchema, CeleryPoolSchema, GunicornPoolSchema]);

@@ -1,10 +1,12 @@
 /**
  * Host and per-worker figures for one agent interval: memory from /proc/meminfo, CPU percent
- * from /proc/stat deltas between two samples, load from os.loadavg, and each worker's RSS and
- * CPU from /proc/<pid>. The reader is injectable so tests can set memory values.
+ * from /proc/stat deltas between two samples, load from os.loadavg, and each worker's memory
+ * and CPU over its whole process tree from /proc (a Celery worker's task runs in a prefork
+ * child: the main process alone shows a few MB while the task holds GBs). The reader is
+ * injectable so tests can set memory values.
  */
 import { cpus, loadavg } from 'node:os';
-import { fsProcReader, parseMeminfo, parseStat, readPidStat, readRssGb, type ProcReader } from '../adapters/host/procfs';
+import { descendantPids, fsProcReader, parseMeminfo, parseStat, readMemoryGb, readPidStat, type ProcReader } from '../adapters/host/procfs';
 
 export interface HostSample {
   memAvailableGb: number;
@@ -12,7 +14,11 @@ export interface HostSample {
   /** Whole-host CPU busy percent (0..100) since the previous sample. */
   cpu: number;
   load1: number;
-  /** Per pid: RSS in GiB and CPU percent of one core since the previous sample. */
+  /**
+   * Per pid, over the process and all its descendants: memory in GiB (PSS, so pages a fork
+   * shares are counted once; VmRSS where PSS is unavailable) and CPU percent of one core since
+   * the previous sample.
+   */
   processes: Map<number, { rssGb: number; cpu: number }>;
 }
 
@@ -49,12 +55,19 @@ export class HostMetrics {
     const ticks = new Map<number, number>();
     for (const pid of pids) {
       const pidStat = readPidStat(this.reader, pid);
-      const rssGb = readRssGb(this.reader, pid);
-      if (!pidStat || rssGb === undefined) continue;
-      ticks.set(pid, pidStat.cpuTicks);
+      const mainGb = readMemoryGb(this.reader, pid);
+      if (!pidStat || mainGb === undefined) continue;
+      let rssGb = mainGb;
+      let treeTicks = pidStat.cpuTicks;
+      for (const descendant of descendantPids(this.reader, pid)) {
+        rssGb += readMemoryGb(this.reader, descendant) ?? 0;
+        treeTicks += readPidStat(this.reader, descendant)?.cpuTicks ?? 0;
+      }
+      ticks.set(pid, treeTicks);
       const before = this.previousTicks.get(pid);
       // Jiffies of one CPU elapsed since the last sample are the clock: no wall time needed.
-      const share = before !== undefined && elapsedPerCpu > 0 ? (100 * (pidStat.cpuTicks - before)) / elapsedPerCpu : 0;
+      // (A child that exited takes its ticks with it: the share is clamped at 0.)
+      const share = before !== undefined && elapsedPerCpu > 0 ? (100 * (treeTicks - before)) / elapsedPerCpu : 0;
       processes.set(pid, { rssGb, cpu: Math.max(0, share) });
     }
     this.previousTicks = ticks;

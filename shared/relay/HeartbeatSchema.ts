@@ -12,6 +12,8 @@ export const PoolReportSchema = z.strictObject({
   busy: z.number().int().min(0),
   rssGb: gb(),
   queueLength: z.number().int().min(0).optional(),
+  maxWorkers: z.number().int().min(0).optional(),
+  refused: z.string().max(500).optional(),
 });
 
 export const HostReportSchema = z.strictObject({
@@ -21,6 +23,7 @@ export const HostReportSchema = z.strictObject({
   cpu: z.number().min(0).max(100),
   load1: z.number().min(0),
   pools: z.record(z.string().min(1), PoolReportSchema),
+  queues: z.record(z.string().min(1), z.number().int().min(0)).optional(),
   offlineSince: z.number().int().min(0).optional(),
 });
 
@@ -33,6 +36,10 @@ export const WorkerReportSchema = z.strictObject({
   /** CPU percent of one core over the last interval. */
   cpu: z.number().min(0),
   state: z.enum(['running', 'stopping']),
+  /** Celery: tasks running; gunicorn: requests in flight (when known). */
+  tasks: z.number().int().min(0).optional(),
+  /** Celery: tasks prefetched, not started. */
+  reserved: z.number().int().min(0).optional(),
 });
 
 export const HeartbeatSchema = z.strictObject({

@@ -8,6 +8,8 @@ import { silentLogger } from './agentWorld';
 function fakeHost() {
   const processes = new Map<number, string>();
   const signals: [number, string][] = [];
+  const scopes: [number, string, string][] = [];
+  const leftovers: number[] = [];
   let nextPid = 100;
   const reader: ProcReader = {
     read(path) {
@@ -29,10 +31,12 @@ function fakeHost() {
         processes.set(pid, `start-${pid}`);
         return { pid, startTime: `start-${pid}` };
       },
-      signal: (pid, signal) => {
+      signal: (pid, signal, scope) => {
         signals.push([pid, signal]);
+        scopes.push([pid, signal, scope]);
         return true;
       },
+      leftovers: (pid) => (leftovers.push(pid), []),
       ...options,
     });
   const sample = (figures: Record<number, { rssGb: number; cpu: number }>): HostSample => ({
@@ -42,7 +46,7 @@ function fakeHost() {
     load1: 0,
     processes: new Map(Object.entries(figures).map(([pid, f]) => [Number(pid), f])),
   });
-  return { processes, signals, supervisor, sample, exit: (pid: number) => processes.delete(pid) };
+  return { processes, signals, scopes, leftovers, supervisor, sample, exit: (pid: number) => processes.delete(pid) };
 }
 
 describe('Class: ProcessPoolSupervisor', () => {

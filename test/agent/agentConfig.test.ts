@@ -60,8 +60,8 @@ describe('Function: parseAgentConfig', () => {
 describe('Function: celeryCommand', () => {
   it('builds the seed 001 worker command with the per-child memory limit in KB', () => {
     const pool = CeleryPoolSchema.parse({ name: 'transcription', kind: 'celery', app: 'ast.celery_app', queues: ['transcription', 'translation'], concurrency: 2, memoryLimitGb: 6 });
-    expect(celeryCommand(pool, 'transcription-3')).toEqual([
-      'celery', '-A', 'ast.celery_app', 'worker', '--concurrency', '2', '-n', 'transcription-3@%h',
+    expect(celeryCommand(pool, 'transcription-3@r620')).toEqual([
+      'celery', '-A', 'ast.celery_app', 'worker', '--concurrency', '2', '-n', 'transcription-3@r620',
       '-Q', 'transcription,translation', '--max-memory-per-child', String(3 * 1024 * 1024),
     ]);
   });

@@ -1,5 +1,5 @@
 import type { MetricSpec, Policy } from '../../domain/policy';
-import type { HostReport } from '../../ports/AgentStore';
+import type { HostReport } from '../../ports/HostReport';
 import type { MetricReading } from '../../domain/types';
 import type { AgentRecord, AgentStore } from '../../ports/AgentStore';
 import type { MetricRequest, MetricSource } from '../../ports/MetricSource';
@@ -28,10 +28,14 @@ export function hostReading(report: HostReport, poolName: string, spec: HostSpec
       case 'busy':
         return pool?.busy;
       case 'queue_length':
-        return pool?.queueLength;
+        // With `key`: that Redis list, read by the agent; without: the pool's own backlog.
+        return spec.key !== undefined ? report.queues?.[spec.key] : pool?.queueLength;
     }
   })();
-  if (value === undefined) return { error: `host report has no ${spec.type} for pool "${poolName}"`, at: report.at };
+  if (value === undefined) {
+    const what = spec.type === 'queue_length' && spec.key !== undefined ? `queue_length of "${spec.key}"` : spec.type;
+    return { error: `host report has no ${what} for pool "${poolName}"`, at: report.at };
+  }
   return { value, at: report.at };
 }
 

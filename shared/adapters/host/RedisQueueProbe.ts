@@ -28,7 +28,54 @@ export class RedisQueueProbe {
     }
   }
 
+  /**
+   * Celery's backlog on a Redis broker for a pool's queues: tasks ready (each queue's list and
+   * its priority sub-lists `<queue>\x06\x16<N>`, kombu's `sep`, N = 1..9 to cover custom
+   * `priority_steps`) plus tasks delivered to a worker but not acknowledged (the `unacked`
+   * hash: prefetched, and running with acks_late), counted by their routing key.
+   */
+  async celeryBacklog(queues: readonly string[]): Promise<number> {
+    try {
+      if (this.client.status === 'wait' || this.client.status === 'end') await this.client.connect();
+      const pipeline = this.client.pipeline();
+      for (const queue of queues) {
+        pipeline.llen(queue);
+        for (let priority = 1; priority <= 9; priority++) pipeline.llen(`${queue}${CELERY_PRIORITY_SEP}${priority}`);
+      }
+      pipeline.hvals(CELERY_UNACKED_KEY);
+      const replies = (await pipeline.exec()) ?? [];
+      let total = 0;
+      for (const [error, value] of replies) {
+        if (error) throw error;
+        if (typeof value === 'number') total += value;
+      }
+      const unacked = replies.at(-1)?.[1];
+      const wanted = new Set(queues);
+      for (const entry of Array.isArray(unacked) ? (unacked as string[]) : []) {
+        if (wanted.has(unackedQueue(entry) ?? '')) total++;
+      }
+      return total;
+    } catch (error) {
+      throw new MetricSourceError(`Celery backlog unavailable: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
   async close(): Promise<void> {
     this.client.disconnect();
+  }
+}
+
+/** kombu's Redis transport: priority lists are `<queue><sep><priority>`. */
+export const CELERY_PRIORITY_SEP = '\x06\x16';
+/** kombu's Redis transport `unacked_key`: delivery tag -> JSON [message, exchange, routing key]. */
+export const CELERY_UNACKED_KEY = 'unacked';
+
+/** The queue an `unacked` entry was taken from: its routing key (Celery routes by queue name). */
+function unackedQueue(entry: string): string | undefined {
+  try {
+    const [message, exchange, routingKey] = JSON.parse(entry) as [{ properties?: { delivery_info?: { routing_key?: string } } }, string, string];
+    return routingKey || message?.properties?.delivery_info?.routing_key || exchange;
+  } catch {
+    return undefined;
   }
 }

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { childPids, isSameProcess, readPidStat, type ProcReader } from '../../adapters/host/procfs';
-import { signalGroup, signalProcess, spawnDetached, type SpawnRequest } from '../../adapters/host/processes';
+import { childPids, connectionsPerWorker, isSameProcess, readPidStat, type ProcReader } from '../../adapters/host/procfs';
+import { killLeftovers, signalGroup, signalProcess, spawnDetached, type SpawnRequest } from '../../adapters/host/processes';
 import type { HostSample } from '../hostMetrics';
-import type { AgentLogger, SavedPool, SavedWorker, Supervisor, WorkerInfo } from './Supervisor';
+import type { AgentLogger, PoolFigures, SavedPool, SavedWorker, Supervisor, WorkerInfo } from './Supervisor';
 
 export interface GunicornOptions {
   pool: string;
@@ -11,25 +11,42 @@ export interface GunicornOptions {
   /** Master the agent starts itself, given the initial worker count. */
   commandFor?: (workers: number) => SpawnRequest;
   gracePeriodMs: number;
+  /**
+   * gunicorn's `graceful_timeout`: how long a worker removed by SIGTTOU may finish its
+   * requests. Default: `--graceful-timeout` from the master's command line, else 30 s.
+   */
+  gracefulTimeoutMs?: number;
   reader: ProcReader;
   logger: AgentLogger;
 }
 
-const SIGNAL_TIMEOUT_MS = 10_000;
+/** How long a SIGTTIN may take to show up as a new worker (a worker boot imports the app). */
+const TTIN_TIMEOUT_MS = 30_000;
+/** Beyond graceful_timeout: the master kills an overdue worker on its next loop (1 s) and reaps it. */
+const TTOU_MARGIN_MS = 5_000;
+const GUNICORN_GRACEFUL_DEFAULT_MS = 30_000;
 
 /**
  * gunicorn: one master owns the workers. The agent moves the master's worker count one step
- * per signal (SIGTTIN adds, SIGTTOU removes the oldest, gunicorn's own graceful choice), so a
- * count changes by one worker per agent interval at most.
+ * per signal (SIGTTIN adds, SIGTTOU removes the oldest, gunicorn's own graceful choice), and
+ * sends the next signal only once the worker count confirms the previous one: a worker removed
+ * by SIGTTOU stays a child of the master until it has served its requests, so a second SIGTTOU
+ * is not sent while it drains (bounded by the master's graceful timeout).
+ *
+ * A master the agent did not start (`pidFile`: systemd owns it) only ever gets SIGTTIN and
+ * SIGTTOU: stopping the agent, `agent stop --workers` and `stopWorkersOnExit` leave it running.
  */
 export class GunicornSupervisor implements Supervisor {
   readonly pool: string;
   readonly kind = 'gunicorn';
   private master?: SavedWorker;
+  /** True when the agent started the master (then, and only then, it may stop it). */
+  private owned = false;
   /** The worker count the master was last asked for. */
   private requested?: number;
   private samples = new Map<number, { rssGb: number; cpu: number }>();
-  private inFlight?: { expect: number; at: number };
+  private inFlight?: { up: boolean; expect: number; at: number; timeoutMs: number };
+  private requests = new Map<number, number>();
 
   constructor(private readonly options: GunicornOptions) {
     this.pool = options.pool;
@@ -39,6 +56,7 @@ export class GunicornSupervisor implements Supervisor {
     const master = saved?.master;
     if (master && isSameProcess(this.options.reader, master.pid, master.startTime)) {
       this.master = master;
+      this.owned = saved?.ownMaster ?? !this.options.pidFile;
       this.requested = saved?.requested;
       this.options.logger.info('adopted gunicorn master', { pool: this.pool, pid: master.pid });
     }
@@ -62,11 +80,25 @@ export class GunicornSupervisor implements Supervisor {
       state: 'running' as const,
       rssGb: this.samples.get(pid)?.rssGb ?? 0,
       cpu: this.samples.get(pid)?.cpu ?? 0,
+      ...(this.requests.has(pid) ? { tasks: this.requests.get(pid)! } : {}),
     }));
   }
 
   save(): SavedPool {
-    return { workers: [], ...(this.master ? { master: this.master } : {}), ...(this.requested !== undefined ? { requested: this.requested } : {}) };
+    return {
+      workers: [],
+      ...(this.master ? { master: this.master, ownMaster: this.owned } : {}),
+      ...(this.requested !== undefined ? { requested: this.requested } : {}),
+    };
+  }
+
+  /** Requests in flight per worker: its connections on the ports the master listens on. */
+  async refresh(): Promise<void> {
+    this.requests = this.master ? connectionsPerWorker(this.options.reader, this.master.pid, this.children()) : new Map();
+  }
+
+  figures(): PoolFigures {
+    return this.master ? { busy: [...this.requests.values()].reduce((sum, n) => sum + n, 0) } : {};
   }
 
   reconcile(desired: number, sample: HostSample | undefined, now: number): void {
@@ -80,20 +112,47 @@ export class GunicornSupervisor implements Supervisor {
     const target = Math.max(1, desired);
     this.requested = target;
     const running = this.running();
-    // Identical signals sent close together merge into one (POSIX does not queue them), so
-    // one signal at a time, the next only once the master has acted on it (or it timed out).
-    if (this.inFlight && running !== this.inFlight.expect && now - this.inFlight.at < SIGNAL_TIMEOUT_MS) return;
+    // One signal at a time (identical signals sent close together merge into one: POSIX does
+    // not queue them); the next only once the worker count shows the master acted on it, or
+    // after the time that may take (a removed worker drains for up to graceful_timeout).
+    if (this.inFlight) {
+      const { up, expect, at, timeoutMs } = this.inFlight;
+      const confirmed = up ? running >= expect : running <= expect;
+      if (!confirmed && now - at < timeoutMs) return;
+      if (!confirmed) this.options.logger.warn('gunicorn master did not confirm the last worker change in time', { pool: this.pool, running, expected: expect });
+    }
     this.inFlight = undefined;
     if (running === target) return;
-    const signal: NodeJS.Signals = target > running ? 'SIGTTIN' : 'SIGTTOU';
+    const up = target > running;
+    const signal: NodeJS.Signals = up ? 'SIGTTIN' : 'SIGTTOU';
     signalProcess(this.master.pid, signal);
-    this.inFlight = { expect: running + (target > running ? 1 : -1), at: now };
+    this.inFlight = { up, expect: running + (up ? 1 : -1), at: now, timeoutMs: up ? TTIN_TIMEOUT_MS : this.gracefulTimeoutMs() + TTOU_MARGIN_MS };
     this.options.logger.info('adjusting gunicorn workers', { pool: this.pool, running, target, signal });
   }
 
+  /** `graceful_timeout` from the options, else the master's `--graceful-timeout`, else gunicorn's 30 s. */
+  private gracefulTimeoutMs(): number {
+    if (this.options.gracefulTimeoutMs !== undefined) return this.options.gracefulTimeoutMs;
+    const argv = this.master ? (this.options.reader.read(`/proc/${this.master.pid}/cmdline`) ?? '').split('\0') : [];
+    for (let i = 0; i < argv.length; i++) {
+      const match = /^--graceful-timeout(?:=(\d+))?$/.exec(argv[i]!);
+      const value = match ? Number(match[1] ?? argv[i + 1]) : NaN;
+      if (Number.isFinite(value) && value >= 0) return value * 1000;
+    }
+    return GUNICORN_GRACEFUL_DEFAULT_MS;
+  }
+
+  /**
+   * Stops a master the agent started (SIGTERM: gunicorn's graceful shutdown; SIGKILL to its
+   * group after the grace period). A master started elsewhere is left running.
+   */
   async stopAll(): Promise<void> {
     if (!this.master) return;
-    const { pid, startTime } = this.master;
+    if (!this.owned) {
+      this.options.logger.info('leaving the gunicorn master running: the agent did not start it', { pool: this.pool, pid: this.master.pid, pidFile: this.options.pidFile });
+      return;
+    }
+    const { pid, startTime, mark } = this.master;
     signalProcess(pid, 'SIGTERM');
     const deadline = Date.now() + this.options.gracePeriodMs;
     while (isSameProcess(this.options.reader, pid, startTime)) {
@@ -103,7 +162,9 @@ export class GunicornSupervisor implements Supervisor {
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    killLeftovers(pid, mark, this.options.reader);
     this.master = undefined;
+    this.owned = false;
   }
 
   private children(): number[] {
@@ -112,8 +173,13 @@ export class GunicornSupervisor implements Supervisor {
 
   private findMaster(now: number): void {
     if (this.master && isSameProcess(this.options.reader, this.master.pid, this.master.startTime)) return;
-    if (this.master) this.options.logger.warn('gunicorn master is gone', { pool: this.pool, pid: this.master.pid });
+    if (this.master) {
+      this.options.logger.warn('gunicorn master is gone', { pool: this.pool, pid: this.master.pid });
+      if (this.owned) killLeftovers(this.master.pid, this.master.mark, this.options.reader);
+    }
     this.master = undefined;
+    this.owned = false;
+    this.inFlight = undefined;
     this.requested = undefined;
     if (!this.options.pidFile) return;
     let pid: number;
@@ -123,12 +189,16 @@ export class GunicornSupervisor implements Supervisor {
       return;
     }
     const stat = Number.isInteger(pid) && pid > 0 ? readPidStat(this.options.reader, pid) : undefined;
-    if (stat && stat.state !== 'Z') this.master = { name: `${this.pool}-master`, pid, startTime: stat.startTime, startedAt: now, state: 'running' };
+    if (stat && stat.state !== 'Z') {
+      this.master = { name: `${this.pool}-master`, pid, startTime: stat.startTime, startedAt: now, state: 'running' };
+      this.owned = false;
+    }
   }
 
   private startMaster(workers: number, now: number): void {
     const spawned = spawnDetached(this.options.commandFor!(workers), this.options.reader);
-    this.master = { name: `${this.pool}-master`, pid: spawned.pid, startTime: spawned.startTime, startedAt: now, state: 'running' };
+    this.master = { name: `${this.pool}-master`, pid: spawned.pid, startTime: spawned.startTime, startedAt: now, state: 'running', mark: spawned.mark };
+    this.owned = true;
     this.requested = workers;
     this.options.logger.info('started gunicorn master', { pool: this.pool, pid: spawned.pid, workers });
   }

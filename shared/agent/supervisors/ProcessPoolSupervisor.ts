@@ -1,7 +1,8 @@
 import { isSameProcess, type ProcReader } from '../../adapters/host/procfs';
-import { signalGroup, spawnDetached, type SpawnRequest, type SpawnedProcess } from '../../adapters/host/processes';
+import { killLeftovers, signalGroup, signalProcess, spawnDetached, type SpawnRequest, type SpawnedProcess } from '../../adapters/host/processes';
 import type { HostSample } from '../hostMetrics';
-import type { AgentLogger, SavedPool, SavedWorker, Supervisor, WorkerInfo } from './Supervisor';
+import type { AgentLogger, PoolFigures, SavedPool, Supervisor, WorkerInfo } from './Supervisor';
+import type { WorkerTasks } from './WorkerTasks';
 
 export interface ProcessPoolOptions {
   pool: string;
@@ -9,17 +10,31 @@ export interface ProcessPoolOptions {
   /** The process to start for the worker called `name`. */
   commandFor(name: string): SpawnRequest;
   gracePeriodMs: number;
-  /** A worker above this RSS is recycled (stopped gracefully and replaced). */
+  /** A worker whose process tree holds more than this is recycled (drained, stopped, replaced). */
   memoryLimitGb?: number;
+  /**
+   * The workers' own protocol (Celery): scale-in picks the worker with the fewest tasks and
+   * drains it (stops it taking tasks, waits for the ones it holds) before SIGTERM to its main
+   * process only. Without it: the lowest CPU share, SIGTERM to the worker's process group.
+   */
+  tasks?: WorkerTasks;
+  /** Who gets the stopping SIGTERM: the process group (default) or the main process alone (Celery). */
+  terminate?: 'process' | 'group';
   reader: ProcReader;
   logger: AgentLogger;
   spawn?: (request: SpawnRequest) => SpawnedProcess;
-  signal?: (pid: number, signal: NodeJS.Signals) => boolean;
+  /** Signals a worker's main process alone, or its whole process group. */
+  signal?: (pid: number, signal: NodeJS.Signals, scope: 'process' | 'group') => boolean;
+  /** After a worker's main process exited: kill what it left behind (group, marked descendants). */
+  leftovers?: (pid: number, mark: string | undefined) => number[];
 }
 
 interface Tracked extends WorkerInfo {
+  /** The whole stop (drain and warm shutdown) ends here: SIGKILL to the group. */
   stopDeadline?: number;
   killed?: boolean;
+  /** SIGTERM sent (after the drain, for a worker kind with tasks). */
+  terminated?: boolean;
   /** Stopped on purpose (scale-in, memory recycle): its exit is not a crash. */
   expected?: boolean;
 }
@@ -28,6 +43,13 @@ interface Tracked extends WorkerInfo {
 const HEALTHY_AFTER_MS = 60_000;
 const MAX_BACKOFF_MS = 60_000;
 const POLL_MS = 100;
+const DRAIN_POLL_MS = 500;
+/** Of the grace period, the end kept for the warm shutdown after SIGTERM (at most 10 s). */
+const WARM_SHUTDOWN_SHARE = 1 / 3;
+const WARM_SHUTDOWN_MAX_MS = 10_000;
+
+const defaultSignal = (pid: number, signal: NodeJS.Signals, scope: 'process' | 'group') =>
+  scope === 'group' ? signalGroup(pid, signal) : signalProcess(pid, signal);
 
 /** One OS process per worker: the `command` and `celery` pool kinds. */
 export class ProcessPoolSupervisor implements Supervisor {
@@ -36,6 +58,7 @@ export class ProcessPoolSupervisor implements Supervisor {
   private tracked: Tracked[] = [];
   private crashes = 0;
   private nextSpawnAt = 0;
+  private readonly drains = new Set<Promise<void>>();
 
   constructor(private readonly options: ProcessPoolOptions) {
     this.pool = options.pool;
@@ -46,13 +69,14 @@ export class ProcessPoolSupervisor implements Supervisor {
     for (const worker of saved?.workers ?? []) {
       if (!isSameProcess(this.options.reader, worker.pid, worker.startTime)) {
         this.options.logger.info('previous worker is gone; not adopted', { pool: this.pool, worker: worker.name, pid: worker.pid });
+        if (worker.mark) this.cleanUp(worker.pid, worker.mark, worker.name);
         continue;
       }
       const adopted: Tracked = { ...worker, rssGb: 0, cpu: 0 };
-      // A worker the previous run was stopping keeps stopping, with a fresh grace period.
-      if (worker.state === 'stopping') Object.assign(adopted, { stopDeadline: now + this.options.gracePeriodMs, expected: true });
       this.tracked.push(adopted);
       this.options.logger.info('adopted worker', { pool: this.pool, worker: worker.name, pid: worker.pid, state: worker.state });
+      // A worker the previous run was stopping keeps stopping (drained again), with a fresh grace period.
+      if (worker.state === 'stopping') this.stop(adopted, now, 'was stopping when the previous agent exited');
     }
   }
 
@@ -65,11 +89,27 @@ export class ProcessPoolSupervisor implements Supervisor {
   }
 
   workers(): WorkerInfo[] {
-    return this.tracked.map(({ name, pid, startTime, startedAt, state, rssGb, cpu }) => ({ name, pid, startTime, startedAt, state, rssGb, cpu }));
+    return this.tracked.map(({ name, pid, startTime, startedAt, state, rssGb, cpu, mark }) => {
+      const load = this.options.tasks?.load(name);
+      return { name, pid, startTime, startedAt, state, rssGb, cpu, ...(mark ? { mark } : {}), ...(load ? { tasks: load.active, reserved: load.reserved } : {}) };
+    });
   }
 
   save(): SavedPool {
-    return { workers: this.tracked.map(({ name, pid, startTime, startedAt, state }) => ({ name, pid, startTime, startedAt, state })) };
+    return { workers: this.tracked.map(({ name, pid, startTime, startedAt, state, mark }) => ({ name, pid, startTime, startedAt, state, ...(mark ? { mark } : {}) })) };
+  }
+
+  async refresh(): Promise<void> {
+    if (!this.options.tasks) return;
+    await this.options.tasks.refresh(this.tracked.filter((worker) => worker.state === 'running').map((worker) => worker.name));
+  }
+
+  figures(): PoolFigures {
+    const tasks = this.options.tasks;
+    if (!tasks) return {};
+    const busy = tasks.busy();
+    const backlog = tasks.backlog();
+    return { ...(busy !== undefined ? { busy } : {}), ...(backlog !== undefined ? { queueLength: backlog } : {}) };
   }
 
   reconcile(desired: number, sample: HostSample | undefined, now: number): void {
@@ -80,10 +120,27 @@ export class ProcessPoolSupervisor implements Supervisor {
       if (now < this.nextSpawnAt) return;
       for (let i = running.length; i < desired; i++) this.start(now);
     } else if (running.length > desired) {
-      // Idle first: the lowest recent CPU, then the newest (least warm state, shortest job history).
-      const victims = [...running].sort((a, b) => a.cpu - b.cpu || b.startedAt - a.startedAt).slice(0, running.length - desired);
-      for (const worker of victims) this.stop(worker, now, 'scale-in');
+      for (const worker of this.idleFirst(running).slice(0, running.length - desired)) this.stop(worker, now, 'scale-in');
     }
+  }
+
+  /**
+   * Idle first. With the workers' own protocol: fewest running tasks, then fewest prefetched
+   * (a worker that did not answer counts as busy); otherwise the lowest recent CPU share. Then
+   * the newest (least warm state, shortest job history).
+   */
+  private idleFirst(running: Tracked[]): Tracked[] {
+    const tasks = this.options.tasks;
+    const key = (worker: Tracked): [number, number] => {
+      if (!tasks) return [worker.cpu, 0];
+      const load = tasks.load(worker.name);
+      return load ? [load.active, load.reserved] : [Number.MAX_SAFE_INTEGER, 0];
+    };
+    return [...running].sort((a, b) => {
+      const [a1, a2] = key(a);
+      const [b1, b2] = key(b);
+      return a1 - b1 || a2 - b2 || b.startedAt - a.startedAt;
+    });
   }
 
   async stopAll(): Promise<void> {
@@ -93,20 +150,27 @@ export class ProcessPoolSupervisor implements Supervisor {
       this.reap(Date.now());
       if (this.tracked.length > 0) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
+    await Promise.all(this.drains);
   }
 
-  /** Drops exited workers, counting unexpected exits as crashes, and kills overdue stoppers. */
+  async close(): Promise<void> {
+    await Promise.all(this.drains);
+    await this.options.tasks?.close();
+  }
+
+  /** Drops exited workers (cleaning up what they left), counting unexpected exits as crashes, and kills overdue stoppers. */
   private reap(now: number): void {
-    const signal = this.options.signal ?? signalGroup;
+    const signal = this.options.signal ?? defaultSignal;
     this.tracked = this.tracked.filter((worker) => {
       if (isSameProcess(this.options.reader, worker.pid, worker.startTime)) {
         if (worker.stopDeadline !== undefined && now >= worker.stopDeadline && !worker.killed) {
-          this.options.logger.warn('worker did not stop within the grace period; killing', { pool: this.pool, worker: worker.name, pid: worker.pid });
-          signal(worker.pid, 'SIGKILL');
+          this.options.logger.warn('worker did not stop within the grace period; killing its process group', { pool: this.pool, worker: worker.name, pid: worker.pid });
+          signal(worker.pid, 'SIGKILL', 'group');
           worker.killed = true;
         }
         return true;
       }
+      this.cleanUp(worker.pid, worker.mark, worker.name);
       if (worker.expected) {
         this.options.logger.info('worker stopped', { pool: this.pool, worker: worker.name, pid: worker.pid });
       } else {
@@ -120,6 +184,13 @@ export class ProcessPoolSupervisor implements Supervisor {
     });
   }
 
+  /** A worker's main process is gone: nothing it started may outlive it. */
+  private cleanUp(pid: number, mark: string | undefined, name: string): void {
+    const killed = (this.options.leftovers ?? ((p, m) => killLeftovers(p, m, this.options.reader)))(pid, mark);
+    const processes = killed.filter((target) => target > 0);
+    if (processes.length > 0) this.options.logger.warn('killed processes a worker left behind', { pool: this.pool, worker: name, pids: processes });
+  }
+
   private applySample(sample: HostSample, now: number): void {
     for (const worker of this.tracked) {
       const figures = sample.processes.get(worker.pid);
@@ -128,7 +199,7 @@ export class ProcessPoolSupervisor implements Supervisor {
       worker.cpu = figures.cpu;
       const limit = this.options.memoryLimitGb;
       if (limit !== undefined && worker.state === 'running' && figures.rssGb > limit) {
-        this.stop(worker, now, `RSS ${figures.rssGb.toFixed(2)} GB above the ${limit} GB limit`);
+        this.stop(worker, now, `memory ${figures.rssGb.toFixed(2)} GB (process tree) above the ${limit} GB limit`);
       }
     }
   }
@@ -141,7 +212,7 @@ export class ProcessPoolSupervisor implements Supervisor {
     const spawn = this.options.spawn ?? ((request: SpawnRequest) => spawnDetached(request, this.options.reader));
     try {
       const process = spawn(this.options.commandFor(name));
-      this.tracked.push({ name, pid: process.pid, startTime: process.startTime, startedAt: now, state: 'running', rssGb: 0, cpu: 0 });
+      this.tracked.push({ name, pid: process.pid, startTime: process.startTime, startedAt: now, state: 'running', rssGb: 0, cpu: 0, ...(process.mark ? { mark: process.mark } : {}) });
       this.options.logger.info('started worker', { pool: this.pool, worker: name, pid: process.pid });
     } catch (error) {
       this.crashes++;
@@ -151,11 +222,46 @@ export class ProcessPoolSupervisor implements Supervisor {
   }
 
   private stop(worker: Tracked, now: number, why: string): void {
-    const signal = this.options.signal ?? signalGroup;
     worker.state = 'stopping';
     worker.expected = true;
     worker.stopDeadline = now + this.options.gracePeriodMs;
-    this.options.logger.info('stopping worker', { pool: this.pool, worker: worker.name, pid: worker.pid, why });
-    signal(worker.pid, 'SIGTERM');
+    this.options.logger.info(this.options.tasks ? 'draining worker' : 'stopping worker', { pool: this.pool, worker: worker.name, pid: worker.pid, why });
+    if (!this.options.tasks) {
+      (this.options.signal ?? defaultSignal)(worker.pid, 'SIGTERM', this.options.terminate ?? 'group');
+      worker.terminated = true;
+      return;
+    }
+    const drain = this.drain(worker, this.options.tasks).catch((error: unknown) =>
+      this.options.logger.error('drain failed', { pool: this.pool, worker: worker.name, error: (error as Error).message }),
+    );
+    this.drains.add(drain);
+    void drain.finally(() => this.drains.delete(drain));
+  }
+
+  /**
+   * Stops the worker taking tasks, waits until it holds none (bounded by the grace period, less
+   * the time kept for its warm shutdown), then SIGTERM to its main process only: Celery's warm
+   * shutdown. Its pool processes are never signalled by the agent (a SIGTERM to the group would
+   * kill them mid-task); the group gets SIGKILL only at the end of the grace period.
+   */
+  private async drain(worker: Tracked, tasks: WorkerTasks): Promise<void> {
+    const deadline = worker.stopDeadline! - Math.min(WARM_SHUTDOWN_MAX_MS, this.options.gracePeriodMs * WARM_SHUTDOWN_SHARE);
+    const alive = () => this.tracked.includes(worker) && isSameProcess(this.options.reader, worker.pid, worker.startTime);
+    let stopped = false;
+    let idle = false;
+    while (alive() && Date.now() < deadline) {
+      if (!stopped) stopped = await tasks.stopTaking(worker.name).catch(() => false);
+      const load = stopped ? await tasks.loadNow(worker.name).catch(() => undefined) : undefined;
+      if (load && load.active + load.reserved === 0) {
+        idle = true;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+    }
+    if (!alive() || worker.terminated) return;
+    if (!idle) this.options.logger.warn('worker still holds tasks at the end of its drain time; warm shutdown now', { pool: this.pool, worker: worker.name, pid: worker.pid, consumingStopped: stopped });
+    (this.options.signal ?? defaultSignal)(worker.pid, 'SIGTERM', 'process');
+    worker.terminated = true;
+    this.options.logger.info('worker drained; SIGTERM to its main process', { pool: this.pool, worker: worker.name, pid: worker.pid, idle });
   }
 }

@@ -9,12 +9,16 @@ export interface SavedWorker {
   /** Epoch ms the agent started (or adopted) it. */
   startedAt: number;
   state: 'running' | 'stopping';
+  /** The worker's WORKER_MARK_ENV value: finds descendants that left its process group. */
+  mark?: string;
 }
 
 export interface SavedPool {
   workers: SavedWorker[];
   /** gunicorn: the master process and the worker count last asked of it. */
   master?: SavedWorker;
+  /** True when the agent started that master itself (only then may it stop it). */
+  ownMaster?: boolean;
   requested?: number;
 }
 
@@ -22,6 +26,18 @@ export interface WorkerInfo extends SavedWorker {
   rssGb: number;
   /** CPU percent of one core over the last interval. */
   cpu: number;
+  /** Tasks running (Celery: `inspect active`) or requests in flight (gunicorn), when known. */
+  tasks?: number;
+  /** Tasks prefetched, not started (Celery: `inspect reserved`). */
+  reserved?: number;
+}
+
+/** A pool's figures from its workers' own protocol, replacing the CPU-share and list estimates. */
+export interface PoolFigures {
+  /** Celery: tasks running in serving workers; gunicorn: requests in flight. */
+  busy?: number;
+  /** Celery: ready + prefetched tasks over the pool's queues. */
+  queueLength?: number;
 }
 
 export interface AgentLogger {
@@ -47,6 +63,11 @@ export interface Supervisor {
   running(): number;
   workers(): WorkerInfo[];
   save(): SavedPool;
-  /** Stops every worker gracefully (SIGTERM, then SIGKILL after the grace period). */
+  /** Stops every worker gracefully (drain, SIGTERM, then SIGKILL after the grace period). */
   stopAll(): Promise<void>;
+  /** Reads the workers' own figures (Celery: tasks per worker, backlog); once per interval, before reconcile. */
+  refresh?(now: number): Promise<void>;
+  figures?(): PoolFigures;
+  /** Releases connections (after stopAll or when the agent exits). */
+  close?(): Promise<void>;
 }
