@@ -22,8 +22,20 @@ export interface SimModel {
   readonly demand: Float64Array;
   /** Workers paid for (serving, draining and starting) integrated over time, in seconds. */
   readonly workerSeconds: number;
+  /** Serving, starting and draining workers integrated over time, in seconds (they add up to `workerSeconds`). */
+  readonly servingSeconds: number;
+  readonly startingSeconds: number;
+  readonly drainingSeconds: number;
+  /** Workers now: serving, starting (not serving yet), draining (finishing a job before leaving). */
+  counts(): WorkerCounts;
   /** Job wait statistics, closed loop only. */
   waits(): WaitStats | undefined;
+}
+
+export interface WorkerCounts {
+  serving: number;
+  starting: number;
+  draining: number;
 }
 
 export interface WaitStats {

@@ -3,9 +3,9 @@
  * settings, one row each, with worker-hours relative to the offline oracle.
  */
 import type { Config, Policy } from '../domain/policy';
-import { hpaPolicy, oracle, peakDemand, staticPeakPolicy, targetTrackingPolicy } from './baselines';
+import { baselineControllers, oracle, peakDemand } from './baselines';
 import type { Summary } from './metrics';
-import { simulate } from './simulate';
+import { runController, simulate } from './simulate';
 import type { PoolRun, SimulateOptions } from './simulate';
 import type { Trace } from './trace';
 
@@ -13,7 +13,7 @@ export interface ComparisonRow {
   name: string;
   summary: Summary;
   supply: Float64Array;
-  /** The policy's own run (timeline with reasons) for the report. */
+  /** The run (timeline with reasons when kept: always for the policy unless `timeline: false`, for baselines with `baselineTimelines`). */
   run?: PoolRun;
 }
 
@@ -23,32 +23,40 @@ export interface Comparison {
   rows: ComparisonRow[];
 }
 
-/** Runs `pool` and every baseline over the trace. */
-export async function compare(config: Config, pool: Policy, trace: Trace, options: SimulateOptions = {}): Promise<Comparison> {
-  const { onProgress: _progress, poolIds: _pools, ...quiet } = options;
+export interface CompareOptions extends SimulateOptions {
+  /** Keep every baseline's timeline too (for `--json`). Default false. */
+  baselineTimelines?: boolean;
+}
+
+/** Runs `pool` and every baseline over the trace (same model settings), worker-hours relative to both oracles. */
+export async function compare(config: Config, pool: Policy, trace: Trace, options: CompareOptions = {}): Promise<Comparison> {
+  const { onProgress: _progress, poolIds: _pools, baselineTimelines, ...quiet } = options;
   const own = await simulate({ ...config, budget: undefined, pools: [pool] }, trace, { ...options, poolIds: [pool.id] });
   const policyRun = own.pools[0]!;
-  const best = oracle(trace, quiet);
+  const keep = { ...quiet, timeline: baselineTimelines === true };
   const peak = peakDemand(trace, quiet);
   const rows: ComparisonRow[] = [{ name: pool.id, summary: policyRun.summary, supply: policyRun.supply, run: policyRun }];
-  const baselines: { policy: Policy; initial?: number }[] = [
-    { policy: hpaPolicy(pool) },
-    { policy: targetTrackingPolicy(pool) },
-    { policy: staticPeakPolicy(pool, peak), initial: Math.max(1, peak) },
-  ];
-  for (const { policy, initial } of baselines) {
-    const run = await simulate({ version: 1, pools: [policy] }, trace, { ...quiet, timeline: false, ...(initial !== undefined ? { initialWorkers: initial } : {}) });
-    rows.push({ name: policy.id, summary: run.pools[0]!.summary, supply: run.pools[0]!.supply });
+  for (const controller of baselineControllers(pool, peak)) {
+    const initial = controller.id === 'static-peak' ? { initialWorkers: controller.min } : {};
+    const run = runController(controller, trace, { ...keep, ...initial });
+    rows.push({ name: controller.id, summary: run.summary, supply: run.supply, run });
   }
-  rows.push({ name: 'oracle', summary: best.summary, supply: best.supply });
-  const oracleHours = best.summary.workerHours;
-  for (const row of rows) row.summary.xOracle = oracleHours > 0 ? row.summary.workerHours / oracleHours : undefined;
+  const fair = oracle(trace, { ...keep, min: pool.min, max: pool.max });
+  const free = oracle(trace, { ...keep, fair: false });
+  rows.push({ name: fair.id, summary: fair.summary, supply: fair.supply, run: fair });
+  rows.push({ name: free.id, summary: free.summary, supply: free.supply, run: free });
+  const fairHours = fair.summary.workerHours;
+  const freeHours = free.summary.workerHours;
+  for (const row of rows) {
+    row.summary.xOracle = fairHours > 0 ? row.summary.workerHours / fairHours : undefined;
+    row.summary.xOracleNoStartup = freeHours > 0 ? row.summary.workerHours / freeHours : undefined;
+  }
   return { poolId: pool.id, demand: policyRun.demand, rows };
 }
 
 const fixed = (value: number | undefined, digits: number) => (value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits));
 
-export const TABLE_COLUMNS = ['policy', 'worker-h', 'x oracle', 'under %', 'over %', 'a_U %', 'a_O %', 'instab %', 'jitter/h', 'events/h', 'wait p95 s', '% > SLO'] as const;
+export const TABLE_COLUMNS = ['policy', 'worker-h', 'x oracle', 'under %', 'over %', 'a_U %', 'a_O %', 'instab %', 'jitter/h', 'events/h', 'wait p95 s', '% > SLO', 'x oracle-no-startup'] as const;
 
 export function tableCells(row: ComparisonRow): string[] {
   const s = row.summary;
@@ -65,6 +73,7 @@ export function tableCells(row: ComparisonRow): string[] {
     fixed(s.eventsPerHour, 2),
     fixed(s.waitP95Seconds, 0),
     fixed(s.overSloPct, 2),
+    fixed(s.xOracleNoStartup, 3),
   ];
 }
 

@@ -27,8 +27,10 @@ export interface SeriesInput {
 export interface Summary {
   hours: number;
   workerHours: number;
-  /** workerHours divided by the oracle's (set by the comparison; 1 for the oracle). */
+  /** workerHours divided by the fair oracle's (min respected, startup paid; set by the comparison; 1 for that oracle). */
   xOracle?: number;
+  /** workerHours divided by the unconstrained oracle's (no min, no startup paid). */
+  xOracleNoStartup?: number;
   underTimePct: number;
   overTimePct: number;
   underAccuracyPct: number;

@@ -14,7 +14,7 @@
  */
 import { StartingWorkers } from './StartingWorkers';
 import type { TargetStatus } from '../domain/types';
-import type { SimModel } from './SimModel';
+import type { SimModel, WorkerCounts } from './SimModel';
 import type { Trace } from './trace';
 import { rowAt, rowSeconds } from './trace';
 
@@ -29,6 +29,10 @@ export class OpenLoopModel implements SimModel {
   readonly supply: Float64Array;
   readonly demand: Float64Array;
   workerSeconds = 0;
+  servingSeconds = 0;
+  startingSeconds = 0;
+  /** Removed workers leave at once in a replay: never draining. */
+  readonly drainingSeconds = 0;
   now: number;
   private ready: number;
   private readonly startingWorkers = new StartingWorkers();
@@ -54,6 +58,8 @@ export class OpenLoopModel implements SimModel {
       const next = Math.min(end, rowEnd, this.startingWorkers.nextReadyAt());
       const span = next - this.now;
       this.workerSeconds += (this.ready + this.startingWorkers.count) * span;
+      this.servingSeconds += this.ready * span;
+      this.startingSeconds += this.startingWorkers.count * span;
       this.supply[row]! += (this.ready * span) / rowSeconds(this.trace, row);
       this.now = next;
       this.ready += this.startingWorkers.takeReady(this.now);
@@ -74,6 +80,10 @@ export class OpenLoopModel implements SimModel {
     let remove = current - target;
     remove -= this.startingWorkers.cancel(remove);
     this.ready -= remove;
+  }
+
+  counts(): WorkerCounts {
+    return { serving: this.ready, starting: this.startingWorkers.count, draining: 0 };
   }
 
   status(): TargetStatus {

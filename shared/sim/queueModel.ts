@@ -15,7 +15,7 @@
  */
 import { StartingWorkers } from './StartingWorkers';
 import type { TargetStatus } from '../domain/types';
-import type { SimModel, WaitStats } from './SimModel';
+import type { SimModel, WaitStats, WorkerCounts } from './SimModel';
 import type { Trace } from './trace';
 import { rowSeconds } from './trace';
 
@@ -43,6 +43,9 @@ export class QueueModel implements SimModel {
   readonly supply: Float64Array;
   readonly demand: Float64Array;
   workerSeconds = 0;
+  servingSeconds = 0;
+  startingSeconds = 0;
+  drainingSeconds = 0;
   now: number;
 
   private readonly service: number;
@@ -99,6 +102,13 @@ export class QueueModel implements SimModel {
   advanceTo(seconds: number): void {
     const end = Math.min(Math.round(seconds), Math.round(this.trace.endSeconds));
     while (this.now < end) this.step(this.now++);
+    // Workers whose startup ends at this instant serve from it: status() and the timeline
+    // see them (step() would take them at its start anyway).
+    this.ready += this.startingWorkers.takeReady(this.now);
+  }
+
+  counts(): WorkerCounts {
+    return { serving: this.ready, starting: this.startingWorkers.count, draining: this.draining };
   }
 
   setDesired(desired: number): void {
@@ -264,6 +274,9 @@ export class QueueModel implements SimModel {
     }
     const alive = this.ready + this.draining;
     this.workerSeconds += alive + this.startingWorkers.count;
+    this.servingSeconds += this.ready;
+    this.startingSeconds += this.startingWorkers.count;
+    this.drainingSeconds += this.draining;
     this.rowReadySeconds += this.ready;
     this.windowBusy += this.busy;
     this.windowAlive += alive;

@@ -20,6 +20,8 @@ import { SimMetricSource } from './simMetrics';
 import type { SimModel } from './SimModel';
 import { SimStateStore } from './SimStateStore';
 import { SimTarget } from './simTarget';
+import type { Span, TimelineEntry } from './timeline';
+import { TimelineRecorder } from './timeline';
 import type { Trace } from './trace';
 import { rowSeconds } from './trace';
 
@@ -55,21 +57,15 @@ export const SIMULATION_DEFAULTS = {
   startMs: Date.UTC(2024, 0, 1),
 } as const;
 
-export interface TimelineEntry {
-  /** Seconds since the trace start. */
-  t: number;
-  /** Count asked for after this evaluation. */
-  desired: number;
-  /** Workers serving at t (after the evaluation's action). */
-  ready: number;
-  action: string;
-  reasons: Reason[];
-}
+export type { Span, TimelineEntry } from './timeline';
 
 export interface PoolRun {
   id: string;
   summary: Summary;
+  /** One entry per evaluation (empty when not kept), each covering the span to the next one. */
   timeline: TimelineEntry[];
+  /** The span before the first evaluation, when the timeline is kept. */
+  start?: Span;
   /** Per trace row: demand and mean serving workers (for metrics and the report). */
   demand: Float64Array;
   supply: Float64Array;
@@ -116,7 +112,7 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
-export function initialWorkersFor(policy: Policy, trace: Trace, options: SimulateOptions): number {
+export function initialWorkersFor(policy: Pick<Policy, 'min' | 'max'>, trace: Trace, options: SimulateOptions): number {
   const clamp = (n: number) => Math.min(policy.max, Math.max(policy.min, n));
   if (options.initialWorkers !== undefined) return clamp(options.initialWorkers);
   if (trace.kind === 'closed') {
@@ -126,7 +122,7 @@ export function initialWorkersFor(policy: Policy, trace: Trace, options: Simulat
   return clamp(policy.min);
 }
 
-export function createModel(policy: Policy, trace: Trace, options: SimulateOptions): SimModel {
+export function createModel(policy: Pick<Policy, 'min' | 'max' | 'resources'>, trace: Trace, options: SimulateOptions): SimModel {
   const common = {
     startupSeconds: options.startupSeconds ?? SIMULATION_DEFAULTS.startupSeconds,
     initialWorkers: initialWorkersFor(policy, trace, options),
@@ -168,9 +164,10 @@ export async function simulate(config: Config, trace: Trace, options: SimulateOp
     targets: [target],
     clock,
   };
-  const timelines = new Map<string, TimelineEntry[]>(policies.map((p) => [p.id, []]));
+  const recorders = new Map<string, TimelineRecorder>();
   const events = new Map<string, number>(policies.map((p) => [p.id, 0]));
   const keepTimeline = options.timeline !== false;
+  if (keepTimeline) for (const policy of policies) recorders.set(policy.id, new TimelineRecorder(models.get(policy.id)!));
   if (policies.length === 0) throw new RangeError('no pool to simulate');
   const stepSeconds = Math.max(1, policies.map((p) => Math.round(p.interval / 1000)).reduce(gcd));
   const start = trace.t[0]!;
@@ -184,7 +181,7 @@ export async function simulate(config: Config, trace: Trace, options: SimulateOp
   // of load to observe (at t=0 an idle, just-started pool would read as utilization 0 and every
   // reactive policy would scale in before the first job). Open loop: rows are observations as
   // of their t, so evaluation starts at the first row.
-  const first = trace.kind === 'closed' ? start + stepSeconds : start;
+  const first = firstEvaluation(trace, stepSeconds);
   for (let t = first; t < end; t += stepSeconds) {
     for (const model of models.values()) {
       model.advanceTo(t);
@@ -196,15 +193,7 @@ export async function simulate(config: Config, trace: Trace, options: SimulateOp
       const decision = outcome.decision;
       if (!decision) continue;
       if (outcome.acted) events.set(outcome.poolId, (events.get(outcome.poolId) ?? 0) + 1);
-      if (keepTimeline) {
-        timelines.get(outcome.poolId)?.push({
-          t: t - start,
-          desired: decision.desired,
-          ready: models.get(outcome.poolId)!.status().ready,
-          action: decision.action,
-          reasons: decision.reasons,
-        });
-      }
+      recorders.get(outcome.poolId)?.record(t - start, decision.desired, decision.action, decision.reasons);
     }
     if (options.onProgress && (t - start) / span >= nextProgress) {
       options.onProgress((t - start) / span);
@@ -214,29 +203,89 @@ export async function simulate(config: Config, trace: Trace, options: SimulateOp
   for (const model of models.values()) model.advanceTo(end);
   options.onProgress?.(1);
 
-  const durations = rowDurations(trace);
   return {
     kind: trace.kind,
     seconds: span,
     rows: trace.rows,
-    pools: policies.map((policy) => {
-      const model = models.get(policy.id)!;
-      const waits = model.waits();
-      return {
-        id: policy.id,
-        summary: summarize({
-          demand: model.demand,
-          supply: model.supply,
-          rowSeconds: durations,
-          workerSeconds: model.workerSeconds,
-          seconds: span,
-          scaleEvents: events.get(policy.id) ?? 0,
-          ...(waits ? { waits } : {}),
-        }),
-        timeline: timelines.get(policy.id)!,
-        demand: model.demand,
-        supply: model.supply,
-      };
-    }),
+    pools: policies.map((policy) => poolRun(policy.id, models.get(policy.id)!, trace, events.get(policy.id) ?? 0, recorders.get(policy.id))),
   };
+}
+
+/** Closed loop: one step in (see `simulate`); open loop: the first row. */
+export function firstEvaluation(trace: Trace, stepSeconds: number): number {
+  return trace.kind === 'closed' ? trace.t[0]! + stepSeconds : trace.t[0]!;
+}
+
+/** Summary (and timeline, when recorded) of a model run to the end of the trace. */
+export function poolRun(id: string, model: SimModel, trace: Trace, scaleEvents: number, recorder?: TimelineRecorder): PoolRun {
+  const waits = model.waits();
+  const span = trace.endSeconds - trace.t[0]!;
+  const recorded = recorder?.finish(span, trace);
+  const run: PoolRun = {
+    id,
+    summary: summarize({
+      demand: model.demand,
+      supply: model.supply,
+      rowSeconds: rowDurations(trace),
+      workerSeconds: model.workerSeconds,
+      seconds: span,
+      scaleEvents,
+      ...(waits ? { waits } : {}),
+    }),
+    timeline: recorded?.timeline ?? [],
+    demand: model.demand,
+    supply: model.supply,
+  };
+  if (recorded && recorded.start.until > recorded.start.t) run.start = recorded.start;
+  return run;
+}
+
+/** What a baseline controller sees at an evaluation (the same model observations the policy reads). */
+export interface ControllerView {
+  /** Seconds since the trace start. */
+  t: number;
+  /** Count asked for before this evaluation (serving + starting). */
+  current: number;
+  serving: number;
+  starting: number;
+  draining: number;
+  /** Model observation by name (utilization over the last interval, busy, queue_length, ...). */
+  observe(name: string): number | undefined;
+}
+
+/** A baseline autoscaler driven directly by the simulator (not through the engine). */
+export interface Controller {
+  id: string;
+  /** Seconds between evaluations. */
+  interval: number;
+  min: number;
+  max: number;
+  decide(view: ControllerView): { desired: number; reasons: Reason[] };
+}
+
+/** Runs a baseline controller over the trace on its own model (same model settings as `simulate`). */
+export function runController(controller: Controller, trace: Trace, options: SimulateOptions = {}): PoolRun {
+  const bounds = { min: controller.min, max: controller.max, resources: { memoryGb: 0, cpu: 0 } };
+  const model = createModel(bounds, trace, options);
+  const recorder = options.timeline === false ? undefined : new TimelineRecorder(model);
+  const step = Math.max(1, Math.round(controller.interval));
+  const start = trace.t[0]!;
+  let events = 0;
+  for (let t = firstEvaluation(trace, step); t < trace.endSeconds; t += step) {
+    model.advanceTo(t);
+    model.snapshot();
+    const counts = model.counts();
+    const current = counts.serving + counts.starting;
+    const view: ControllerView = { t: t - start, current, ...counts, observe: (name) => model.observe(name) };
+    const decision = controller.decide(view);
+    const desired = Math.min(controller.max, Math.max(controller.min, Math.round(decision.desired)));
+    const action = desired > current ? 'scale_up' : desired < current ? 'scale_down' : 'none';
+    if (action !== 'none') {
+      model.setDesired(desired);
+      events += 1;
+    }
+    recorder?.record(t - start, desired, action, decision.reasons);
+  }
+  model.advanceTo(trace.endSeconds);
+  return poolRun(controller.id, model, trace, events, recorder);
 }

@@ -61,7 +61,7 @@ describe('Function: simulate', () => {
 describe('Function: oracle', () => {
   it('matches supply to demand exactly: no under- or over-provisioning', () => {
     // Act
-    const result = oracle(closed([10, 40, 0, 25]), { serviceSeconds: 30 });
+    const result = oracle(closed([10, 40, 0, 25]), { serviceSeconds: 30, fair: false });
 
     // Assess
     expect([...result.supply]).toEqual([5, 20, 0, 13]);
@@ -82,13 +82,15 @@ describe('Function: compare', () => {
     const comparison = await compare(config, config.pools[0]!, closed([10, 10, 60, 60, 60, 10, 10, 10]), {});
 
     // Assess
-    expect(comparison.rows.map((r) => r.name)).toEqual(['mine', 'hpa', 'target-tracking', 'static-peak', 'oracle']);
+    expect(comparison.rows.map((r) => r.name)).toEqual(['mine', 'hpa', 'target-tracking', 'static-peak', 'oracle', 'oracle-no-startup']);
     const byName = Object.fromEntries(comparison.rows.map((r) => [r.name, r.summary]));
     expect(byName.oracle!.xOracle).toBe(1);
     expect(byName['static-peak']!.maxSupply).toBe(30);
     expect(byName['static-peak']!.underTimePct).toBe(0);
-    // The oracle is the lower bound of cost for any policy that is never under-provisioned.
-    for (const row of comparison.rows.filter((r) => r.summary.underTimePct === 0)) {
+    // The fair oracle is the lower bound of cost for any policy that is never under-provisioned
+    // under the same constraints (the no-startup oracle is not: it pays no startup).
+    expect(byName['oracle-no-startup']!.workerHours).toBeLessThan(byName.oracle!.workerHours);
+    for (const row of comparison.rows.filter((r) => r.summary.underTimePct === 0 && r.name !== 'oracle-no-startup')) {
       expect(row.summary.workerHours).toBeGreaterThanOrEqual(byName.oracle!.workerHours - 1e-9);
     }
   });

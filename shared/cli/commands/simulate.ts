@@ -29,7 +29,10 @@ const USAGE = `Usage: poolscale simulate --config FILE --trace TRACE.csv [option
   --format F             config format when it cannot be detected
   --trace FILE           CSV: t_seconds,arrivals (closed loop) or t_seconds,<metric>... (open loop)
   --pool ID              simulate only this pool
-  --json                 print {"pools":[{"id","summary","timeline":[...]}]}
+  --json                 print {"pools":[{"id","summary","start","timeline":[...]}]}: one timeline
+                         entry per evaluation with the mean serving, starting, draining, billed
+                         workers and demand until the next one (every summary figure recomputes
+                         from them); with --compare each baseline's summary and timeline too
   --compare              run the HPA, target-tracking, static-peak and oracle baselines beside it
   --out FILE.html        write a self-contained HTML report (implies --compare)
   --initial N            workers at the start (default: first row's demand / the pool min)
@@ -178,6 +181,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     ...(n['worker-memory-gb'] !== undefined ? { workerMemoryGb: n['worker-memory-gb'] } : {}),
     poolIds: pools.map((p) => p.id),
   };
+  // The timeline is kept only when printed (JSON) or drawn (report).
+  options.timeline = args.json || args.out !== undefined;
   if (io.isTty) options.onProgress = (f) => io.progress(`simulating ${trace.rows} rows: ${(f * 100).toFixed(0)} %`);
   const startup = `startup ${options.startupSeconds ?? SIMULATION_DEFAULTS.startupSeconds} s`;
   const settings =
@@ -188,7 +193,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   try {
     if (args.compare || args.out) {
       const comparisons: Comparison[] = [];
-      for (const pool of pools) comparisons.push(await compare(config, pool, trace, options));
+      for (const pool of pools) comparisons.push(await compare(config, pool, trace, { ...options, baselineTimelines: args.json }));
       if (io.isTty) io.progress('');
       if (args.out) {
         const outPath = resolve(io.cwd, args.out);
@@ -201,8 +206,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
             pools: comparisons.map((c) => ({
               id: c.poolId,
               summary: jsonSummary(c.rows[0]!.summary),
+              ...(c.rows[0]!.run?.start ? { start: c.rows[0]!.run.start } : {}),
               timeline: c.rows[0]!.run?.timeline ?? [],
-              comparison: c.rows.map((row) => ({ name: row.name, summary: jsonSummary(row.summary) })),
+              comparison: c.rows.map((row) => ({
+                name: row.name,
+                summary: jsonSummary(row.summary),
+                ...(row.run?.start ? { start: row.run.start } : {}),
+                timeline: row.run?.timeline ?? [],
+              })),
             })),
           }),
         );
@@ -215,7 +226,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     const result = await simulate({ ...config, pools }, trace, options);
     if (io.isTty) io.progress('');
     if (args.json) {
-      io.out(JSON.stringify({ pools: result.pools.map((p) => ({ id: p.id, summary: jsonSummary(p.summary), timeline: p.timeline })) }));
+      io.out(JSON.stringify({ pools: result.pools.map((p) => ({ id: p.id, summary: jsonSummary(p.summary), ...(p.start ? { start: p.start } : {}), timeline: p.timeline })) }));
     } else {
       io.out(settings);
       for (const p of result.pools) io.out(humanSummary(p.id, p.summary));
