@@ -36,7 +36,16 @@ export function poolSummary({ policy, state, lastDecision: last }: PoolView, rea
     dryRun: policy.dryRun,
     ...(state?.lastEvaluatedAt === undefined ? {} : { lastEvaluatedAt: state.lastEvaluatedAt }),
     ...(last
-      ? { lastAction: { at: last.at, action: last.action, current: last.current, desired: last.desired, summary: summariseReasons(last) } }
+      ? {
+          lastAction: {
+            at: last.at,
+            action: last.action,
+            current: last.current,
+            desired: last.desired,
+            summary: summariseReasons(last),
+            ...(last.metricErrors?.length ? { metricErrors: last.metricErrors } : {}),
+          },
+        }
       : {}),
   };
 }

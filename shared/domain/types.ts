@@ -166,6 +166,12 @@ export interface Proposal {
 export interface Decision {
   poolId: string;
   at: number;
+  /**
+   * Unique among the pool's decisions, given by the decision log when it stores the decision
+   * (absent before that). With `at` it makes the history cursor (`historyCursor`), so paging
+   * never drops one of two decisions of the same millisecond.
+   */
+  id?: string;
   /** Count the decision started from (target's desired, else the last known). */
   current: number;
   /** Count asked for after this decision. */

@@ -1,9 +1,9 @@
 import type { Policy } from '../domain/policy';
-import type { Action, DecideResult, Decision, Observations, PoolState, Proposal, Reason } from '../domain/types';
+import type { Action, DecideResult, Decision, MetricError, Observations, PoolState, Proposal, Reason } from '../domain/types';
 import { formatDuration } from '../domain/duration';
 import { evaluateRule } from './registry';
 import type { RuleContext } from './RuleContext';
-import { freshValues, recordSample, sampleRetention } from './samples';
+import { describeMetricError, freshValues, metricErrors, recordSample, sampleRetention } from './samples';
 import { learnForecast } from './forecast';
 
 /**
@@ -26,6 +26,7 @@ export function decide(policy: Policy, observations: Observations, state: PoolSt
   const current = observations.target?.desired ?? state.desired ?? policy.min;
   const ready = observations.target?.ready ?? current;
   const values = freshValues(policy, observations, now);
+  const unread = metricErrors(policy, observations, values, now);
   const samples = recordSample(state.samples, { t: now, values }, sampleRetention(policy));
   const predictive = policy.rules.find((rule) => rule.type === 'predictive');
   const forecast = predictive ? learnForecast(state.forecast, predictive, values[predictive.metric], now) : undefined;
@@ -37,6 +38,7 @@ export function decide(policy: Policy, observations: Observations, state: PoolSt
   let decisionForecast: Decision['forecast'];
   for (const rule of policy.rules) {
     const outcome = evaluateRule(rule, ctx);
+    if (outcome.missing && unread) outcome.proposal.reason = withCauses(outcome.proposal.reason, outcome.missing, unread);
     proposals.push(outcome.proposal);
     if (outcome.missing) for (const name of outcome.missing) missing.add(name);
     if (outcome.forecast) {
@@ -92,6 +94,7 @@ export function decide(policy: Policy, observations: Observations, state: PoolSt
   // Conditional assignment rather than conditional spreads: spreads of fresh literals are slow in V8.
   if (decisionForecast) decision.forecast = decisionForecast;
   if (trigger !== undefined) decision.trigger = trigger;
+  if (unread) decision.metricErrors = unread;
   const applied = !policy.dryRun;
   // Fields dropped (an expired override, a forecast no longer configured) are left out by
   // rest-destructuring, the slow path; the common path is a plain spread. No `delete`, which
@@ -277,6 +280,30 @@ function bound(desired: number, policy: Policy, reasons: Reason[]): number {
     return policy.min;
   }
   return desired;
+}
+
+/**
+ * The rule's reason with why each missing metric is missing: "no fresh queue_length" becomes
+ * "no fresh queue_length (redis: ECONNREFUSED ...)"; a metric the message does not name that
+ * way gets its cause appended.
+ */
+function withCauses(reason: Reason, missing: readonly string[], unread: readonly MetricError[]): Reason {
+  let message = reason.message;
+  const appended: string[] = [];
+  for (const error of unread) {
+    const name = error.metric;
+    // The metrics the rule says it missed, and any other unread one its message names ("no fresh free or busy").
+    if (!missing.includes(name) && !message.includes(`no fresh ${name}`)) continue;
+    const cause = describeMetricError(error);
+    const mention = `no fresh ${name}`;
+    const at = message.indexOf(mention);
+    const end = at + mention.length;
+    // A whole-name match only ("no fresh busy" must not match inside "no fresh busy_workers").
+    if (at >= 0 && !/[\w.-]/.test(message.charAt(end))) message = `${message.slice(0, end)} (${cause})${message.slice(end)}`;
+    else appended.push(`${name}: ${cause}`);
+  }
+  if (appended.length > 0) message = `${message} (${appended.join('; ')})`;
+  return message === reason.message ? reason : { code: reason.code, message };
 }
 
 const label = (p: Proposal) => (p.name ? `${p.rule} "${p.name}"` : p.rule);

@@ -9,7 +9,7 @@ export { emergencyRule } from './rules/emergency';
 export { memoryFit, memoryRule } from './rules/memory';
 export { predictiveRule } from './rules/predictive';
 export { forecastPeak, learnForecast, seasonLength, slotWidth } from './forecast';
-export { freshValues, recordSample, sampleRetention, sustainedValues, windowAverage, MAX_SAMPLES } from './samples';
+export { describeMetricError, freshValues, metricErrors, recordSample, sampleRetention, sustainedValues, windowAverage, MAX_SAMPLES } from './samples';
 export { scheduleRule } from './rules/schedule';
 export { stepsRule } from './rules/steps';
 export { targetRule } from './rules/target';

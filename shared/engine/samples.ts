@@ -1,5 +1,7 @@
 import type { Policy } from '../domain/policy';
-import type { Observations, SamplePoint } from '../domain/types';
+import { formatDuration } from '../domain/duration';
+import { redactSecrets } from '../domain/metricErrors';
+import type { MetricError, Observations, SamplePoint } from '../domain/types';
 import { isSample } from '../domain/types';
 
 /** Hard bound on remembered samples, whatever the tick rate (alarms can trigger extra ticks). */
@@ -25,6 +27,57 @@ export function freshValues(policy: Policy, observations: Observations, now: num
     }
   }
   return values;
+}
+
+/**
+ * Why each metric of this tick has no fresh value (the ones `freshValues` left out): the
+ * source's failure with its class, `stale` with the datapoint's age, or `invalid` for a value
+ * that is not a finite number. Undefined when every metric is fresh (the common, allocation-free path).
+ */
+export function metricErrors(
+  policy: Policy,
+  observations: Observations,
+  fresh: Readonly<Record<string, number>>,
+  now: number,
+): MetricError[] | undefined {
+  let errors: MetricError[] | undefined;
+  for (const metric in observations.metrics) {
+    if (metric in fresh) continue;
+    const reading = observations.metrics[metric]!;
+    const source = ('source' in reading ? reading.source : undefined) ?? policy.metrics[metric]?.source ?? 'unknown';
+    let error: MetricError;
+    if (!isSample(reading)) {
+      error = { metric, source, errorClass: reading.errorClass ?? 'Error', message: redactSecrets(reading.error) };
+    } else if (!Number.isFinite(reading.value)) {
+      error = { metric, source, errorClass: 'invalid', message: `value ${String(reading.value)} is not a finite number` };
+    } else {
+      const age = now - reading.at;
+      error = {
+        metric,
+        source,
+        errorClass: 'stale',
+        message: `stale: last datapoint ${roughDuration(age)} ago (staleAfter ${formatDuration(policy.staleAfter)})`,
+      };
+    }
+    (errors ??= []).push(error);
+  }
+  return errors;
+}
+
+/** An age as people say it: `45s`, `7m`, `3h`, `2d` (rounded; exact units are for config). */
+function roughDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 90) return `${seconds}s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 90) return `${minutes}m`;
+  const hours = Math.round(minutes / 60);
+  return hours < 48 ? `${hours}h` : `${Math.round(hours / 24)}d`;
+}
+
+/** `source: class message` of one metric error, for reasons (the class is left out when the message already names it). */
+export function describeMetricError(error: MetricError): string {
+  const message = error.errorClass === 'Error' || error.message.includes(error.errorClass) ? error.message : `${error.errorClass} ${error.message}`;
+  return `${error.source}: ${message}`;
 }
 
 /** Appends this tick's point (replacing one at the same instant) and trims to the retention window. */

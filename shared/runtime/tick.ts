@@ -12,6 +12,7 @@
  */
 import { applyBudget, decide } from '../engine';
 import { ConflictError } from '../domain/errors';
+import { errorClassOf, errorClassOfMessage, safeErrorMessage } from '../domain/metricErrors';
 import type { Policy } from '../domain/policy';
 import type { Decision, MetricReading, Observations, PoolState, TargetStatus } from '../domain/types';
 import { initialState } from '../domain/types';
@@ -116,7 +117,7 @@ export async function runTick(deps: RuntimeDeps, options: TickOptions = {}): Pro
   const entries = due.map((policy) => {
     const observations: Observations = { at: now, metrics: {} };
     for (const name of Object.keys(policy.metrics)) {
-      observations.metrics[name] = readings.get(requestId(policy.id, name)) ?? { error: 'not read', at: now };
+      observations.metrics[name] = readings.get(requestId(policy.id, name)) ?? { error: 'not read', at: now, source: policy.metrics[name]!.source, errorClass: 'NotRead' };
     }
     const status = statuses.get(policy.id);
     if (status instanceof Error) observations.targetError = status.message;
@@ -158,7 +159,7 @@ async function readMetrics(deps: RuntimeDeps, pools: readonly Policy[], now: num
       const id = requestId(policy.id, name);
       const source = deps.metrics.find((candidate) => candidate.sources.includes(spec.source));
       if (!source) {
-        readings.set(id, { error: `no metric source for "${spec.source}" is configured here`, at: now });
+        readings.set(id, { error: `no metric source for "${spec.source}" is configured here`, at: now, source: spec.source, errorClass: 'NoSource' });
         continue;
       }
       let batch = bySource.get(source);
@@ -171,12 +172,17 @@ async function readMetrics(deps: RuntimeDeps, pools: readonly Policy[], now: num
       try {
         const result = await source.read(requests, now);
         for (const request of requests) {
-          readings.set(request.id, result.get(request.id) ?? { error: `${request.spec.source} returned no value`, at: now });
+          const reading = result.get(request.id) ?? { error: `${request.spec.source} returned no value`, at: now, errorClass: 'NoValue' };
+          // Every failure says where and what: the source of its spec, and a class when the adapter gave none.
+          if (!('value' in reading) && (reading.source === undefined || reading.errorClass === undefined)) {
+            readings.set(request.id, { ...reading, source: reading.source ?? request.spec.source, errorClass: reading.errorClass ?? errorClassOfMessage(reading.error) });
+          } else readings.set(request.id, reading);
         }
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        deps.logger?.warn('metric source failed', { sources: source.sources, error: message });
-        for (const request of requests) readings.set(request.id, { error: message, at: now });
+        const message = safeErrorMessage(error);
+        const errorClass = errorClassOf(error);
+        deps.logger?.warn('metric source failed', { sources: source.sources, errorClass, error: message, poolIds: [...new Set(requests.map((r) => r.poolId))] });
+        for (const request of requests) readings.set(request.id, { error: message, at: now, source: request.spec.source, errorClass });
       }
     }),
   );
@@ -278,6 +284,10 @@ async function commit(
     }
   }
 
+  if (decision.metricErrors) {
+    // One line per pool, with its id, so a pool that stopped scaling can be found by its logs.
+    deps.logger?.warn('metrics not fresh', { poolId: policy.id, metricErrors: decision.metricErrors });
+  }
   await appendWithRetry(deps, decision);
   deps.onDecision?.(decision, policy, status instanceof Error ? undefined : status);
   return { poolId: policy.id, decision, acted, ...(actionError ? { error: actionError } : {}) };

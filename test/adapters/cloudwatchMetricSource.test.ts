@@ -153,6 +153,8 @@ describe('Class: CloudWatchMetricSource', () => {
       expect(readings.get('bots/cpu')).toEqual({
         error: 'no datapoints in the last 5m for AWS/ECS CPUUtilization (ClusterName=main, ServiceName=bots)',
         at: NOW,
+        source: 'ecs',
+        errorClass: 'NoData',
       });
     });
 
@@ -253,6 +255,8 @@ describe('Class: CloudWatchMetricSource', () => {
       expect(readings.get('a/queue_length')).toEqual({
         error: 'CloudWatch GetMetricData failed for AWS/SQS ApproximateNumberOfMessagesVisible (QueueName=a-jobs): Throttling: Rate exceeded',
         at: NOW,
+        source: 'cloudwatch',
+        errorClass: 'Throttling',
       });
       expect(readings.get('b/queue_length')).toMatchObject({ error: expect.stringContaining('Rate exceeded') });
       expect(readings.get('c/queue_length')).toEqual({ value: 2, at: NOW });

@@ -1,5 +1,6 @@
 import { GetMetricDataCommand, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import { formatDuration } from '../../domain/duration';
+import { errorClassOf, safeErrorMessage } from '../../domain/metricErrors';
 import type { EcsTarget, MetricSpec } from '../../domain/policy';
 import type { MetricReading } from '../../domain/types';
 import type { MetricRequest, MetricSource } from '../../ports/MetricSource';
@@ -71,8 +72,8 @@ export class CloudWatchMetricSource implements MetricSource {
     const targets = new Map<string, Promise<EcsTarget | undefined>>();
     for (const request of requests) {
       const resolved = await this.resolve(request, targets);
-      if (typeof resolved === 'string') {
-        readings.set(request.id, { error: resolved, at: now });
+      if ('error' in resolved) {
+        readings.set(request.id, { error: resolved.error, at: now, source: request.spec.source, errorClass: resolved.errorClass });
         continue;
       }
       // Queries of one call share StartTime/EndTime and a region.
@@ -129,9 +130,15 @@ export class CloudWatchMetricSource implements MetricSource {
         nextToken = response.NextToken;
       } while (nextToken);
     } catch (error) {
-      const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      const errorClass = errorClassOf(error);
+      const detail = error instanceof Error ? `${error.name}: ${safeErrorMessage(error)}` : safeErrorMessage(error);
       for (const query of batch) {
-        readings.set(query.request.id, { error: `CloudWatch GetMetricData failed for ${describeQuery(query)}: ${detail}`, at: now });
+        readings.set(query.request.id, {
+          error: `CloudWatch GetMetricData failed for ${describeQuery(query)}: ${detail}`,
+          at: now,
+          source: query.request.spec.source,
+          errorClass,
+        });
       }
       return readings;
     }
@@ -158,6 +165,8 @@ export class CloudWatchMetricSource implements MetricSource {
     return {
       error: `no datapoints in the last ${formatDuration(query.lookbackMs)} for ${describeQuery(query)}${status}`,
       at: now,
+      source: query.request.spec.source,
+      errorClass: 'NoData',
     };
   }
 
@@ -165,7 +174,7 @@ export class CloudWatchMetricSource implements MetricSource {
   private async resolve(
     request: MetricRequest,
     targets: Map<string, Promise<EcsTarget | undefined>>,
-  ): Promise<ResolvedQuery | string> {
+  ): Promise<ResolvedQuery | { error: string; errorClass: string }> {
     const spec: MetricSpec = request.spec;
     if (spec.source === 'cloudwatch') {
       return {
@@ -190,9 +199,12 @@ export class CloudWatchMetricSource implements MetricSource {
         }
         target = await lookup;
       } catch (error) {
-        return `could not resolve the ECS service of pool "${request.poolId}": ${error instanceof Error ? error.message : String(error)}`;
+        return { error: `could not resolve the ECS service of pool "${request.poolId}": ${safeErrorMessage(error)}`, errorClass: errorClassOf(error) };
       }
-      if (!target) return `pool "${request.poolId}" has no ecs target for its ${spec.type} metric`;
+      if (!target) {
+        const why = this.options.resolveTarget ? 'has no ecs target' : 'cannot be read: no ECS service resolver is configured here';
+        return { error: `pool "${request.poolId}" ${why} for its ${spec.type} metric`, errorClass: 'NoTarget' };
+      }
       return {
         request,
         region: target.region,
@@ -206,6 +218,6 @@ export class CloudWatchMetricSource implements MetricSource {
         endOffsetMs: 0,
       };
     }
-    return `source "${spec.source}" is not read by CloudWatch`;
+    return { error: `source "${spec.source}" is not read by CloudWatch`, errorClass: 'WrongSource' };
   }
 }

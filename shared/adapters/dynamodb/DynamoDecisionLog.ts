@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Decision } from '../../domain/types';
-import type { DecisionLog, HistoryQuery } from '../../ports/DecisionLog';
+import { parseHistoryCursor, type DecisionLog, type HistoryQuery } from '../../ports/DecisionLog';
 import { toStorageError } from './dynamoErrors';
 
 const DAY_SECONDS = 86_400;
@@ -20,6 +20,8 @@ export interface DynamoDecisionLogOptions {
 /**
  * Decision history in the history table: PK `poolId`, SK `<epoch ms, 15 digits>#<random>`,
  * TTL `expiresAt` (epoch seconds). Items are `{ poolId, sk, at, expiresAt, decision }`.
+ * A decision read back gets the sort key's random part as its `id`, so the history cursor
+ * (`<at>~<id>`) names exactly one item, old items included.
  */
 export class DynamoDecisionLog implements DecisionLog {
   private readonly ttlDays: number;
@@ -55,13 +57,17 @@ export class DynamoDecisionLog implements DecisionLog {
   async list(poolId: string, query: HistoryQuery = {}): Promise<Decision[]> {
     const limit = query.limit ?? DEFAULT_LIMIT;
     if (limit <= 0) return [];
-    // Every sort key of a decision at t < before sorts below the bare padded `before`.
+    // Sort keys are unique, so `sk <` the cursor's own key resumes right after that decision;
+    // every sort key of a decision at t < before sorts below the bare padded `before`.
+    const cursor = query.cursor === undefined ? undefined : parseHistoryCursor(query.cursor);
+    if (query.cursor !== undefined && !cursor) throw new RangeError(`Expected \`cursor\` to be a history cursor like "1764000000000~a1b2c3d4" (got ${JSON.stringify(query.cursor)})`);
+    const upper = cursor ? `${historySortKeyPrefix(cursor.at)}#${cursor.id}` : query.before === undefined ? undefined : historySortKeyPrefix(query.before);
     const keyCondition =
-      query.before === undefined
+      upper === undefined
         ? { KeyConditionExpression: 'poolId = :poolId', ExpressionAttributeValues: { ':poolId': poolId } }
         : {
             KeyConditionExpression: 'poolId = :poolId AND sk < :before',
-            ExpressionAttributeValues: { ':poolId': poolId, ':before': historySortKeyPrefix(query.before) },
+            ExpressionAttributeValues: { ':poolId': poolId, ':before': upper },
           };
     const decisions: Decision[] = [];
     let startKey: Record<string, unknown> | undefined;
@@ -77,7 +83,7 @@ export class DynamoDecisionLog implements DecisionLog {
             ExclusiveStartKey: startKey,
           }),
         );
-        for (const item of page.Items ?? []) decisions.push(item.decision as Decision);
+        for (const item of page.Items ?? []) decisions.push(withId(item.decision as Decision, String(item.sk)));
         startKey = page.LastEvaluatedKey;
       } while (startKey && decisions.length < limit);
     } catch (error) {
@@ -85,4 +91,10 @@ export class DynamoDecisionLog implements DecisionLog {
     }
     return decisions;
   }
+}
+
+/** The decision with the random part of its sort key as `id`. */
+function withId(decision: Decision, sk: string): Decision {
+  const id = sk.slice(sk.indexOf('#') + 1);
+  return id && decision.id === undefined ? { ...decision, id } : decision;
 }

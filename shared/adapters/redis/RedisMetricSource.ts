@@ -1,3 +1,4 @@
+import { errorClassOf, errorClassOfMessage, safeErrorMessage } from '../../domain/metricErrors';
 import type { MetricSpec } from '../../domain/policy';
 import type { MetricReading } from '../../domain/types';
 import type { MetricRequest, MetricSource } from '../../ports/MetricSource';
@@ -49,7 +50,7 @@ export class RedisMetricSource implements MetricSource {
     for (const request of requests) {
       const spec = request.spec;
       if (spec.source !== 'redis') {
-        readings.set(request.id, { error: `metric ${request.name}: source ${spec.source} is not served by Redis`, at: now });
+        readings.set(request.id, { error: `metric ${request.name}: source ${spec.source} is not served by Redis`, at: now, source: spec.source, errorClass: 'WrongSource' });
         continue;
       }
       const item = spec.type === 'count_keys' ? batch.add(spec) : undefined;
@@ -79,9 +80,10 @@ export class RedisMetricSource implements MetricSource {
       this.stats.commands += commands.length;
       replies = await this.runner.pipeline(commands);
     } catch (error) {
-      const cause = error instanceof Error ? error.message : String(error);
+      const cause = safeErrorMessage(error);
+      const errorClass = errorClassOf(error);
       for (const { request, spec } of planned) {
-        readings.set(request.id, { error: `${label(spec)}: ${cause}`, at: now });
+        readings.set(request.id, { error: `${label(spec)}: ${cause}`, at: now, source: 'redis', errorClass });
       }
       return readings;
     }
@@ -179,26 +181,34 @@ function label(spec: RedisSpec): string {
   }
 }
 
+const failure = (spec: RedisSpec, message: string, errorClass: string, now: number): MetricReading => ({
+  error: `${label(spec)}: ${message}`,
+  at: now,
+  source: 'redis',
+  errorClass,
+});
+
 function toReading(spec: RedisSpec, reply: RedisReply, now: number): MetricReading {
-  if (reply.error !== undefined) return { error: `${label(spec)}: ${reply.error}`, at: now };
+  // A Redis error reply starts with its class: `WRONGTYPE ...`, `NOSCRIPT ...`, `ERR ...`.
+  if (reply.error !== undefined) return failure(spec, reply.error, errorClassOfMessage(reply.error), now);
   const { result } = reply;
   switch (spec.type) {
     case 'list_length':
     case 'count_keys': {
       // Integer replies: a number over TCP and REST alike; tolerate a numeric string.
       const value = typeof result === 'number' ? result : Number(result);
-      if (!Number.isFinite(value)) return { error: `${label(spec)}: unexpected reply ${JSON.stringify(result)}`, at: now };
+      if (!Number.isFinite(value)) return failure(spec, `unexpected reply ${JSON.stringify(result)}`, 'UnexpectedReply', now);
       return { value, at: now };
     }
     case 'number':
     case 'hash_field': {
       if (result === null || result === undefined) {
         const what = spec.type === 'number' ? `key ${spec.key} does not exist` : `hash ${spec.key} has no field ${spec.field}`;
-        return { error: `${label(spec)}: ${what}`, at: now };
+        return failure(spec, what, 'NoKey', now);
       }
       const value = parseNumber(result);
       if (value === undefined) {
-        return { error: `${label(spec)}: value ${JSON.stringify(result)} is not a number`, at: now };
+        return failure(spec, `value ${JSON.stringify(result)} is not a number`, 'NotANumber', now);
       }
       return { value, at: now };
     }
