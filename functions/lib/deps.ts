@@ -24,7 +24,7 @@ import { redisConfigFromEnv, redisRunnerFromConfig, type RedisConnectionConfig }
 import { RedisMetricSource } from '../../shared/adapters/redis/RedisMetricSource';
 import { PoolscaleError } from '../../shared/domain/errors';
 import type { Decision, TargetStatus } from '../../shared/domain/types';
-import type { Budget, EcsTarget, Policy } from '../../shared/domain/policy';
+import type { EcsTarget, Policy } from '../../shared/domain/policy';
 import { systemClock } from '../../shared/ports/Clock';
 import type { AgentStore } from '../../shared/ports/AgentStore';
 import type { MetricSource } from '../../shared/ports/MetricSource';
@@ -137,51 +137,35 @@ export async function redisConfig(
 
 /**
  * The policy store, remembering the policies of its last `list()`. Every tick starts with one,
- * so the ECS service behind a pool's `source: ecs` metric is known without another read.
+ * so the ECS service behind a pool's `source: ecs` metric is known without another read. A
+ * proxy rather than a class, so every other method of the port passes through unchanged.
  */
-class ListedPolicies implements PolicyStore {
-  private listed = new Map<string, Policy>();
-
-  constructor(private readonly store: PolicyStore) {}
-
-  async list(): Promise<Policy[]> {
-    const policies = await this.store.list();
-    this.listed = new Map(policies.map((policy) => [policy.id, policy]));
-    return policies;
-  }
-
-  get(poolId: string): Promise<Policy | undefined> {
-    return this.store.get(poolId);
-  }
-
-  put(policy: Policy): Promise<void> {
-    return this.store.put(policy);
-  }
-
-  delete(poolId: string): Promise<void> {
-    return this.store.delete(poolId);
-  }
-
-  getBudget(): Promise<Budget | undefined> {
-    return this.store.getBudget();
-  }
-
-  putBudget(budget: Budget | undefined): Promise<void> {
-    return this.store.putBudget(budget);
-  }
-
-  /** `resolveTarget` of the CloudWatch source: the listed policy, else a read. */
-  readonly ecsTarget = async (poolId: string): Promise<EcsTarget | undefined> => {
-    const policy = this.listed.get(poolId) ?? (await this.store.get(poolId));
+function rememberListed(store: PolicyStore): { policies: PolicyStore; ecsTarget: (poolId: string) => Promise<EcsTarget | undefined> } {
+  let listed = new Map<string, Policy>();
+  const list = async (): Promise<Policy[]> => {
+    const all = await store.list();
+    listed = new Map(all.map((policy) => [policy.id, policy]));
+    return all;
+  };
+  const policies = new Proxy(store, {
+    get(target, property) {
+      if (property === 'list') return list;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const ecsTarget = async (poolId: string): Promise<EcsTarget | undefined> => {
+    const policy = listed.get(poolId) ?? (await store.get(poolId));
     return policy?.target.kind === 'ecs' ? policy.target : undefined;
   };
+  return { policies, ecsTarget };
 }
 
 /** Builds the stores, metric sources and targets every function uses. */
 export async function buildDeps(env: FunctionEnv, options: BuildOptions): Promise<FunctionDeps> {
   const client = createDocumentClient();
   const ttlDays = env.HISTORY_TTL_DAYS ? Number(env.HISTORY_TTL_DAYS) : undefined;
-  const policies = new ListedPolicies(new DynamoPolicyStore(client, required(env, 'POLICIES_TABLE')));
+  const { policies, ecsTarget } = rememberListed(new DynamoPolicyStore(client, required(env, 'POLICIES_TABLE')));
   const states = new DynamoStateStore(client, required(env, 'STATE_TABLE'));
   const log = new DynamoDecisionLog(client, required(env, 'HISTORY_TABLE'), ttlDays === undefined ? {} : { ttlDays });
   const agents = new DynamoAgentStore(client, required(env, 'AGENTS_TABLE'));
@@ -190,7 +174,7 @@ export async function buildDeps(env: FunctionEnv, options: BuildOptions): Promis
   const runner = redis ? redisRunnerFromConfig(redis) : undefined;
   const cloudWatch = lazyMetricSource(['cloudwatch', 'ecs'], async () => {
     const { CloudWatchMetricSource } = await import('../../shared/adapters/cloudwatch');
-    return new CloudWatchMetricSource({ resolveTarget: policies.ecsTarget });
+    return new CloudWatchMetricSource({ resolveTarget: ecsTarget });
   });
   const ecs = lazyScaleTarget(['ecs'], async () => {
     const { EcsScaleTarget } = await import('../../shared/adapters/ecs');

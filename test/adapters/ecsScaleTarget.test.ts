@@ -40,24 +40,18 @@ describe('Class: EcsScaleTarget', () => {
   const client = new ECSClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
   const mock = mockClient(client);
   const regions: (string | undefined)[] = [];
-  const sleeps: number[] = [];
   const target = (options: EcsScaleTargetOptions = {}) =>
     new EcsScaleTarget({
       clients: (region) => {
         regions.push(region);
         return client;
       },
-      sleep: async (ms) => {
-        sleeps.push(ms);
-      },
-      random: () => 0.5,
       ...options,
     });
 
   beforeEach(() => {
     mock.reset();
     regions.length = 0;
-    sleeps.length = 0;
   });
 
   describe('Method: status', () => {
@@ -119,20 +113,19 @@ describe('Class: EcsScaleTarget', () => {
       expect((error as Error).message).toMatch(message);
     });
 
-    it('throws a retryable ScaleTargetError with cause after the retries of a server fault', async () => {
-      // Prepare
+    it('throws a retryable ScaleTargetError with cause for a server fault, without retrying it itself', async () => {
+      // Prepare: the mock replaces the SDK's send, so each call here is one SDK call (whose own retries are measured in test/reliability/sdkRetry.test.ts).
       const fault = new ServerException({ $metadata: { httpStatusCode: 500 }, message: 'boom' });
       mock.on(DescribeServicesCommand).rejects(fault);
 
       // Act
-      const error = await target({ retry: { attempts: 3 } })
+      const error = await target()
         .status(ecsPool('bots'))
         .catch((reason: unknown) => reason);
 
       // Assess
       expect(error).toMatchObject({ name: 'ScaleTargetError', retryable: true, cause: fault });
-      expect(mock.commandCalls(DescribeServicesCommand)).toHaveLength(3);
-      expect(sleeps).toEqual([250, 250]);
+      expect(mock.commandCalls(DescribeServicesCommand)).toHaveLength(1);
     });
   });
 
@@ -224,30 +217,16 @@ describe('Class: EcsScaleTarget', () => {
       });
     });
 
-    it('retries a throttled UpdateService and then succeeds', async () => {
-      // Prepare
-      mock.on(UpdateServiceCommand).rejectsOnce(throttled()).resolves({});
-
-      // Act
-      await target().scale(ecsPool('bots'), { desired: 5, reason: 'up' });
-
-      // Assess
-      expect(mock.commandCalls(UpdateServiceCommand)).toHaveLength(2);
-      expect(sleeps).toHaveLength(1);
-      expect(sleeps[0]).toBeGreaterThanOrEqual(100);
-      expect(sleeps[0]).toBeLessThanOrEqual(400);
-    });
-
-    it('gives up after the configured attempts with a retryable error', async () => {
+    it('leaves retries of a throttled UpdateService to the SDK: one call, a retryable error', async () => {
       // Prepare
       mock.on(UpdateServiceCommand).rejects(throttled());
 
       // Act
-      const attempt = target({ retry: { attempts: 2 } }).scale(ecsPool('bots'), { desired: 5, reason: 'up' });
+      const attempt = target().scale(ecsPool('bots'), { desired: 5, reason: 'up' });
 
       // Assess
       await expect(attempt).rejects.toMatchObject({ name: 'ScaleTargetError', retryable: true, message: /ThrottlingException/ });
-      expect(mock.commandCalls(UpdateServiceCommand)).toHaveLength(2);
+      expect(mock.commandCalls(UpdateServiceCommand)).toHaveLength(1);
     });
 
     it('does not retry a client error', async () => {
@@ -262,7 +241,6 @@ describe('Class: EcsScaleTarget', () => {
       // Assess
       await expect(attempt).rejects.toMatchObject({ name: 'ScaleTargetError', retryable: false });
       expect(mock.commandCalls(UpdateServiceCommand)).toHaveLength(1);
-      expect(sleeps).toEqual([]);
     });
 
     it.each([
@@ -335,6 +313,26 @@ describe('Class: EcsScaleTarget', () => {
 
       // Assess
       await expect(attempt).rejects.toThrow(/TASK_NOT_VALID/);
+      expect(mock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+    });
+
+    it.each([
+      { case: 'no busy-task provider', options: {}, message: /sets target.protectBusyTasks but nothing here can tell its busy tasks/ },
+      {
+        case: 'a provider that fails',
+        options: { busyTasks: async () => Promise.reject(new Error('Redis at redis://cache:6379 is unavailable')) },
+        message: /Busy tasks of pool "bots" could not be read, scale-in refused: Redis at redis:\/\/cache:6379 is unavailable/,
+      },
+    ])('refuses a scale-in with $case, naming the pool', async ({ options, message }) => {
+      // Prepare
+      mock.on(DescribeServicesCommand).resolves({ services: [service('bots', { desiredCount: 4 })] });
+
+      // Act
+      const attempt = target(options).scale(busyPool(), { desired: 2, reason: 'down' });
+
+      // Assess
+      await expect(attempt).rejects.toThrow(message);
+      expect(mock.commandCalls(UpdateTaskProtectionCommand)).toHaveLength(0);
       expect(mock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
     });
 

@@ -119,7 +119,7 @@ describe('Endpoint variables', () => {
       // Prepare
       stubEndpoints({ [variable]: fake.url });
       const clients = createEcsClientFactory({ region: 'us-east-1', credentials: TEST_CREDENTIALS });
-      const target = new EcsScaleTarget({ clients, sleep: async () => {} });
+      const target = new EcsScaleTarget({ clients });
 
       // Act
       const status = await target.status(ecsPool);

@@ -165,7 +165,7 @@ describe('Module: functions/evaluate.ts handler, deps from the environment', () 
     }));
 
     // Act
-    const summary = await handler({ ...fixture('scheduled-event'), id: 'tick-ecs-cpu', time: nowIso() });
+    const summary = await handler({ ...fixture<Record<string, unknown>>('scheduled-event'), id: 'tick-ecs-cpu', time: nowIso() });
 
     // Assess
     const queries = cloudWatch.commandCalls(GetMetricDataCommand).flatMap((call) => call.args[0].input.MetricDataQueries ?? []);
@@ -206,7 +206,7 @@ describe('Module: functions/evaluate.ts handler, deps from the environment', () 
     ecs.on(UpdateTaskProtectionCommand).resolves({ protectedTasks: [], failures: [] });
 
     // Act
-    const summary = await handler({ ...fixture('scheduled-event'), id: 'tick-protect', time: nowIso() });
+    const summary = await handler({ ...fixture<Record<string, unknown>>('scheduled-event'), id: 'tick-protect', time: nowIso() });
 
     // Assess: the exact requests, in order.
     expect(summary.acted).toEqual([{ poolId: 'bots', from: 9, to: 2 }]);
@@ -238,7 +238,7 @@ describe('Module: functions/evaluate.ts handler, deps from the environment', () 
     ecsRunning(9);
 
     // Act
-    const summary = await handler({ ...fixture('scheduled-event'), id: 'tick-blind', time: nowIso() });
+    const summary = await handler({ ...fixture<Record<string, unknown>>('scheduled-event'), id: 'tick-blind', time: nowIso() });
 
     // Assess
     expect(summary.acted).toEqual([]);
@@ -292,7 +292,7 @@ describe('Module: functions/evaluate.ts handler, deps from the environment', () 
     ecsRunning(1);
 
     // Act
-    const summary = await handler({ ...fixture('scheduled-event'), id: 'tick-ssm', time: nowIso() });
+    const summary = await handler({ ...fixture<Record<string, unknown>>('scheduled-event'), id: 'tick-ssm', time: nowIso() });
 
     // Assess
     expect(ssm.commandCalls(GetParameterCommand).map((call) => call.args[0].input)).toEqual([{ Name: '/poolscale/redis', WithDecryption: true }]);

@@ -77,7 +77,7 @@ export async function dynamoRuntime(dynalite: Dynalite, policies: Policy[], now:
     log: new DynamoDecisionLog(client, names.history),
     metrics: [new StaticMetricSource()],
     targets: [
-      new EcsScaleTarget({ clients: createEcsClientFactory({ region: TEST_REGION, credentials: TEST_CREDENTIALS }), sleep: async () => {} }),
+      new EcsScaleTarget({ clients: createEcsClientFactory({ region: TEST_REGION, credentials: TEST_CREDENTIALS }) }),
       new NoneTarget(),
     ],
     clock: { now },
