@@ -1,11 +1,15 @@
 /**
  * A small client for the poolscale HTTP API, local or deployed. Requests to a deployed API
  * (an `execute-api` host, or `--sigv4`) are signed with SigV4 using the SDK's default
- * credential chain, as the API's IAM authorizer requires.
+ * credential chain, as the API's IAM authorizer requires. Requests to `poolscale up` carry its
+ * bearer token: `POOLSCALE_TOKEN`, or for a loopback URL the file `token` in the data folder
+ * (`POOLSCALE_DATA`, default `.poolscale/data` under the working directory).
  */
+import { resolve } from 'node:path';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { DEFAULT_DATA_DIR, readToken } from '../local/dataFolder';
 
 export interface ApiClientOptions {
   baseUrl: string;
@@ -15,6 +19,22 @@ export interface ApiClientOptions {
   env?: Record<string, string | undefined>;
   /** Credentials for signing; default: the SDK's default provider chain. */
   credentials?: () => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string }>;
+  /** Bearer token of `poolscale up`; default: see `localToken`. */
+  token?: string;
+  /** Where a relative POOLSCALE_DATA is resolved (default: the process's working directory). */
+  cwd?: string;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/**
+ * The token to send to `baseUrl` without signing: POOLSCALE_TOKEN, or for a loopback URL the
+ * one `poolscale up` stored in its data folder. The stored token is never sent elsewhere.
+ */
+export function localToken(baseUrl: URL, env: Record<string, string | undefined> = {}, cwd = process.cwd()): string | undefined {
+  if (env.POOLSCALE_TOKEN) return env.POOLSCALE_TOKEN.trim();
+  if (!LOOPBACK_HOSTS.has(baseUrl.hostname)) return undefined;
+  return readToken(resolve(cwd, env.POOLSCALE_DATA ?? DEFAULT_DATA_DIR));
 }
 
 export class ApiError extends Error {
@@ -37,11 +57,18 @@ export function createApiClient(options: ApiClientOptions) {
   const region = options.region ?? regionFromHost ?? options.env?.AWS_REGION ?? options.env?.AWS_DEFAULT_REGION ?? 'us-east-1';
   const credentials = options.credentials ?? (() => new CloudWatchClient({ region }).config.credentials());
   const signer = sign ? new SignatureV4({ service: 'execute-api', region, credentials, sha256: Sha256 }) : undefined;
+  // SigV4 uses the Authorization header itself; a bearer token goes only to unsigned requests.
+  const token = signer ? undefined : (options.token ?? localToken(base, options.env, options.cwd));
 
   return async function request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
     const url = new URL(path.replace(/^\//, ''), base);
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    let headers: Record<string, string> = { host: url.host, accept: 'application/json', ...(payload ? { 'content-type': 'application/json' } : {}) };
+    let headers: Record<string, string> = {
+      host: url.host,
+      accept: 'application/json',
+      ...(payload ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    };
     if (signer) {
       const signed = await signer.sign({
         method,

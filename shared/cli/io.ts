@@ -10,14 +10,40 @@ export interface CliIo {
   cwd: string;
 }
 
+/**
+ * C0 controls but newline (ESC, BEL, CR, backspace, tab...), DEL, C1 controls (0x80-0x9F, e.g.
+ * the one-byte CSI), and the Unicode bidirectional overrides and isolates.
+ */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text from data (pool ids, scale reasons, error messages, anything a config, the API or a
+ * remote answer supplied) made safe for a terminal: control characters, which could move the
+ * cursor, rewrite earlier lines, set the window title or hide text, are replaced by `?`
+ * (newlines are kept). Everything a command prints goes through it.
+ */
+export function stripControl(text: string): string {
+  return text.replace(CONTROL, '?');
+}
+
+/** One line: like stripControl, and newlines become spaces. */
+export function oneLine(text: string): string {
+  return stripControl(text).replace(/\n/g, ' ');
+}
+
 export function processIo(): CliIo {
   const isTty = Boolean(process.stderr.isTTY);
+  const line = (text: string) => {
+    const safe = stripControl(text);
+    return safe.endsWith('\n') ? safe : `${safe}\n`;
+  };
   return {
-    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-    err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    out: (text) => process.stdout.write(line(text)),
+    err: (text) => process.stderr.write(line(text)),
     isTty,
     progress: (text) => {
-      if (isTty) process.stderr.write(`\r\x1b[2K${text}`);
+      if (isTty) process.stderr.write(`\r\x1b[2K${oneLine(text)}`);
     },
     env: process.env,
     cwd: process.cwd(),

@@ -1,15 +1,16 @@
 /**
  * `poolscale up --config FILE`: the whole control plane on this machine, no AWS account.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { loadConfigFile } from '../../config/load';
 import type { Policy } from '../../domain/policy';
 import type { Decision, TargetStatus } from '../../domain/types';
-import { type ControlPlane, startControlPlane, usesRedis } from '../../local/controlPlane';
+import { type ConfigChange, type ControlPlane, startControlPlane, usesRedis } from '../../local/controlPlane';
+import { DEFAULT_DATA_DIR, TOKEN_FILE, loadOrCreateToken } from '../../local/dataFolder';
 import { type LoadGenerator, startLoadGenerator } from '../../local/loadGenerator';
-import type { CliIo } from '../io';
+import { type CliIo, oneLine } from '../io';
 
 export const summary = 'Run the whole control plane locally (API, ticks, agent, dashboard)';
 
@@ -19,12 +20,20 @@ Runs the control plane locally: embedded storage (dynalite on disk), the evaluat
 HTTP API (same routes as the deployed API), the agent relay, and optionally the on-host agent
 and a load generator. Ctrl-C stops everything.
 
+The config file seeds the pools the store does not have yet; changes made through the API or
+the dashboard (and deleted pools) are kept across restarts. --apply writes the file's pools
+over the stored ones, after printing the differences.
+
+The API needs the token in the data folder (file "token", mode 0600; the CLI sends it, or set
+POOLSCALE_TOKEN); the dashboard address printed at start carries it.
+
 Options:
   --config FILE        poolscale config (YAML/JSON or a seed format)        (required)
   --format NAME        config format, when detection is not wanted
   --port N             API port on 127.0.0.1 (default 8080; 0 = any free port)
   --data DIR           data folder (default .poolscale/data); --in-memory keeps nothing
-  --in-memory          keep state and history in memory only
+  --in-memory          keep state and history in memory only (the token file is still kept)
+  --apply              overwrite the stored pools with the config file's (prints the diff first)
   --tick SECONDS       how often pools are checked (default 1; each pool runs at its interval)
   --redis URL          Redis for metrics (default $REDIS_URL or redis://127.0.0.1:6379)
   --agent FILE         also run the on-host agent with this config, talking to the local relay
@@ -44,8 +53,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         config: { type: 'string' },
         format: { type: 'string' },
         port: { type: 'string', default: '8080' },
-        data: { type: 'string', default: '.poolscale/data' },
+        data: { type: 'string', default: DEFAULT_DATA_DIR },
         'in-memory': { type: 'boolean', default: false },
+        apply: { type: 'boolean', default: false },
         tick: { type: 'string', default: '1' },
         redis: { type: 'string' },
         agent: { type: 'string' },
@@ -104,27 +114,44 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
 
   const status = new StatusBoard(io);
+  const dataDir = resolve(io.cwd, values.data);
   let plane: ControlPlane | undefined;
   let load: LoadGenerator | undefined;
   let agent: { stop(): Promise<void> } | undefined;
+  // One failing listener or timer must not end the API, the relay, the agent and its workers
+  // with it: report it and keep serving (each server also answers its own errors itself).
+  const survive = (kind: string) => (error: unknown) =>
+    io.err(`error: ${kind} (poolscale up keeps running): ${oneLine(error instanceof Error ? (error.stack ?? error.message) : String(error))}`);
+  const onException = survive('uncaught exception');
+  const onRejection = survive('unhandled rejection');
+  process.on('uncaughtException', onException);
+  process.on('unhandledRejection', onRejection);
   try {
+    const token = loadOrCreateToken(dataDir);
     plane = await startControlPlane({
       config,
-      ...(values['in-memory'] ? {} : { dataDir: resolve(io.cwd, values.data) }),
+      ...(values['in-memory'] ? {} : { dataDir }),
       port: numbers.port!,
       redisUrl,
       tickMs: numbers.tick! * 1000,
+      token,
+      configMode: values.apply ? 'overwrite' : 'seed',
+      onConfigChanges: (changes) => printChanges(io, changes, values.apply),
       logger: {
         info: () => {},
-        warn: (message, extra) => io.err(`warn: ${message} ${extra ? JSON.stringify(extra) : ''}`),
-        error: (message, extra) => io.err(`error: ${message} ${extra ? JSON.stringify(extra) : ''}`),
+        warn: (message, extra) => io.err(oneLine(`warn: ${message} ${extra ? JSON.stringify(extra) : ''}`)),
+        error: (message, extra) => io.err(oneLine(`error: ${message} ${extra ? JSON.stringify(extra) : ''}`)),
       },
       onDecision: (decision, policy, targetStatus) => status.update(decision, policy, targetStatus),
     });
-    io.out(`poolscale up: API on ${plane.url} (try ${plane.url}/pools), ${config.pools.length} pool(s), storage ${values['in-memory'] ? 'in memory' : resolve(io.cwd, values.data)}`);
+    io.out(
+      `poolscale up: API on ${plane.url} (token in ${join(dataDir, TOKEN_FILE)}), ${config.pools.length} pool(s) in the file, ` +
+        `storage ${values['in-memory'] ? 'in memory' : dataDir}`,
+    );
+    io.out(`poolscale up: dashboard ${plane.url}/dashboard#token=${encodeURIComponent(token)}`);
     if (values.agent) {
       const { startAgentFromFile } = await import('../../local/startAgent');
-      agent = await startAgentFromFile(resolve(io.cwd, values.agent), { relayUrl: plane.url, redisUrl, agents: plane.agents, log: (line: string) => io.err(line) });
+      agent = await startAgentFromFile(resolve(io.cwd, values.agent), { relayUrl: plane.url, redisUrl, agents: plane.agents, log: (line: string) => io.err(oneLine(line)) });
       io.out(`poolscale up: agent started from ${values.agent}`);
     }
     if (values.load) {
@@ -142,15 +169,33 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     await waitForStop(numbers.duration);
     return 0;
   } catch (error) {
-    io.err(`poolscale up: ${(error as Error).message}`);
+    io.err(`poolscale up: ${oneLine((error as Error).message)}`);
     return 1;
   } finally {
     status.close();
     await load?.stop();
     await agent?.stop();
     await plane?.stop();
+    process.off('uncaughtException', onException);
+    process.off('unhandledRejection', onRejection);
     io.out('poolscale up: stopped');
   }
+}
+
+/** The differences between the file and the store; with --apply they are about to be written. */
+function printChanges(io: CliIo, changes: ConfigChange[], apply: boolean): void {
+  const changed = changes.filter((change) => change.kind === 'change');
+  for (const change of changes) {
+    const id = oneLine(change.poolId);
+    if (change.kind === 'add') io.out(`poolscale up: pool ${id}: added from the config file`);
+    if (change.kind === 'not-in-file') io.out(`poolscale up: pool ${id}: kept (not in the config file)`);
+    if (change.kind === 'change') {
+      io.out(`poolscale up: pool ${id}: the stored policy differs from the file${apply ? '; --apply writes the file' : '; the stored one is kept'}:`);
+      for (const field of change.fields.slice(0, 50)) io.out(`    ${oneLine(field)}`);
+      if (change.fields.length > 50) io.out(`    ... and ${change.fields.length - 50} more`);
+    }
+  }
+  if (changed.length > 0 && !apply) io.out('poolscale up: run with --apply to write the config file over the stored pools');
 }
 
 async function pingRedis(url: string): Promise<string | undefined> {
@@ -189,9 +234,9 @@ class StatusBoard {
   constructor(private readonly io: CliIo) {}
 
   update(decision: Decision, policy: Policy, status?: TargetStatus): void {
-    const reason = decision.reasons.map((r) => r.message).join('; ');
+    const reason = oneLine(decision.reasons.map((r) => r.message).join('; '));
     const line =
-      `${policy.id.padEnd(14)} desired ${String(decision.desired).padStart(3)}  ready ${String(status?.ready ?? '?').padStart(3)}` +
+      `${oneLine(policy.id).padEnd(14)} desired ${String(decision.desired).padStart(3)}  ready ${String(status?.ready ?? '?').padStart(3)}` +
       `  [${policy.min}..${policy.max}]  ${decision.action.padEnd(10)} ${reason}`;
     this.lines.set(policy.id, line);
     if (!this.io.isTty) {
