@@ -16,10 +16,11 @@ const SECRET_PATTERNS: readonly [RegExp, string | ((...groups: string[]) => stri
   [/\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/]*):([^\s@/]+)@/gi, (_match, scheme, user) => `${scheme}${user}:***@`],
   // AWS access key ids (long-term AKIA, temporary ASIA)
   [/\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, '***'],
-  // name=value or "name": "value" pairs whose name says secret (query strings, JSON, messages)
+  // name=value (query strings, env-style messages) and "name": "value" (JSON) whose name says secret
+  [/\b([\w-]*(?:secret|password|passwd|pwd|token|api[_-]?key|access[_-]?key|signature)[\w-]*\s*=\s*)([^\s"'&,;}]+)/gi, (_match, name) => `${name}***`],
   [
-    /\b((?:[\w-]*(?:secret|password|passwd|pwd|token|api[_-]?key|access[_-]?key|credential|signature|session)[\w-]*)["']?\s*[:=]\s*["']?)([^\s"'&,;}]+)/gi,
-    (_match, name) => `${name}***`,
+    /("[\w-]*(?:secret|password|passwd|pwd|token|api[_-]?key|access[_-]?key|credential|signature)[\w-]*"\s*:\s*")([^"]*)"/gi,
+    (_match, name) => `${name}***"`,
   ],
   // Authorization: Bearer <token> / Basic <blob>
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, (_match, scheme) => `${scheme} ***`],

@@ -74,9 +74,16 @@ function roughDuration(ms: number): string {
   return hours < 48 ? `${hours}h` : `${Math.round(hours / 24)}d`;
 }
 
-/** `source: class message` of one metric error, for reasons (the class is left out when the message already names it). */
+/** A class worth showing beside the message: a system or Redis code, an SDK exception name. */
+const EXTERNAL_CLASS = /^[A-Z][A-Z0-9_]{2,}$|.(?:Exception|Error)$/;
+
+/**
+ * `source: message` of one metric error, for reasons; an external error class (`ECONNREFUSED`,
+ * `AccessDeniedException`) the message does not already name goes before it.
+ */
 export function describeMetricError(error: MetricError): string {
-  const message = error.errorClass === 'Error' || error.message.includes(error.errorClass) ? error.message : `${error.errorClass} ${error.message}`;
+  const named = !EXTERNAL_CLASS.test(error.errorClass) || error.message.includes(error.errorClass);
+  const message = named ? error.message : `${error.errorClass} ${error.message}`;
   return `${error.source}: ${message}`;
 }
 
