@@ -1,8 +1,10 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Decision } from '../../shared/domain/types';
 import { DynamoDecisionLog, historySortKeyPrefix } from '../../shared/adapters/dynamodb/DynamoDecisionLog';
+import { MemoryDecisionLog } from '../../shared/adapters/memory';
+import { historyCursor, type DecisionLog } from '../../shared/ports/DecisionLog';
 import { startDynamoFixture, type DynamoFixture } from './dynamodbSupport';
 
 const decisionAt = (poolId: string, at: number, desired = 1): Decision => ({
@@ -129,7 +131,81 @@ describe('Class: DynamoDecisionLog', () => {
     });
   });
 
+  describe('Method: list with a cursor', () => {
+    it('pages through many decisions of one millisecond without dropping or repeating one', async () => {
+      // Prepare: 45 decisions at the same ms between two others.
+      await log.append(decisionAt('burst', 999));
+      for (let i = 0; i < 45; i++) await log.append(decisionAt('burst', 1_000, i));
+      await log.append(decisionAt('burst', 1_001));
+
+      // Act
+      const seen = await pageAll(log, 'burst', 7);
+
+      // Assess
+      expect(seen).toHaveLength(47);
+      expect(new Set(seen.map((d) => d.id)).size).toBe(47);
+      expect(seen.map((d) => d.at)).toEqual([1_001, ...Array(45).fill(1_000), 999]);
+      expect(seen.filter((d) => d.at === 1_000).map((d) => d.desired).sort((a, b) => a - b)).toEqual(Array.from({ length: 45 }, (_, i) => i));
+    });
+
+    it('reads items written before decisions had ids, and pages through them', async () => {
+      // Prepare: the item shape of the previous release, written directly.
+      for (const suffix of ['0a', '0b', '0c']) {
+        await fixture.documentClient.send(
+          new PutCommand({
+            TableName: fixture.tables.history,
+            Item: { poolId: 'legacy', sk: `${historySortKeyPrefix(7_000)}#${suffix}`, at: 7_000, expiresAt: 7, decision: decisionAt('legacy', 7_000) },
+          }),
+        );
+      }
+
+      // Act
+      const seen = await pageAll(log, 'legacy', 2);
+
+      // Assess
+      expect(seen.map((d) => d.id)).toEqual(['0c', '0b', '0a']);
+      expect(seen.every((d) => d.at === 7_000 && d.poolId === 'legacy')).toBe(true);
+    });
+
+    it('refuses a malformed cursor naming it', async () => {
+      await expect(log.list('burst', { cursor: 'not a cursor' })).rejects.toThrow(/cursor.*not a cursor/);
+    });
+  });
+
   it('refuses a non-positive ttlDays up front', () => {
     expect(() => new DynamoDecisionLog(fixture.documentClient, 'x', { ttlDays: 0 })).toThrow(/ttlDays/);
+  });
+});
+
+/** Every decision of a pool, page by page through the cursor of each page's last decision. */
+async function pageAll(log: DecisionLog, poolId: string, limit: number): Promise<Decision[]> {
+  const seen: Decision[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < 100; page++) {
+    const decisions = await log.list(poolId, { limit, ...(cursor ? { cursor } : {}) });
+    seen.push(...decisions);
+    if (decisions.length < limit) return seen;
+    cursor = historyCursor(decisions.at(-1)!);
+  }
+  throw new Error('paging did not end');
+}
+
+describe('Class: MemoryDecisionLog (cursor)', () => {
+  it('pages through decisions of one millisecond without dropping or repeating one', async () => {
+    // Prepare
+    const log = new MemoryDecisionLog();
+    for (let i = 0; i < 20; i++) await log.append(decisionAt('burst', 1_000, i));
+
+    // Act
+    const seen = await pageAll(log, 'burst', 3);
+
+    // Assess
+    expect(seen.map((d) => d.desired)).toEqual(Array.from({ length: 20 }, (_, i) => 19 - i));
+  });
+
+  it('still pages strictly before a time with `before`', async () => {
+    const log = new MemoryDecisionLog();
+    for (const at of [1, 2, 2, 3]) await log.append(decisionAt('t', at));
+    expect((await log.list('t', { before: 3 })).map((d) => d.at)).toEqual([2, 2, 1]);
   });
 });
