@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { MetricSourceError } from '../../domain/errors';
+import { connectOnce } from './RedisQueueProbe';
 
 const SEP = '\x06\x16';
 const EXCHANGE = 'celery.pidbox';
@@ -44,7 +45,7 @@ export class CeleryControl {
   async broadcast<T>(method: string, args: Record<string, unknown>, destination: readonly string[], timeoutMs = 1_000): Promise<Map<string, T>> {
     const replies = new Map<string, T>();
     if (destination.length === 0) return replies;
-    await this.connect();
+    await connectOnce(this.client);
     const routingKey = randomUUID();
     const queue = `${routingKey}.${REPLY_EXCHANGE}`;
     const binding = `${routingKey}${SEP}${SEP}${queue}`;
@@ -103,10 +104,6 @@ export class CeleryControl {
   /** The worker's effective configuration (`celery inspect conf`). */
   async conf(node: string, timeoutMs = 2_000): Promise<Record<string, unknown> | undefined> {
     return (await this.broadcast<Record<string, unknown>>('conf', { with_defaults: false }, [node], timeoutMs)).get(node);
-  }
-
-  private async connect(): Promise<void> {
-    if (this.client.status === 'wait' || this.client.status === 'end') await this.client.connect();
   }
 
   async close(): Promise<void> {

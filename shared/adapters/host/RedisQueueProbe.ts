@@ -15,7 +15,7 @@ export class RedisQueueProbe {
     const result = new Map<string, number>();
     if (keys.length === 0) return result;
     try {
-      if (this.client.status === 'wait' || this.client.status === 'end') await this.client.connect();
+      await connectOnce(this.client);
       const pipeline = this.client.pipeline();
       for (const key of keys) pipeline.llen(key);
       const replies = (await pipeline.exec()) ?? [];
@@ -36,7 +36,7 @@ export class RedisQueueProbe {
    */
   async celeryBacklog(queues: readonly string[]): Promise<number> {
     try {
-      if (this.client.status === 'wait' || this.client.status === 'end') await this.client.connect();
+      await connectOnce(this.client);
       const pipeline = this.client.pipeline();
       for (const queue of queues) {
         pipeline.llen(queue);
@@ -78,4 +78,30 @@ function unackedQueue(entry: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+const connecting = new WeakMap<Redis, Promise<void>>();
+
+/**
+ * Connects a lazy client (no offline queue) once: concurrent callers wait for the same
+ * attempt instead of sending on a socket that is still connecting.
+ */
+export async function connectOnce(client: Redis): Promise<void> {
+  if (client.status === 'ready') return;
+  let attempt = connecting.get(client);
+  if (!attempt) {
+    attempt = (
+      client.status === 'wait' || client.status === 'end'
+        ? client.connect()
+        : new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`Redis not ready (${client.status})`)), 3_000);
+            client.once('ready', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          })
+    ).finally(() => connecting.delete(client));
+    connecting.set(client, attempt);
+  }
+  await attempt;
 }
