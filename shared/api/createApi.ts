@@ -1,8 +1,9 @@
 import { toNativePolicy } from '../config/format';
 import { dashboardHtml } from '../dashboard/page';
 import type { z } from 'zod';
-import { AuthError, ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../domain/errors';
+import { AuthError, ConflictError, NotFoundError, PreconditionFailedError, ScaleTargetError, ValidationError, type FieldProblem } from '../domain/errors';
 import { POOL_ID_PATTERN } from '../domain/policy';
+import type { PolicyWriteCondition } from '../ports/PolicyStore';
 import { deletePolicy, getPool, history, listPools, pause, putPolicy, resume, setManual } from '../runtime/operations';
 import { openApiDocument } from './openApiDocument';
 import { poolSummary } from './poolViews';
@@ -20,18 +21,30 @@ import {
 import type { ApiDeps, ApiHandler, ApiRequest, ApiResponse, RouteContext } from './types';
 
 /** What a route handler gets: the request, its pool id (if the route has one) and the deps. */
-interface RouteCall {
+export interface RouteCall {
   request: ApiRequest;
   poolId: string;
   deps: ApiDeps;
 }
 
-type RouteHandler = (call: RouteCall) => Promise<ApiResponse>;
+export type RouteHandler = (call: RouteCall) => Promise<ApiResponse>;
 
-interface Route {
+export interface Route {
   template: string;
   pattern: RegExp;
   methods: Partial<Record<string, RouteHandler>>;
+}
+
+/**
+ * A route from its template: `{id}` matches one path segment (the pool id, percent-decoded).
+ * @example route('/hosts/{id}', { GET: getHostRoute })
+ */
+export function route(template: string, methods: Route['methods']): Route {
+  const source = template
+    .split('{id}')
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('([^/]+)');
+  return { template, pattern: new RegExp(`^${source}$`), methods };
 }
 
 /** Thrown inside the router for a refused request; turned into a 400/413 response. */
@@ -46,41 +59,51 @@ class RequestProblem extends Error {
 
 const problem = (path: string, message: string, value?: unknown): FieldProblem => ({ path, message, value, severity: 'error' });
 
+/** Methods that change something and carry a JSON body: they require a JSON content type. */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
 const routes: Route[] = [
-  { template: '/health', pattern: /^\/health$/, methods: { GET: async () => json(200, { status: 'ok', time: new Date().toISOString() }) } },
-  { template: '/openapi.json', pattern: /^\/openapi\.json$/, methods: { GET: async () => json(200, openApiDocument()) } },
+  route('/health', { GET: async () => json(200, { status: 'ok', time: new Date().toISOString() }) }),
+  route('/openapi.json', { GET: async () => json(200, openApiDocument()) }),
   // The dashboard page: it calls the routes above relative to where it is served.
-  {
-    template: '/dashboard',
-    pattern: /^\/dashboard\/?$/,
-    methods: { GET: async () => ({ status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: dashboardHtml() }) },
-  },
-  { template: '/pools', pattern: /^\/pools$/, methods: { GET: listPoolsRoute } },
-  { template: '/pools/{id}', pattern: /^\/pools\/([^/]+)$/, methods: { GET: getPoolRoute, PUT: putPoolRoute, DELETE: deletePoolRoute } },
-  { template: '/pools/{id}/history', pattern: /^\/pools\/([^/]+)\/history$/, methods: { GET: historyRoute } },
-  { template: '/pools/{id}/scale', pattern: /^\/pools\/([^/]+)\/scale$/, methods: { POST: scaleRoute } },
-  { template: '/pools/{id}/pause', pattern: /^\/pools\/([^/]+)\/pause$/, methods: { POST: pauseRoute } },
-  { template: '/pools/{id}/resume', pattern: /^\/pools\/([^/]+)\/resume$/, methods: { POST: resumeRoute } },
+  route('/dashboard', {
+    GET: async () => ({ status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: dashboardHtml() }),
+  }),
+  route('/pools', { GET: listPoolsRoute }),
+  route('/pools/{id}', { GET: getPoolRoute, PUT: putPoolRoute, DELETE: deletePoolRoute }),
+  route('/pools/{id}/history', { GET: historyRoute }),
+  route('/pools/{id}/scale', { POST: scaleRoute }),
+  route('/pools/{id}/pause', { POST: pauseRoute }),
+  route('/pools/{id}/resume', { POST: resumeRoute }),
 ];
+
+export interface ApiOptions {
+  /** More routes (matched after the built-in ones), e.g. operator routes of another module. */
+  routes?: readonly Route[];
+}
 
 /**
  * The poolscale HTTP API as a plain function: no framework, so the same router serves API
  * Gateway (functions/api.ts), a local server and tests.
  *
  * Client input never produces a 5xx: bad JSON, a wrong content type, an oversized body or a
- * schema problem is a 400 (413 for size) naming each field; only an unexpected failure of a
- * store or target is a 500, with a generic message and the error reported.
+ * schema problem is a 400 (413 for size) naming each field. POST and PUT require a JSON
+ * content type even without a body, so a cross-site form cannot reach them. A stale
+ * `If-Match` is a 412, a conflict with another writer or the pool's state a 409, a target that
+ * refused a manual scale a 502 with its error; only an unexpected failure of a store is a 500,
+ * with a generic message and the error reported.
  *
  * @example
  * const api = createApi(deps);
  * const response = await api({ method: 'GET', path: '/pools', query: {}, headers: {} });
  */
-export function createApi(deps: ApiDeps): ApiHandler {
+export function createApi(deps: ApiDeps, options: ApiOptions = {}): ApiHandler {
+  const table = [...routes, ...(options.routes ?? [])];
   return async (request) => {
     const method = request.method.toUpperCase();
     const path = normalisePath(request.path);
     try {
-      const match = matchRoute(path);
+      const match = matchRoute(table, path);
       if (!match) return errorResponse(404, 'NotFound', `No route for ${truncate(path)}`);
       const handler = match.route.methods[method];
       if (!handler) {
@@ -106,7 +129,11 @@ function errorToResponse(error: unknown, deps: ApiDeps, context: { method: strin
     return validationResponse(problems);
   }
   if (error instanceof NotFoundError) return errorResponse(404, 'NotFound', error.message);
-  if (error instanceof ConflictError) return errorResponse(409, 'Conflict', 'The pool changed at the same time; retry');
+  if (error instanceof PreconditionFailedError) {
+    return errorResponse(412, 'PreconditionFailed', error.message, error.current === undefined ? {} : { etag: etag(error.current) });
+  }
+  if (error instanceof ConflictError) return errorResponse(409, 'Conflict', error.message);
+  if (error instanceof ScaleTargetError) return errorResponse(502, 'TargetError', error.message);
   if (error instanceof AuthError) return errorResponse(403, 'Forbidden', error.message);
   (deps.reportError ?? defaultReport)(error, context);
   return errorResponse(500, 'InternalError', 'Internal error; it has been logged');
@@ -121,10 +148,10 @@ function normalisePath(path: string): string {
   return trimmed === '' ? '/' : trimmed;
 }
 
-function matchRoute(path: string): { route: Route; rawId?: string } | undefined {
-  for (const route of routes) {
-    const found = route.pattern.exec(path);
-    if (found) return { route, rawId: found[1] };
+function matchRoute(table: readonly Route[], path: string): { route: Route; rawId?: string } | undefined {
+  for (const candidate of table) {
+    const found = candidate.pattern.exec(path);
+    if (found) return { route: candidate, rawId: found[1] };
   }
   return undefined;
 }
@@ -153,21 +180,22 @@ function truncate(text: string): string {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The JSON body, or `undefined` when there is none. Refuses an oversized body (413), a body
- * that is not declared `application/json`, and malformed JSON.
+ * The JSON body, or `undefined` when there is none. Refuses an oversized body (413), a request
+ * of a changing method (POST, PUT) not declared `application/json` even when it has no body
+ * (a cross-site form post cannot declare it), and malformed JSON.
  */
 function readJsonBody(request: ApiRequest): unknown {
-  const body = request.body;
-  if (body === undefined || body.trim() === '') return undefined;
+  const body = request.body ?? '';
   // UTF-8 never takes fewer bytes than UTF-16 code units, so the cheap check comes first.
   const bytes = body.length > MAX_BODY_BYTES ? body.length : new TextEncoder().encode(body).length;
   if (bytes > MAX_BODY_BYTES) {
     throw new RequestProblem([problem('body', `Body is larger than ${MAX_BODY_BYTES} bytes`, bytes)], 413);
   }
   const contentType = header(request, 'content-type');
-  if (!isJsonContentType(contentType)) {
+  if ((BODY_METHODS.has(request.method.toUpperCase()) || body.trim() !== '') && !isJsonContentType(contentType)) {
     throw new RequestProblem([problem('headers.content-type', 'Expected content-type application/json', contentType ?? null)]);
   }
+  if (body.trim() === '') return undefined;
   try {
     return JSON.parse(body) as unknown;
   } catch (error) {
@@ -218,7 +246,12 @@ async function poolDetail(deps: ApiDeps, poolId: string) {
 
 async function getPoolRoute({ deps, poolId }: RouteCall): Promise<ApiResponse> {
   requireKnownId(poolId);
-  return json(200, await poolDetail(deps, poolId));
+  return poolResponse(200, await poolDetail(deps, poolId));
+}
+
+/** A pool with its revision as the ETag header (also `revision` in the body, for clients that cannot read headers). */
+function poolResponse(status: number, detail: Awaited<ReturnType<typeof poolDetail>>, extra: Record<string, unknown> = {}): ApiResponse {
+  return json(status, { ...detail, ...extra }, detail.revision === undefined ? {} : { etag: etag(detail.revision) });
 }
 
 async function putPoolRoute({ deps, poolId, request }: RouteCall): Promise<ApiResponse> {
@@ -230,14 +263,49 @@ async function putPoolRoute({ deps, poolId, request }: RouteCall): Promise<ApiRe
   if (input.id !== undefined && input.id !== poolId) {
     throw new RequestProblem([problem('id', `The body id must match the path id "${truncate(poolId)}" or be absent`, input.id)]);
   }
-  await putPolicy(deps, { ...input, id: poolId });
-  return json(200, await poolDetail(deps, poolId));
+  const condition = writeCondition(request, { allowNoneMatch: true });
+  await putPolicy(deps, { ...input, id: poolId }, condition);
+  return poolResponse(200, await poolDetail(deps, poolId));
 }
 
-async function deletePoolRoute({ deps, poolId }: RouteCall): Promise<ApiResponse> {
+async function deletePoolRoute({ deps, poolId, request }: RouteCall): Promise<ApiResponse> {
   requireKnownId(poolId);
-  await deletePolicy(deps, poolId);
+  const { revision } = writeCondition(request, { allowNoneMatch: false });
+  await deletePolicy(deps, poolId, revision === undefined ? {} : { revision });
   return { status: 204, headers: {}, body: '' };
+}
+
+/** An ETag from a policy revision (a strong tag: the policy is byte-for-byte that revision). */
+const etag = (revision: string): string => `"${revision}"`;
+
+const ENTITY_TAG = /^"([\x21\x23-\x7e]*)"$/;
+
+/**
+ * The write condition of `If-Match` (one strong ETag, or `*`: the pool must exist) and, on PUT,
+ * `If-None-Match: *` (the pool must not exist yet). Without them the write is unconditional.
+ */
+function writeCondition(request: ApiRequest, options: { allowNoneMatch: boolean }): PolicyWriteCondition {
+  const condition: PolicyWriteCondition = {};
+  const ifMatch = header(request, 'if-match')?.trim();
+  if (ifMatch !== undefined && ifMatch !== '') {
+    if (ifMatch === '*') condition.exists = true;
+    else {
+      const tag = ENTITY_TAG.exec(ifMatch)?.[1];
+      if (tag === undefined) {
+        const why = ifMatch.startsWith('W/') ? 'a weak tag cannot guard a write' : ifMatch.includes(',') ? 'only one tag is accepted' : 'expected a quoted tag';
+        throw new RequestProblem([problem('headers.if-match', `Expected one ETag as returned by GET, e.g. "abc123", or * (${why})`, truncate(ifMatch))]);
+      }
+      condition.revision = tag;
+    }
+  }
+  const ifNoneMatch = header(request, 'if-none-match')?.trim();
+  if (ifNoneMatch !== undefined && ifNoneMatch !== '') {
+    if (!options.allowNoneMatch || ifNoneMatch !== '*') {
+      throw new RequestProblem([problem('headers.if-none-match', options.allowNoneMatch ? 'Only If-None-Match: * (create, never replace) is supported' : 'If-None-Match is not supported here', truncate(ifNoneMatch))]);
+    }
+    condition.absent = true;
+  }
+  return condition;
 }
 
 async function historyRoute({ deps, poolId, request }: RouteCall): Promise<ApiResponse> {
@@ -252,29 +320,37 @@ async function historyRoute({ deps, poolId, request }: RouteCall): Promise<ApiRe
 async function scaleRoute({ deps, poolId, request }: RouteCall): Promise<ApiResponse> {
   requireKnownId(poolId);
   const body = parseWith(ScaleBodySchema, readJsonBody(request));
-  // setManual checks the pool's bounds (400 naming `desired`) and applies through a forced tick.
+  // setManual checks the pool's bounds (400 naming `desired`), applies through a forced tick and
+  // throws when this request's change was not applied: 409 (conflict, paused), 502 (target).
   const outcome = await setManual(deps, poolId, {
     desired: body.desired,
     reason: body.reason,
     ...(body.durationSeconds === undefined ? {} : { durationMs: body.durationSeconds * 1_000 }),
     ...(request.principal ? { by: request.principal } : {}),
   });
-  const applied = outcome ? { acted: outcome.acted, skipped: outcome.skipped, error: outcome.error } : undefined;
-  return json(200, { ...(await poolDetail(deps, poolId)), ...(applied ? { outcome: applied } : {}) });
+  const applied = { acted: outcome.acted, ...(outcome.decision ? { desired: outcome.decision.desired, decidedAt: outcome.decision.at, dryRun: outcome.decision.dryRun } : {}) };
+  return poolResponse(200, await poolDetail(deps, poolId), { outcome: applied });
 }
 
 async function pauseRoute({ deps, poolId, request }: RouteCall): Promise<ApiResponse> {
   requireKnownId(poolId);
   const body = parseWith(PauseBodySchema, readJsonBody(request) ?? {});
   await pause(deps, poolId, { reason: body.reason ?? 'paused through the API', ...(request.principal ? { by: request.principal } : {}) });
-  return json(200, await poolDetail(deps, poolId));
+  return poolResponse(200, await poolDetail(deps, poolId));
 }
 
 async function resumeRoute({ deps, poolId, request }: RouteCall): Promise<ApiResponse> {
   requireKnownId(poolId);
-  parseWith(ResumeBodySchema, readJsonBody(request) ?? {});
-  await resume(deps, poolId, request.principal ? { by: request.principal } : {});
-  return json(200, await poolDetail(deps, poolId));
+  const body = parseWith(ResumeBodySchema, readJsonBody(request) ?? {});
+  const result = await resume(deps, poolId, { ...(request.principal ? { by: request.principal } : {}), ...(body.clearManual ? { clearManual: true } : {}) });
+  const message = [
+    result.wasPaused ? 'Resumed' : 'The pool was not paused',
+    ...(result.manualCleared ? ['the manual override was cleared'] : []),
+    ...(result.manual ? [`a manual override to ${result.manual.desired} stays in force (send {"clearManual": true} to end it)`] : []),
+  ].join('; ');
+  return poolResponse(200, await poolDetail(deps, poolId), {
+    resume: { wasPaused: result.wasPaused, manualCleared: result.manualCleared, manualKept: result.manual !== undefined, message },
+  });
 }
 
 /** Only the named parameters, so unrelated ones (cache busters) are ignored. */

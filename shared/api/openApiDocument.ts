@@ -6,6 +6,7 @@ import {
   HistoryPageSchema,
   PauseBodySchema,
   PolicyBodySchema,
+  ResumeBodySchema,
   PoolDetailSchema,
   PoolListSchema,
   ScaleBodySchema,
@@ -32,6 +33,16 @@ const poolIdParameter = {
 };
 const common = { '400': problem('Invalid request: every problem names its field'), '403': problem('Not allowed') };
 const notFound = { '404': problem('Unknown pool') };
+const conflict = { '409': problem('Conflict with another writer or the pool state (paused, disabled); nothing was applied') };
+const stale = { '412': problem('If-Match names another revision than the stored one: read the pool again (the ETag header has the current one)') };
+const etagHeader = { headers: { ETag: { description: 'The policy revision, for If-Match', schema: { type: 'string' } } } };
+const ifMatch = {
+  name: 'If-Match',
+  in: 'header',
+  required: false,
+  schema: { type: 'string' },
+  description: 'The ETag of the revision the change is based on (412 when it is no longer current), or `*` (the pool must exist). Absent: unconditional, last write wins',
+};
 
 let cached: JsonSchema | undefined;
 
@@ -42,7 +53,8 @@ export function openApiDocument(): JsonSchema {
     info: {
       title: 'poolscale API',
       version: '1',
-      description: 'Status, history, manual scaling, pause/resume and policy management of poolscale worker pools.',
+      description:
+        'Status, history, manual scaling, pause/resume and policy management of poolscale worker pools. POST and PUT require `content-type: application/json`, with or without a body.',
     },
     security: [{ sigv4: [] }],
     paths: {
@@ -56,13 +68,20 @@ export function openApiDocument(): JsonSchema {
       },
       '/pools/{id}': {
         parameters: [poolIdParameter],
-        get: { summary: 'A pool: policy, state and last decision with its reasons', responses: { '200': ok('PoolDetail', 'The pool'), ...common, ...notFound } },
+        get: {
+          summary: 'A pool: policy (with its revision), state and last decision with its reasons',
+          responses: { '200': { ...ok('PoolDetail', 'The pool'), ...etagHeader }, ...common, ...notFound },
+        },
         put: {
           summary: 'Create or replace a pool policy',
+          parameters: [
+            ifMatch,
+            { name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string', enum: ['*'] }, description: '`*`: create only, 412 when the pool exists' },
+          ],
           requestBody: { required: true, ...jsonContent('PolicyBody') },
-          responses: { '200': ok('PoolDetail', 'Stored'), ...common },
+          responses: { '200': { ...ok('PoolDetail', 'Stored'), ...etagHeader }, ...common, ...stale },
         },
-        delete: { summary: 'Delete a pool policy and its state', responses: { '204': { description: 'Deleted' }, ...common, ...notFound } },
+        delete: { summary: 'Delete a pool policy and its state', parameters: [ifMatch], responses: { '204': { description: 'Deleted' }, ...common, ...notFound, ...stale } },
       },
       '/pools/{id}/history': {
         parameters: [poolIdParameter],
@@ -80,7 +99,13 @@ export function openApiDocument(): JsonSchema {
         post: {
           summary: 'Set the desired count by hand; the policy resumes after durationSeconds',
           requestBody: { required: true, ...jsonContent('ScaleBody') },
-          responses: { '200': ok('PoolDetail', 'Applied'), ...common, ...notFound },
+          responses: {
+            '200': ok('PoolDetail', 'Applied and recorded in the history (`outcome` says what the target was asked)'),
+            ...common,
+            ...notFound,
+            ...conflict,
+            '502': problem('The target refused the change; the override stays recorded and the next tick retries it'),
+          },
         },
       },
       '/pools/{id}/pause': {
@@ -93,7 +118,11 @@ export function openApiDocument(): JsonSchema {
       },
       '/pools/{id}/resume': {
         parameters: [poolIdParameter],
-        post: { summary: 'Resume policy control (clears pause and manual override)', responses: { '200': ok('PoolDetail', 'Resumed'), ...common, ...notFound } },
+        post: {
+          summary: 'Resume policy control: clears the pause; a manual override stays unless `clearManual` is true (the `resume` field says which)',
+          requestBody: { required: false, ...jsonContent('ResumeBody') },
+          responses: { '200': ok('PoolDetail', 'Resumed'), ...common, ...notFound },
+        },
       },
       '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
     },
@@ -102,6 +131,7 @@ export function openApiDocument(): JsonSchema {
       schemas: {
         ScaleBody: schema(ScaleBodySchema, 'input'),
         PauseBody: schema(PauseBodySchema, 'input'),
+        ResumeBody: schema(ResumeBodySchema, 'input'),
         PolicyBody: schema(PolicyBodySchema, 'input'),
         Budget: schema(BudgetSchema, 'input'),
         Error: schema(ErrorBodySchema, 'output'),

@@ -30,8 +30,10 @@ export const PauseBodySchema = z.strictObject({
   reason: z.string().trim().min(1).max(500).optional().describe('Why the pool is paused'),
 });
 
-/** `POST /pools/{id}/resume`: no fields; an empty object or no body. */
-export const ResumeBodySchema = z.strictObject({});
+/** `POST /pools/{id}/resume`: an empty object or no body resumes; a manual override stays unless cleared. */
+export const ResumeBodySchema = z.strictObject({
+  clearManual: z.boolean().optional().describe('Also end a manual override (default false: a resume leaves an operator\'s scale in force)'),
+});
 
 /** An integer in a query string (`?limit=20`). */
 const queryInteger = (min: number, max: number) =>
@@ -75,7 +77,7 @@ export const ProblemSchema = z.object({
 });
 
 export const ErrorBodySchema = z.object({
-  error: z.string().describe('ValidationError, NotFound, MethodNotAllowed, Forbidden, Conflict, InternalError'),
+  error: z.string().describe('ValidationError, NotFound, MethodNotAllowed, Forbidden, Conflict, PreconditionFailed, TargetError, InternalError'),
   message: z.string().optional(),
   problems: z.array(ProblemSchema).optional(),
 });
@@ -115,6 +117,7 @@ export const PoolListSchema = z.object({ pools: z.array(PoolSummarySchema) });
 
 export const PoolDetailSchema = z.object({
   policy: z.record(z.string(), z.unknown()),
+  revision: z.string().optional().describe('The policy revision; the `ETag` header is this value quoted. Send it back as `If-Match`'),
   state: z.record(z.string(), z.unknown()).optional(),
   lastDecision: DecisionSchema.optional(),
 });

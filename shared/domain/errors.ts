@@ -53,3 +53,17 @@ export class StorageError extends PoolscaleError {}
 
 /** A request could not be authenticated or is not allowed for the caller. */
 export class AuthError extends PoolscaleError {}
+
+/**
+ * A conditional write of a policy found another revision than the one the caller read (HTTP
+ * If-Match): someone changed or deleted it in between. `current` is the stored revision, if any.
+ */
+export class PreconditionFailedError extends PoolscaleError {
+  constructor(
+    message: string,
+    public readonly current?: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

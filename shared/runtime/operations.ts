@@ -5,11 +5,13 @@
  * side channel around the engine.
  */
 import { parsePolicy } from '../config/validate';
-import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
+import { ConflictError, NotFoundError, ScaleTargetError, StorageError, ValidationError } from '../domain/errors';
 import type { Policy } from '../domain/policy';
-import type { Decision, PoolState } from '../domain/types';
+import type { Decision, ManualOverride, PoolState } from '../domain/types';
 import { initialState } from '../domain/types';
 import type { HistoryQuery } from '../ports/DecisionLog';
+import type { PolicyWriteCondition } from '../ports/PolicyStore';
+import type { StateStore } from '../ports/StateStore';
 import type { PoolOutcome, RuntimeDeps } from './tick';
 import { runTick } from './tick';
 
@@ -22,6 +24,8 @@ export interface PoolView {
   policy: Policy;
   state?: PublicState;
   lastDecision?: Decision;
+  /** The policy's revision (the API's ETag), when read from the store with it. */
+  revision?: string;
 }
 
 export function publicState(state: PoolState): PublicState {
@@ -47,9 +51,10 @@ export async function listPools(deps: RuntimeDeps): Promise<PoolView[]> {
 }
 
 export async function getPool(deps: RuntimeDeps, poolId: string): Promise<PoolView> {
-  const policy = await requirePolicy(deps, poolId);
+  const stored = await deps.policies.getStored(poolId);
+  if (!stored) throw new NotFoundError(`Pool "${poolId}" does not exist`);
   const state = await deps.states.get(poolId);
-  return { policy, ...(state ? { state: publicState(state), lastDecision: state.lastDecision } : {}) };
+  return { policy: stored.policy, revision: stored.revision, ...(state ? { state: publicState(state), lastDecision: state.lastDecision } : {}) };
 }
 
 export async function history(deps: RuntimeDeps, poolId: string, query: HistoryQuery = {}): Promise<Decision[]> {
@@ -97,8 +102,19 @@ export interface ManualScaleRequest {
   by?: string;
 }
 
-/** Sets a manual desired count and applies it at once through a forced tick of the pool. */
-export async function setManual(deps: RuntimeDeps, poolId: string, request: ManualScaleRequest): Promise<PoolOutcome | undefined> {
+/** Times a manual scale re-records its override when another writer changed the pool meanwhile. */
+const MANUAL_ATTEMPTS = 4;
+
+/**
+ * Sets a manual desired count and applies it at once through a forced tick of the pool.
+ * Returns only when this request's own override was decided on, recorded in the history and
+ * (unless the pool is in dry-run or already there) applied by the target:
+ * @throws ValidationError for a count outside the pool's bounds
+ * @throws ConflictError when the pool is paused or disabled, or other writers kept changing it
+ * @throws ScaleTargetError when the target refused the change (the override stays recorded and
+ *   the next tick retries it; `resume` with `clearManual` cancels it)
+ */
+export async function setManual(deps: RuntimeDeps, poolId: string, request: ManualScaleRequest): Promise<PoolOutcome> {
   const policy = await requirePolicy(deps, poolId);
   if (!Number.isInteger(request.desired) || request.desired < policy.min || request.desired > policy.max) {
     throw new ValidationError([
@@ -111,18 +127,68 @@ export async function setManual(deps: RuntimeDeps, poolId: string, request: Manu
     ]);
   }
   const now = deps.clock.now();
-  await updateState(deps, poolId, (state) => ({
-    ...state,
-    manual: {
-      desired: request.desired,
-      reason: request.reason,
-      at: now,
-      ...(request.durationMs !== undefined ? { until: now + request.durationMs } : {}),
-      ...(request.by ? { by: request.by } : {}),
+  const manual: ManualOverride = {
+    desired: request.desired,
+    reason: request.reason,
+    at: now,
+    ...(request.durationMs !== undefined ? { until: now + request.durationMs } : {}),
+    ...(request.by ? { by: request.by } : {}),
+  };
+  for (let attempt = 1; ; attempt++) {
+    const written = await updateState(deps, poolId, (state) => ({ ...state, manual }));
+    // The tick may only claim the state this request wrote: had another writer (a second
+    // manual scale, a scheduled tick) changed it in between, the tick would decide on that
+    // writer's override and this request would answer for a change it did not make.
+    const result = await runTick({ ...deps, states: claimOnlyFrom(deps.states, written.version) }, { poolIds: [poolId], force: true, trigger: 'manual' });
+    const outcome = result.outcomes.find((candidate) => candidate.poolId === poolId);
+    if (outcome?.skipped === 'conflict' && attempt < MANUAL_ATTEMPTS) continue;
+    return manualOutcome(policy, manual, outcome, attempt);
+  }
+}
+
+/** The outcome of a manual scale's tick, or the error that says why it did not apply. */
+function manualOutcome(policy: Policy, manual: ManualOverride, outcome: PoolOutcome | undefined, attempts: number): PoolOutcome {
+  const pool = `Pool "${policy.id}"`;
+  if (!outcome || outcome.skipped === 'not_found') throw new NotFoundError(`${pool} does not exist`);
+  if (outcome.skipped === 'conflict') {
+    throw new ConflictError(`${pool} was changed by other writers ${attempts} times while scaling to ${manual.desired}; nothing was applied for this request: retry`);
+  }
+  if (outcome.skipped === 'disabled') {
+    throw new ConflictError(`${pool} is disabled (enabled: false): the override to ${manual.desired} is recorded but nothing evaluates the pool`);
+  }
+  if (outcome.skipped) throw new ConflictError(`${pool} was not evaluated (${outcome.skipped}); nothing was applied: retry`);
+  const decision = outcome.decision;
+  if (!decision) throw new StorageError(`${pool}: ${outcome.error ?? 'the manual scale was not recorded'}`);
+  if (outcome.error) {
+    throw new ScaleTargetError(
+      `${pool}: scaling to ${decision.desired} failed at the target: ${outcome.error}. The override stays recorded and the next tick retries it; \`resume\` with clearManual cancels it`,
+      true,
+    );
+  }
+  if (decision.reasons.some((reason) => reason.code === 'paused')) {
+    throw new ConflictError(`${pool} is paused: the override to ${manual.desired} is recorded and applies when the pool is resumed`);
+  }
+  return outcome;
+}
+
+/**
+ * The state store as a tick that must decide on exactly `version` sees it: its claim of any
+ * other version is a conflict. Writes after the claim (recording a failed action) go through.
+ */
+function claimOnlyFrom(states: StateStore, version: number): StateStore {
+  let claimed = false;
+  return {
+    get: (poolId) => states.get(poolId),
+    getMany: (poolIds) => states.getMany(poolIds),
+    delete: (poolId) => states.delete(poolId),
+    put: async (state, expectedVersion) => {
+      if (!claimed && expectedVersion !== version) {
+        throw new ConflictError(`State of pool "${state.poolId}" changed after the manual override was recorded (version ${version}, now ${expectedVersion})`);
+      }
+      await states.put(state, expectedVersion);
+      claimed = true;
     },
-  }));
-  const result = await runTick(deps, { poolIds: [poolId], force: true, trigger: 'manual' });
-  return result.outcomes.find((outcome) => outcome.poolId === poolId);
+  };
 }
 
 /** Ends a manual override; the policy decides again from the next tick. */
@@ -143,22 +209,58 @@ export async function pause(deps: RuntimeDeps, poolId: string, request: { reason
   return publicState(state);
 }
 
-/** Resumes a paused pool and clears any manual override, handing control back to the policy. */
-export async function resume(deps: RuntimeDeps, poolId: string, request: { by?: string } = {}): Promise<PublicState> {
+export interface ResumeRequest {
+  by?: string;
+  /** Also end a manual override; without it an override stays (an incident scale-up is not cancelled by a resume). */
+  clearManual?: boolean;
+}
+
+export interface ResumeResult {
+  state: PublicState;
+  /** The pool was paused through the API before this resume. */
+  wasPaused: boolean;
+  /** A manual override was ended by this resume. */
+  manualCleared: boolean;
+  /** The manual override still in force (resume without `clearManual`). */
+  manual?: ManualOverride;
+}
+
+/**
+ * Resumes a paused pool. A manual override stays unless `clearManual` is set: resuming must
+ * not silently cancel an operator's scale-up.
+ */
+export async function resume(deps: RuntimeDeps, poolId: string, request: ResumeRequest = {}): Promise<ResumeResult> {
   const policy = await requirePolicy(deps, poolId);
-  const state = await updateState(deps, poolId, ({ paused: _paused, manual: _manual, ...current }) => current);
-  await recordOperatorAction(deps, policy, state, 'operator.resume', `resumed${request.by ? ` by ${request.by}` : ''}`);
-  return publicState(state);
+  let before: PoolState | undefined;
+  const state = await updateState(deps, poolId, (current) => {
+    before = current;
+    const { paused: _paused, manual, ...rest } = current;
+    return request.clearManual || !manual ? rest : { ...rest, manual };
+  });
+  const wasPaused = before?.paused !== undefined;
+  const manualCleared = request.clearManual === true && before?.manual !== undefined;
+  const kept = state.manual;
+  const by = request.by ? ` by ${request.by}` : '';
+  const message = [
+    wasPaused ? `resumed${by}` : `resume${by}: the pool was not paused`,
+    ...(manualCleared ? [`manual override to ${before!.manual!.desired} cleared`] : []),
+    ...(kept ? [`manual override to ${kept.desired} stays in force`] : []),
+  ].join('; ');
+  await recordOperatorAction(deps, policy, state, 'operator.resume', message);
+  return { state: publicState(state), wasPaused, manualCleared, ...(kept ? { manual: kept } : {}) };
 }
 
-/** Validates and stores a policy; throws ValidationError listing every problem. */
-export async function putPolicy(deps: RuntimeDeps, input: unknown): Promise<Policy> {
+/**
+ * Validates and stores a policy; throws ValidationError listing every problem, and
+ * PreconditionFailedError when `condition` (If-Match) does not hold.
+ */
+export async function putPolicy(deps: RuntimeDeps, input: unknown, condition?: PolicyWriteCondition): Promise<{ policy: Policy; revision: string }> {
   const policy = parsePolicy(input);
-  await deps.policies.put(policy);
-  return policy;
+  const revision = await deps.policies.put(policy, condition);
+  return { policy, revision };
 }
 
-export async function deletePolicy(deps: RuntimeDeps, poolId: string): Promise<void> {
-  await deps.policies.delete(poolId);
+export async function deletePolicy(deps: RuntimeDeps, poolId: string, condition?: Pick<PolicyWriteCondition, 'revision'>): Promise<void> {
+  await deps.policies.delete(poolId, condition);
   await deps.states.delete(poolId);
 }

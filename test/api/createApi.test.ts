@@ -286,28 +286,73 @@ describe('Function: createApi', () => {
   });
 
   describe('Route: POST /pools/{id}/pause and /resume', () => {
-    it('pauses with a reason, then resumes clearing pause and manual override', async () => {
+    it('pauses with a reason; resume clears the pause but keeps a manual override, and says so', async () => {
       // Prepare
       const { deps } = memoryDeps();
       const api = createApi(deps);
-      await api(jsonRequest('POST', '/pools/bots/scale', { desired: 4, reason: 'test' }));
+      await api(jsonRequest('POST', '/pools/bots/scale', { desired: 4, reason: 'incident' }));
 
       // Act
       const paused = parse((await api(jsonRequest('POST', '/pools/bots/pause', { reason: 'db migration' }, { principal: 'ops' }))).body);
-      const resumed = await api(request('POST', '/pools/bots/resume'));
+      const resumed = await api(request('POST', '/pools/bots/resume', { headers: { 'content-type': 'application/json' } }));
 
       // Assess
       expect(paused.state.paused).toMatchObject({ reason: 'db migration', by: 'ops' });
       expect(resumed.status).toBe(200);
       const body = parse(resumed.body);
       expect(body.state.paused).toBeUndefined();
-      expect(body.state.manual).toBeUndefined();
+      expect(body.state.manual).toMatchObject({ desired: 4, reason: 'incident' });
+      expect(body.resume).toMatchObject({ wasPaused: true, manualCleared: false, manualKept: true });
+      expect(body.resume.message).toContain('clearManual');
+      const history = parse((await api(request('GET', '/pools/bots/history'))).body);
+      expect(history.decisions[0].reasons[0].message).toContain('manual override to 4 stays in force');
     });
 
-    it('pauses without a body', async () => {
-      const response = await createApi(memoryDeps().deps)(request('POST', '/pools/bots/pause'));
+    it('resume with {"clearManual": true} ends the manual override too, in the history', async () => {
+      // Prepare
+      const { deps } = memoryDeps();
+      const api = createApi(deps);
+      await api(jsonRequest('POST', '/pools/bots/scale', { desired: 4, reason: 'incident' }));
+
+      // Act
+      const resumed = await api(jsonRequest('POST', '/pools/bots/resume', { clearManual: true }, { principal: 'ops' }));
+
+      // Assess
+      expect(resumed.status).toBe(200);
+      const body = parse(resumed.body);
+      expect(body.state.manual).toBeUndefined();
+      expect(body.resume).toMatchObject({ wasPaused: false, manualCleared: true, manualKept: false });
+      const history = parse((await api(request('GET', '/pools/bots/history'))).body);
+      expect(history.decisions[0].reasons[0].message).toContain('manual override to 4 cleared');
+    });
+
+    it('pauses with an empty body declared as JSON', async () => {
+      const response = await createApi(memoryDeps().deps)(request('POST', '/pools/bots/pause', { headers: { 'Content-Type': 'application/json' } }));
       expect(response.status).toBe(200);
       expect(parse(response.body).state.paused.reason).toBe('paused through the API');
+    });
+
+    it.each([
+      { case: 'pause, no body, no content type', path: '/pools/bots/pause', headers: {}, body: undefined },
+      { case: 'resume, no body, no content type', path: '/pools/bots/resume', headers: {}, body: undefined },
+      { case: 'pause as a form post', path: '/pools/bots/pause', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' },
+      { case: 'resume as a form post with fields', path: '/pools/bots/resume', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'clearManual=true' },
+      { case: 'resume as text/plain (a CORS-simple request)', path: '/pools/bots/resume', headers: { 'content-type': 'text/plain' }, body: '{"clearManual":true}' },
+      { case: 'scale as multipart', path: '/pools/bots/scale', headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: '' },
+    ])('refuses $case with 400 naming headers.content-type, changing nothing (CSRF)', async ({ path, headers, body }) => {
+      // Prepare
+      const { deps } = memoryDeps();
+      const api = createApi(deps);
+      await api(jsonRequest('POST', '/pools/bots/scale', { desired: 4, reason: 'incident' }));
+      const before = await deps.states.get('bots');
+
+      // Act
+      const response = await api(request('POST', path, { headers, ...(body === undefined ? {} : { body }) }));
+
+      // Assess
+      expect(response.status).toBe(400);
+      expect(parse(response.body).problems.map((p: { path: string }) => p.path)).toEqual(['headers.content-type']);
+      expect(await deps.states.get('bots')).toEqual(before);
     });
 
     it('refuses fields resume does not know', async () => {
