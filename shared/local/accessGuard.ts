@@ -4,7 +4,7 @@
  *
  * - **Host**: only the names of the address it bound (`127.0.0.1:PORT`, `localhost:PORT`,
  *   `[::1]:PORT`). A page on `http://rebind.test:PORT` whose name a DNS rebinding attack made
- *   resolve to 127.0.0.1 sends `Host: rebind.test:PORT` and gets 421.
+ *   resolve to 127.0.0.1 sends `Host: rebind.test:PORT` and gets 403.
  * - **Cross-site requests**: a browser request whose `Origin` is not one of those origins, or
  *   whose `Sec-Fetch-Site` is `cross-site` or `same-site` (another port of 127.0.0.1 is the
  *   same site), is refused with 403: a form post or `fetch` from another page cannot act.
@@ -42,7 +42,8 @@ export function checkAccess(request: HttpRequest, options: AccessGuardOptions): 
   const hosts = LOOPBACK_NAMES.map((name) => `${name}:${port}`);
   const host = (request.headers.host ?? '').toLowerCase();
   if (!hosts.includes(host)) {
-    return refuse(421, 'MisdirectedRequest', `This server answers only to ${hosts.join(', ')}`);
+    // 403, not 421: Chromium retries a 421 and turns it into a network error.
+    return refuse(403, 'Forbidden', `This server answers only to the Host ${hosts.join(', ')}`);
   }
   const origin = request.headers.origin;
   if (origin !== undefined && !hosts.some((allowed) => origin.toLowerCase() === `http://${allowed}`)) {
