@@ -1,4 +1,5 @@
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError, StorageError, ValidationError } from '../../domain/errors';
 import type { AgentRecord, AgentStore, AgentSummary, HostReport } from '../../ports/AgentStore';
 import { hostIdProblem, isHostId } from '../../relay/hostId';
@@ -42,7 +43,10 @@ export class DynamoAgentStore implements AgentStore {
     if (!isHostId(hostId)) return undefined;
     let item: Record<string, unknown> | undefined;
     try {
-      ({ Item: item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { hostId }, ConsistentRead: true })));
+      // Low-level GetItem and our own unmarshalling: map keys such as "__proto__" (a pool name)
+      // are read back as own properties, where the SDK's unmarshall would drop them.
+      const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { hostId: { S: hostId } }, ConsistentRead: true }));
+      item = Item && (fromAttribute({ M: Item }) as Record<string, unknown>);
     } catch (error) {
       throw toStorageError('GetItem', this.tableName, error);
     }
@@ -274,4 +278,23 @@ export class DynamoAgentStore implements AgentStore {
       throw new StorageError((error as Error).message, { cause: error });
     }
   }
+}
+
+/** AttributeValue -> JS value; maps become objects whose keys are all own data properties. */
+function fromAttribute(value: AttributeValue): unknown {
+  if (value.S !== undefined) return value.S;
+  if (value.N !== undefined) return Number(value.N);
+  if (value.BOOL !== undefined) return value.BOOL;
+  if (value.NULL !== undefined) return null;
+  if (value.L !== undefined) return value.L.map(fromAttribute);
+  if (value.M !== undefined) {
+    const object: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value.M)) {
+      Object.defineProperty(object, key, { value: fromAttribute(inner), enumerable: true, writable: true, configurable: true });
+    }
+    return object;
+  }
+  if (value.SS !== undefined) return new Set(value.SS);
+  if (value.NS !== undefined) return new Set(value.NS.map(Number));
+  return undefined;
 }

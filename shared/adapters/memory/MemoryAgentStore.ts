@@ -15,13 +15,14 @@ export class MemoryAgentStore implements AgentStore {
   private readonly records = new Map<string, AgentRecord>();
   private readonly nonces = new Map<string, number>();
   private readonly maxNonces: number;
-  private pruneAt = 1024;
+  private pruneAt: number;
 
   constructor(
     private readonly now: () => number = () => 0,
     options: MemoryAgentStoreOptions = {},
   ) {
     this.maxNonces = options.maxNonces ?? 100_000;
+    this.pruneAt = Math.min(this.maxNonces, 1024);
   }
 
   async get(hostId: string): Promise<AgentRecord | undefined> {
