@@ -121,7 +121,7 @@ async function measure(count: number, storage: Storage, log: (line: string) => v
       states: storage === 'dynalite' ? new DynamoStateStore(doc, names.state) : new MemoryStateStore(),
       log: storage === 'dynalite' ? new DynamoDecisionLog(doc, names.history) : new MemoryDecisionLog(),
       metrics: [redisSource, new CloudWatchMetricSource({ resolveTarget: (id) => { const t = byId.get(id)?.target; return t?.kind === 'ecs' ? t : undefined; } })],
-      targets: [new EcsScaleTarget({ retry: { attempts: 1 } })],
+      targets: [new EcsScaleTarget()],
       clock: { now: () => Date.now() },
       concurrency: 64,
     };

@@ -75,7 +75,7 @@ const NETWORK_CODE = /\b(ECONNREFUSED|ECONNRESET|ECONNABORTED|ETIMEDOUT|ENOTFOUN
 export function errorClassOfMessage(message: string): string {
   const code = NETWORK_CODE.exec(message);
   if (code) return code[1]!;
-  const redis = /^([A-Z][A-Z_]{2,})\s/.exec(message);
+  const redis = /^([A-Z][A-Z_]{2,})(?:\s|$)/.exec(message);
   if (redis) return redis[1]!;
   if (/region is missing/i.test(message)) return 'RegionMissing';
   if (/could not load credentials/i.test(message)) return 'CredentialsProviderError';

@@ -331,6 +331,15 @@ describe.each(clients)('Class: RedisMetricSource over $case', ({ make, httpReque
   });
 });
 
+/**
+ * How ioredis words a connection that went away, depending on when the loss is noticed: before
+ * the pipeline is sent (the runner's "unavailable", with the socket error), while it is in
+ * flight ("Connection is closed.", "Reached the max retries per request limit"), or not at all
+ * before the command timeout ("Command timed out"). A loaded machine changes which one wins,
+ * so the tests accept each of them, and only them.
+ */
+const CONNECTION_LOST = /unavailable|connection is closed|ECONNREFUSED|ECONNRESET|EPIPE|max retries per request|command timed out/i;
+
 describe('Class: RedisMetricSource when the server fails', () => {
   const specs: MetricRequest[] = [
     request('a/queue', { source: 'redis', type: 'list_length', key: 'celery' }),
@@ -342,7 +351,7 @@ describe('Class: RedisMetricSource when the server fails', () => {
     rest.failNext(0);
   });
 
-  it('fails every request with the cause when Redis goes down after connecting (ioredis)', { timeout: 10_000 }, async () => {
+  it('fails every request with the cause when Redis goes down after connecting (ioredis)', { timeout: 30_000 }, async () => {
     // Prepare
     const doomed = await startRedis();
     const source = new RedisMetricSource(track(ioredisRunner(doomed.url, { timeoutMs: 500 })));
@@ -353,11 +362,13 @@ describe('Class: RedisMetricSource when the server fails', () => {
     const readings = await source.read(specs, NOW);
 
     // Assess
-    expect(errorOf(readings.get('a/queue'))).toMatch(/LLEN celery: .*(unavailable|closed|ECONNREFUSED)/i);
-    expect(errorOf(readings.get('b/busy'))).toMatch(/count_keys bot_status:\*: /);
+    expect(errorOf(readings.get('a/queue'))).toMatch(/^LLEN celery: /);
+    expect(errorOf(readings.get('a/queue'))).toMatch(CONNECTION_LOST);
+    expect(errorOf(readings.get('b/busy'))).toMatch(/^count_keys bot_status:\*: /);
+    expect(readings.get('a/queue')).toMatchObject({ source: 'redis', at: NOW });
   });
 
-  it('reads again once Redis is back on the same address (ioredis)', { timeout: 20_000 }, async () => {
+  it('reads again once Redis is back on the same address (ioredis)', { timeout: 45_000 }, async () => {
     // Prepare
     const first = await startRedis();
     const source = new RedisMetricSource(track(ioredisRunner(first.url, { timeoutMs: 500 })));
@@ -368,21 +379,23 @@ describe('Class: RedisMetricSource when the server fails', () => {
 
     // Act: the client reconnects in the background; poll (bounded) until a read succeeds.
     let reading: MetricReading | undefined;
-    for (let attempt = 0; attempt < 60 && !isSample(reading); attempt++) {
+    const deadline = Date.now() + 25_000;
+    while (Date.now() < deadline && !isSample(reading)) {
       await new Promise((resolve) => setTimeout(resolve, 200));
       reading = (await source.read(specs, NOW)).get('a/queue');
     }
     await again.stop();
 
     // Assess
-    expect(errorOf(down.get('a/queue'))).toMatch(/unavailable/);
+    expect(errorOf(down.get('a/queue'))).toMatch(CONNECTION_LOST);
     expect(reading).toEqual({ value: 0, at: NOW });
   });
 
-  it('fails every request when nothing listens on the port (ioredis)', { timeout: 10_000 }, async () => {
-    // Prepare
+  it('fails every request when nothing listens on the port (ioredis)', { timeout: 20_000 }, async () => {
+    // Prepare: a refusal is immediate; a generous connect timeout keeps a stalled event loop
+    // from reporting ETIMEDOUT first on a loaded machine.
     const port = await freePort();
-    const source = new RedisMetricSource(track(ioredisRunner(`redis://127.0.0.1:${port}`, { timeoutMs: 500 })));
+    const source = new RedisMetricSource(track(ioredisRunner(`redis://127.0.0.1:${port}`, { timeoutMs: 5_000 })));
 
     // Act
     const readings = await source.read(specs, NOW);
@@ -390,13 +403,14 @@ describe('Class: RedisMetricSource when the server fails', () => {
     // Assess
     expect(errorOf(readings.get('a/queue'))).toMatch(/LLEN celery: Redis at redis:\/\/127\.0\.0\.1:\d+ is unavailable: .*ECONNREFUSED/);
     expect(errorOf(readings.get('b/busy'))).toMatch(/ECONNREFUSED/);
+    expect(readings.get('a/queue')).toMatchObject({ source: 'redis', errorClass: 'ECONNREFUSED' });
     expect(source.stats.roundTrips).toBe(1);
   });
 
-  it('fails every request when nothing listens on the port, hiding the password (ioredis)', async () => {
+  it('fails every request when nothing listens on the port, hiding the password (ioredis)', { timeout: 20_000 }, async () => {
     // Prepare
     const port = await freePort();
-    const source = new RedisMetricSource(track(ioredisRunner(`redis://poolscale:s3cret@127.0.0.1:${port}`, { timeoutMs: 500 })));
+    const source = new RedisMetricSource(track(ioredisRunner(`redis://poolscale:s3cret@127.0.0.1:${port}`, { timeoutMs: 5_000 })));
 
     // Act
     const readings = await source.read(specs, NOW);

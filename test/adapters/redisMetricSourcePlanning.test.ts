@@ -149,7 +149,7 @@ describe('Class: RedisMetricSource (planning)', () => {
     const readings = await source.read([request('p/cpu', { source: 'static', value: 3 })], NOW);
 
     // Assess
-    expect(readings.get('p/cpu')).toEqual({ error: 'metric p/cpu: source static is not served by Redis', at: NOW });
+    expect(readings.get('p/cpu')).toEqual({ error: 'metric p/cpu: source static is not served by Redis', at: NOW, source: 'static', errorClass: 'WrongSource' });
     expect(pipelines).toHaveLength(0);
   });
 
@@ -174,8 +174,8 @@ describe('Class: RedisMetricSource (planning)', () => {
     );
 
     // Assess
-    expect(readings.get('a')).toEqual({ error: 'LLEN celery: Upstash REST at https://x failed: fetch failed', at: NOW });
-    expect(readings.get('b')).toEqual({ error: 'HGET stats busy: Upstash REST at https://x failed: fetch failed', at: NOW });
+    expect(readings.get('a')).toEqual({ error: 'LLEN celery: Upstash REST at https://x failed: fetch failed', at: NOW, source: 'redis', errorClass: 'Error' });
+    expect(readings.get('b')).toEqual({ error: 'HGET stats busy: Upstash REST at https://x failed: fetch failed', at: NOW, source: 'redis', errorClass: 'Error' });
   });
 
   it.each([
@@ -184,31 +184,31 @@ describe('Class: RedisMetricSource (planning)', () => {
       case: 'a non-integer reply for LLEN',
       spec: { source: 'redis', type: 'list_length', key: 'q' },
       reply: { result: 'x' },
-      expected: { error: 'LLEN q: unexpected reply "x"', at: NOW },
+      expected: { error: 'LLEN q: unexpected reply "x"', at: NOW, source: 'redis', errorClass: 'UnexpectedReply' },
     },
     {
       case: 'an empty string for number',
       spec: { source: 'redis', type: 'number', key: 'n' },
       reply: { result: '' },
-      expected: { error: 'GET n: value "" is not a number', at: NOW },
+      expected: { error: 'GET n: value "" is not a number', at: NOW, source: 'redis', errorClass: 'NotANumber' },
     },
     {
       case: 'Infinity for number',
       spec: { source: 'redis', type: 'number', key: 'n' },
       reply: { result: 'Infinity' },
-      expected: { error: 'GET n: value "Infinity" is not a number', at: NOW },
+      expected: { error: 'GET n: value "Infinity" is not a number', at: NOW, source: 'redis', errorClass: 'NotANumber' },
     },
     {
       case: 'a server error for count_keys',
       spec: { source: 'redis', type: 'count_keys', pattern: 'b:*', field: 'status' },
       reply: { error: 'NOSCRIPT' },
-      expected: { error: 'count_keys b:* (field status): NOSCRIPT', at: NOW },
+      expected: { error: 'count_keys b:* (field status): NOSCRIPT', at: NOW, source: 'redis', errorClass: 'NOSCRIPT' },
     },
     {
       case: 'a non-array reply for the count_keys batch',
       spec: { source: 'redis', type: 'count_keys', pattern: 'b:*' },
       reply: { result: 3 },
-      expected: { error: 'count_keys b:*: unexpected reply 3', at: NOW },
+      expected: { error: 'count_keys b:*: unexpected reply 3', at: NOW, source: 'redis', errorClass: 'UnexpectedReply' },
     },
   ] satisfies { case: string; spec: RedisSpec; reply: RedisReply; expected: unknown }[])(
     'reads $case',

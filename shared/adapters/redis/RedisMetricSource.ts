@@ -91,7 +91,11 @@ export class RedisMetricSource implements MetricSource {
     for (const { request, spec, index, item } of planned) {
       let reply = replies[index] ?? { error: 'no reply' };
       if (item !== undefined && reply.error === undefined) {
-        reply = Array.isArray(reply.result) ? { result: reply.result[item] } : { error: `unexpected reply ${JSON.stringify(reply.result)}` };
+        if (!Array.isArray(reply.result)) {
+          readings.set(request.id, failure(spec, `unexpected reply ${JSON.stringify(reply.result)}`, 'UnexpectedReply', now));
+          continue;
+        }
+        reply = { result: reply.result[item] };
       }
       readings.set(request.id, toReading(spec, reply, now));
     }
