@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProcReader } from '../../shared/adapters/host/procfs';
+import type { WorkerLoad, WorkerTasks } from '../../shared/agent/supervisors/WorkerTasks';
+import { waitFor } from './support';
 import type { HostSample } from '../../shared/agent/hostMetrics';
 import { ProcessPoolSupervisor } from '../../shared/agent/supervisors/ProcessPoolSupervisor';
 import { silentLogger } from './agentWorld';
@@ -18,7 +20,7 @@ function fakeHost() {
       return start === undefined ? undefined : `${pid} (w) S 1 ${pid} ${pid} 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 ${start} 0 0`;
     },
   };
-  const supervisor = (options: { memoryLimitGb?: number } = {}) =>
+  const supervisor = (options: { memoryLimitGb?: number; tasks?: WorkerTasks; terminate?: 'process' | 'group'; gracePeriodMs?: number } = {}) =>
     new ProcessPoolSupervisor({
       pool: 'w',
       kind: 'command',
@@ -130,5 +132,102 @@ describe('Class: ProcessPoolSupervisor', () => {
       ['w-2', 100],
     ]);
     expect(host.signals).toEqual([]);
+  });
+});
+
+/** Celery as the supervisor sees it: loads per worker name, set by the test. */
+function fakeTasks() {
+  const loads = new Map<string, WorkerLoad>();
+  const stopTaking: string[] = [];
+  const polls = { count: 0 };
+  const tasks: WorkerTasks = {
+    refresh: async () => {},
+    load: (name) => loads.get(name),
+    loadNow: async (name) => (polls.count++, loads.get(name)),
+    stopTaking: async (name) => (stopTaking.push(name), true),
+    busy: () => [...loads.values()].reduce((sum, load) => sum + load.active, 0),
+    backlog: () => 7,
+    close: async () => {},
+  };
+  return { loads, stopTaking, polls, tasks };
+}
+
+describe('Class: ProcessPoolSupervisor with a worker protocol (Celery drain)', () => {
+  it('picks the worker with the fewest running tasks, whatever its CPU share, then fewest prefetched, then newest', () => {
+    // Prepare: w-1 idle but busy on CPU, w-2 runs 2 tasks at 0 % CPU, w-3 runs 1 with 1 prefetched, w-4 runs 1
+    const host = fakeHost();
+    const celery = fakeTasks();
+    const pool = host.supervisor({ tasks: celery.tasks, terminate: 'process' });
+    for (let i = 1; i <= 4; i++) pool.reconcile(i, undefined, i * 1_000);
+    celery.loads.set('w-1', { active: 0, reserved: 0 });
+    celery.loads.set('w-2', { active: 2, reserved: 0 });
+    celery.loads.set('w-3', { active: 1, reserved: 1 });
+    celery.loads.set('w-4', { active: 1, reserved: 0 });
+
+    // Act
+    pool.reconcile(2, host.sample({ 100: { rssGb: 0.1, cpu: 95 }, 101: { rssGb: 0.1, cpu: 0 }, 102: { rssGb: 0.1, cpu: 0 }, 103: { rssGb: 0.1, cpu: 0 } }), 5_000);
+
+    // Assess: w-1 (0 tasks) and w-4 (1 task, none prefetched) drain; nothing signalled yet
+    expect(pool.workers().filter((w) => w.state === 'stopping').map((w) => w.name).sort()).toEqual(['w-1', 'w-4']);
+    expect(pool.workers().find((w) => w.name === 'w-2')).toMatchObject({ tasks: 2, reserved: 0 });
+    expect(pool.figures()).toEqual({ busy: 4, queueLength: 7 });
+  });
+
+  it('drains: stops consuming, waits for the tasks it holds, then SIGTERM to the main process only; never the group', async () => {
+    const host = fakeHost();
+    const celery = fakeTasks();
+    const pool = host.supervisor({ tasks: celery.tasks, terminate: 'process', gracePeriodMs: 60_000 });
+    const now = Date.now();
+    pool.reconcile(1, undefined, now);
+    celery.loads.set('w-1', { active: 1, reserved: 1 });
+
+    // Act: scale in while it holds a running and a prefetched task
+    pool.reconcile(0, undefined, now);
+    await waitFor('consuming stopped', () => celery.stopTaking.includes('w-1'));
+    celery.loads.set('w-1', { active: 1, reserved: 0 });
+    const polled = celery.polls.count;
+    await waitFor('two more drain polls with a task still running', () => celery.polls.count >= polled + 2);
+    expect(host.scopes).toEqual([]);
+    celery.loads.set('w-1', { active: 0, reserved: 0 });
+
+    // Assess
+    await waitFor('SIGTERM after the drain', () => host.scopes.length > 0);
+    expect(host.scopes).toEqual([[100, 'SIGTERM', 'process']]);
+    host.exit(100);
+    pool.reconcile(0, undefined, Date.now());
+    expect(pool.workers()).toEqual([]);
+    expect(host.leftovers).toEqual([100]);
+  });
+
+  it('ends a drain that outlasts the grace period: SIGTERM (warm shutdown) before the end, SIGKILL to the group at the end', async () => {
+    const host = fakeHost();
+    const celery = fakeTasks();
+    const pool = host.supervisor({ tasks: celery.tasks, terminate: 'process', gracePeriodMs: 1_500 });
+    const start = Date.now();
+    pool.reconcile(1, undefined, start);
+    celery.loads.set('w-1', { active: 1, reserved: 0 });
+    pool.reconcile(0, undefined, start);
+    await waitFor('warm shutdown asked', () => host.scopes.length > 0, { timeoutMs: 5_000 });
+    expect(host.scopes).toEqual([[100, 'SIGTERM', 'process']]);
+    pool.reconcile(0, undefined, start + 1_500);
+    expect(host.scopes).toEqual([
+      [100, 'SIGTERM', 'process'],
+      [100, 'SIGKILL', 'group'],
+    ]);
+  });
+
+  it('recycles a worker above its memory limit only after its task: drained like a scale-in, replaced at once', async () => {
+    const host = fakeHost();
+    const celery = fakeTasks();
+    const pool = host.supervisor({ tasks: celery.tasks, terminate: 'process', memoryLimitGb: 1 });
+    pool.reconcile(1, undefined, Date.now());
+    celery.loads.set('w-1', { active: 1, reserved: 0 });
+    pool.reconcile(1, host.sample({ 100: { rssGb: 1.5, cpu: 100 } }), Date.now());
+    expect(pool.pids()).toEqual([100, 101]);
+    await waitFor('consuming stopped', () => celery.stopTaking.includes('w-1'));
+    expect(host.scopes).toEqual([]);
+    celery.loads.set('w-1', { active: 0, reserved: 0 });
+    await waitFor('SIGTERM after the task', () => host.scopes.length > 0);
+    expect(host.scopes).toEqual([[100, 'SIGTERM', 'process']]);
   });
 });
