@@ -20,6 +20,7 @@ import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { ValidationError, type FieldProblem } from '../shared/domain/errors';
+import { REDIS_DRIVERS, type RedisDriver } from './bundling/bundleFunction';
 import { PoolscaleFunction, type EcsServiceRef } from './PoolscaleFunction';
 import { TABLE_DEFINITIONS, type KeyAttribute, type TableDefinition, type TableKey } from '../shared/adapters/dynamodb/tables';
 
@@ -29,10 +30,20 @@ import { TABLE_DEFINITIONS, type KeyAttribute, type TableDefinition, type TableK
  * parameter name. `url` is accepted only for a password-less endpoint (e.g. inside a VPC).
  */
 export type RedisConnection =
-  | { secretArn: string }
-  | { createSecret: true }
-  | { ssmParameterName: string }
+  | ({ secretArn: string } & RedisDrivers)
+  | ({ createSecret: true } & RedisDrivers)
+  | ({ ssmParameterName: string } & RedisDrivers)
   | { url: string };
+
+/**
+ * Which Redis clients the functions carry: `tcp` (redis://, ioredis) and/or `rest` (Upstash).
+ * A stored secret or parameter may name either kind, so both are bundled unless you say; a
+ * plain `url` is always `tcp`. Without `redis`, neither is bundled.
+ */
+export interface RedisDrivers {
+  /** @default ['tcp', 'rest'] */
+  drivers?: readonly RedisDriver[];
+}
 
 export interface Throttle {
   rateLimit: number;
@@ -115,6 +126,7 @@ export class Poolscale extends Construct {
     const common = {
       removalPolicy,
       environment: { HISTORY_TTL_DAYS: String(historyTtlDays), ALARM_PREFIX: alarmPrefix },
+      redisDrivers: redisDriversOf(props.redis),
     };
 
     // The evaluator reads policies, claims state, records history and sets the desired
@@ -315,6 +327,13 @@ export class Poolscale extends Construct {
   }
 }
 
+/** The Redis clients a deployment can need: none without Redis, `tcp` for a URL, else as configured. */
+export function redisDriversOf(redis: RedisConnection | undefined): RedisDriver[] {
+  if (!redis) return [];
+  if ('url' in redis) return ['tcp'];
+  return [...(redis.drivers ?? REDIS_DRIVERS)];
+}
+
 function toAttribute(key: KeyAttribute): Attribute {
   return { name: key.name, type: key.type === 'N' ? AttributeType.NUMBER : AttributeType.STRING };
 }
@@ -337,6 +356,12 @@ function validateProps(props: PoolscaleProps, historyTtlDays: number): void {
     }
   });
   const redis = props.redis;
+  if (redis && !('url' in redis) && redis.drivers !== undefined) {
+    const unknown = redis.drivers.filter((driver) => !REDIS_DRIVERS.includes(driver));
+    if (redis.drivers.length === 0 || unknown.length > 0) {
+      problem('redis.drivers', `Expected one or both of ${REDIS_DRIVERS.join(', ')} (got ${JSON.stringify(redis.drivers)})`, redis.drivers);
+    }
+  }
   if (redis && 'url' in redis) {
     let parsed: URL | undefined;
     try {

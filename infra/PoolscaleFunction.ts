@@ -1,12 +1,13 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import path from 'node:path';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing, type FunctionOptions } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { bundleFunctionSync, REDIS_DRIVERS, type RedisDriver } from './bundling/bundleFunction';
 
 export type TableAccess = 'read' | 'write' | 'readWrite';
 
@@ -16,8 +17,7 @@ export interface EcsServiceRef {
   service: string;
 }
 
-export interface PoolscaleFunctionProps
-  extends Omit<NodejsFunctionProps, 'entry' | 'runtime' | 'architecture' | 'role' | 'logGroup'> {
+export interface PoolscaleFunctionProps extends Omit<FunctionOptions, 'runtime' | 'architecture' | 'role' | 'logGroup'> {
   /** Path of the handler file; infra never imports handlers, it only bundles them. */
   entry: string;
   /** Powertools service name (logs, metrics, traces). */
@@ -26,19 +26,15 @@ export interface PoolscaleFunctionProps
   logRetention?: RetentionDays;
   /** Applies to the log group. @default RemovalPolicy.RETAIN */
   removalPolicy?: RemovalPolicy;
+  /** The Redis drivers bundled (see infra/bundling). @default both */
+  redisDrivers?: readonly RedisDriver[];
 }
 
 /**
- * Esbuild banner for ESM bundles: CommonJS dependencies bundled into an ES module still call
- * `require` (for Node built-ins), which does not exist in ESM scope.
- */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __poolscaleCreateRequire } from 'node:module'; const require = __poolscaleCreateRequire(import.meta.url);";
-
-/**
  * A Lambda function with the poolscale house defaults: Node.js 24 on arm64, X-Ray tracing,
- * a log group with retention, an ESM bundle built by the locally installed esbuild (no Docker),
- * and its own role that starts with nothing but permission to write its own logs.
+ * a log group with retention, an ESM bundle built by the locally installed esbuild (no Docker)
+ * with the settings of infra/bundling (code splitting, SDK external, what no path needs left
+ * out), and its own role that starts with nothing but permission to write its own logs.
  *
  * Permissions are added only through the `bind*()` helpers, which set the environment variable
  * and the matching least-privilege grant together so they cannot drift apart.
@@ -47,9 +43,9 @@ const ESM_REQUIRE_BANNER =
  * const fn = new PoolscaleFunction(this, 'Evaluate', { entry: 'functions/evaluate.ts', serviceName: 'poolscale-evaluate' });
  * fn.bindTable(policies, 'read', 'POLICIES_TABLE');
  */
-export class PoolscaleFunction extends NodejsFunction {
+export class PoolscaleFunction extends LambdaFunction {
   constructor(scope: Construct, id: string, props: PoolscaleFunctionProps) {
-    const { serviceName, logRetention, removalPolicy, environment, bundling, ...rest } = props;
+    const { entry, serviceName, logRetention, removalPolicy, environment, redisDrivers, ...rest } = props;
     // Scope/ids are needed before super() to create the log group and role the function uses.
     const holder = new Construct(scope, `${id}Support`);
     const logGroup = new LogGroup(holder, 'LogGroup', {
@@ -64,10 +60,28 @@ export class PoolscaleFunction extends NodejsFunction {
     });
     logGroup.grantWrite(role);
 
+    const drivers = [...(redisDrivers ?? REDIS_DRIVERS)];
+    const code = Code.fromAsset(path.dirname(entry), {
+      // The hash of what is deployed, so a change anywhere in the bundle (shared/, a dependency) redeploys.
+      assetHashType: AssetHashType.OUTPUT,
+      bundling: {
+        // Never used: local bundling always succeeds or fails loudly.
+        image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs24.x'),
+        local: {
+          tryBundle(outputDir: string) {
+            bundleFunctionSync({ entry, outdir: outputDir, redisDrivers: drivers });
+            return true;
+          },
+        },
+      },
+    });
+
     super(scope, id, {
       memorySize: 512,
       timeout: Duration.seconds(30),
       ...rest,
+      code,
+      handler: 'index.handler',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       tracing: Tracing.ACTIVE,
@@ -77,18 +91,6 @@ export class PoolscaleFunction extends NodejsFunction {
         POWERTOOLS_SERVICE_NAME: serviceName,
         NODE_OPTIONS: '--enable-source-maps',
         ...environment,
-      },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        // The Node.js 24 runtime ships AWS SDK v3; bundling it again only adds cold-start weight.
-        externalModules: ['@aws-sdk/*'],
-        ...bundling,
       },
     });
 

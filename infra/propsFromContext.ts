@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
 import type { EcsServiceRef } from './PoolscaleFunction';
+import type { RedisDriver } from './bundling/bundleFunction';
 import type { PoolscaleProps, RedisConnection } from './Poolscale';
 
 /**
@@ -10,6 +11,7 @@ import type { PoolscaleProps, RedisConnection } from './Poolscale';
  * - ecsServices=cluster/service,cluster/other
  * - redisSecretArn=arn:aws:secretsmanager:... | redisSsmParameter=/poolscale/redis |
  *   redisUrl=redis://host:6379 (no password) | createRedisSecret=true
+ * - redisDrivers=tcp | rest | tcp,rest (with a secret or parameter: the clients to bundle)
  * - schedule=rate(1 minute), alarmPrefix=poolscale-, historyTtlDays=30, destroyOnRemoval=true
  */
 export function propsFromContext(node: Node): PoolscaleProps {
@@ -46,12 +48,15 @@ export function parseEcsServices(value: string): EcsServiceRef[] {
 }
 
 function redisFromContext(text: (key: string) => string | undefined): RedisConnection | undefined {
+  const listed = text('redisDrivers');
+  // Unknown names are kept so that validation names them.
+  const drivers = listed ? { drivers: listed.split(',').map((driver) => driver.trim()).filter(Boolean) as RedisDriver[] } : {};
   const secretArn = text('redisSecretArn');
-  if (secretArn) return { secretArn };
+  if (secretArn) return { secretArn, ...drivers };
   const ssmParameterName = text('redisSsmParameter');
-  if (ssmParameterName) return { ssmParameterName };
+  if (ssmParameterName) return { ssmParameterName, ...drivers };
   const url = text('redisUrl');
   if (url) return { url };
-  if (text('createRedisSecret') === 'true') return { createSecret: true };
+  if (text('createRedisSecret') === 'true') return { createSecret: true, ...drivers };
   return undefined;
 }
