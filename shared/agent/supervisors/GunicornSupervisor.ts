@@ -20,8 +20,11 @@ export interface GunicornOptions {
   logger: AgentLogger;
 }
 
-/** How long a SIGTTIN may take to show up as a new worker (a worker boot imports the app). */
-const TTIN_TIMEOUT_MS = 30_000;
+/**
+ * How long a SIGTTIN may take to show up as a new worker before it is sent again (a signal
+ * can be lost, e.g. while the master starts; one extra worker is undone by the next step).
+ */
+const TTIN_TIMEOUT_MS = 10_000;
 /** Beyond graceful_timeout: the master kills an overdue worker on its next loop (1 s) and reaps it. */
 const TTOU_MARGIN_MS = 5_000;
 const GUNICORN_GRACEFUL_DEFAULT_MS = 30_000;
