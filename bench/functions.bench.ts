@@ -1,22 +1,28 @@
 /**
  * `npx tsx bench/run.ts functions`: the Lambda functions as deployed.
- *  1. Bundle size of each function with the CDK construct's esbuild settings (bundle, ESM,
- *     node24, minify, `@aws-sdk/*` external: the Node 24 runtime ships SDK v3). Target <= 500 KiB.
- *  2. Cold import time of each bundle in a fresh `node` process, median of 5. Target <= 50 ms.
- *  3. Alarm event entering the evaluate handler -> ECS UpdateService request, with DynamoDB on
+ *  1. Code size of each function with the stack's own esbuild settings (infra/bundling: ESM,
+ *     node24, minified, code splitting, `@aws-sdk/*` external), all chunks counted, with both
+ *     Redis drivers (the largest a deployment ships) and with none. Target <= 500 KiB.
+ *  2. Cold import of each bundle's handler in a fresh `node` process, median of 5, against a
+ *     minimal handler holding one DynamoDB client bundled with the same settings, in the same
+ *     run. Target <= 2x. Absolute ms scale with the machine's load; the ratio is the figure.
+ *  3. With FUNCTIONS_BENCH_BEFORE=<a checkout of an earlier commit>: the same figures for that
+ *     commit's functions with the earlier settings (NodejsFunction's: one file, no plugins).
+ *  4. Alarm event entering the evaluate handler -> ECS UpdateService request, with DynamoDB on
  *     dynalite and ECS mocked at the SDK: the first invocation (deps built) and warm ones.
  *     Target <= 1 s.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
 import { createEvaluateHandler } from '../functions/evaluate';
 import { buildDeps } from '../functions/lib/deps';
+import { bundleFunction, ESM_REQUIRE_BANNER, type RedisDriver } from '../infra/bundling/bundleFunction';
 import { createDocumentClient, DynamoPolicyStore } from '../shared/adapters/dynamodb';
 import { PoolSchema } from '../shared/domain/policy';
 import { createTables, startDynalite, TEST_CREDENTIALS, TEST_REGION, uniqueTableNames } from '../test/support/dynalite';
@@ -27,61 +33,65 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'node_modules', '.cache', 'poolscale-functions-bench');
 const FUNCTIONS = ['evaluate', 'api', 'relay'] as const;
 const SIZE_TARGET_KIB = 500;
-const IMPORT_TARGET_MS = 50;
+const IMPORT_RATIO_TARGET = 2;
 const LATENCY_TARGET_MS = 1_000;
+const RUNS = 5;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)]!;
 const mark = (ok: boolean) => (ok ? 'ok' : 'OVER TARGET');
 
-/**
- * zod 4's `z` namespace re-exports every locale (`z.locales`), ~250 KiB that tree shaking cannot
- * drop; poolscale only uses the default English messages. This plugin keeps `en` alone. It is
- * measured as a second figure because NodejsFunction's esbuild settings take no plugins.
- */
-const zodEnglishOnly: Plugin = {
-  name: 'zod-english-only',
-  setup(builder) {
-    builder.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      args.importer.includes('/node_modules/zod/') ? { path: args.importer, namespace: 'zod-english-only' } : undefined,
-    );
-    builder.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (args) => ({
-      contents: `export { default as en } from ${JSON.stringify(args.path.replace(/(classic|mini|core)\/[a-z]+\.js$/, 'locales/en.js'))};`,
-      resolveDir: root,
-    }));
-  },
-};
+/** KiB of JavaScript under `dir` (source maps excluded). */
+function codeKib(dir: string): number {
+  return (
+    readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.mjs'))
+      .reduce((sum, file) => sum + statSync(join(dir, file)).size, 0) / 1024
+  );
+}
 
-async function bundle(name: string, plugins: Plugin[] = []): Promise<string> {
-  const outfile = join(outDir, `${name}${plugins.length ? '.en-only' : ''}.mjs`);
+/** The deployed bundle of `entry` (infra/bundling), in its own directory; returns the handler file. */
+async function deployed(name: string, entry: string, redisDrivers: readonly RedisDriver[]): Promise<{ dir: string; index: string }> {
+  const dir = join(outDir, name);
+  await bundleFunction({ entry, outdir: dir, redisDrivers, sourcemap: false });
+  return { dir, index: join(dir, 'index.mjs') };
+}
+
+/** The settings before infra/bundling (NodejsFunction's): one file, no plugins. */
+async function before(name: string, entry: string): Promise<{ dir: string; index: string }> {
+  const dir = join(outDir, `before-${name}`);
   await build({
-    plugins,
-    entryPoints: [join(root, 'functions', `${name}.ts`)],
-    outfile,
+    entryPoints: [entry],
+    outfile: join(dir, 'index.mjs'),
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node24',
+    mainFields: ['module', 'main'],
     minify: true,
-    sourcemap: false,
     external: ['@aws-sdk/*'],
-    // CommonJS dependencies (ioredis) call require(); an ESM bundle needs one (NodejsFunction adds the same banner).
-    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+    banner: { js: ESM_REQUIRE_BANNER },
     logLevel: 'error',
   });
-  return outfile;
+  return { dir, index: join(dir, 'index.mjs') };
 }
 
-/** Milliseconds to import the bundle (or bare specifiers) in a fresh node process, module evaluation included. */
-function coldImportMs(...specifiers: string[]): number {
-  const imports = specifiers.map((s) => `await import(${JSON.stringify(s.startsWith('/') ? pathToFileURL(s).href : s)});`).join('');
-  const script = `const t=performance.now();${imports}process.stdout.write(String(performance.now()-t));`;
+/** Milliseconds to import the file in a fresh node process, module evaluation included. */
+function coldImportMs(file: string): number {
+  const script = `const t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(performance.now()-t));`;
   const output = execFileSync(process.execPath, ['--input-type=module', '--no-warnings', '-e', script], {
-    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR', AWS_REGION: 'us-east-1' },
     cwd: root,
     encoding: 'utf8',
   });
   return Number(output);
+}
+
+/** Cold imports of several files interleaved (a, b, c, a, b, c, ...), so load changes hit each alike. */
+function coldImports(files: string[]): number[][] {
+  const runs = files.map(() => [] as number[]);
+  for (let round = 0; round < RUNS; round++) files.forEach((file, index) => runs[index]!.push(coldImportMs(file)));
+  return runs;
 }
 
 async function alarmToUpdateService(log: (line: string) => void): Promise<{ cold: number; warm: number[] }> {
@@ -171,30 +181,48 @@ async function alarmToUpdateService(log: (line: string) => void): Promise<{ cold
 
 const bench: Bench = {
   name: 'functions',
-  description: 'Lambda bundles (esbuild, ESM, node24, minified, @aws-sdk external): size, cold import; alarm -> UpdateService latency',
+  description: 'Lambda bundles (infra/bundling: esbuild ESM, node24, minified, split, @aws-sdk external): size, cold import vs one DynamoDB client; alarm -> UpdateService latency',
   async run(log) {
     rmSync(outDir, { recursive: true, force: true });
     mkdirSync(outDir, { recursive: true });
     log(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (import times scale with it)`);
-    log('| function | bundle KiB (NodejsFunction settings) | KiB, zod English only | cold import ms (median of 5) | runs (ms) |');
-    log('|---|---|---|---|---|');
-    for (const name of FUNCTIONS) {
-      const file = await bundle(name);
-      const kib = statSync(file).size / 1024;
-      const enKib = statSync(await bundle(name, [zodEnglishOnly])).size / 1024;
-      const runs = Array.from({ length: 5 }, () => coldImportMs(file));
-      const mid = median(runs);
-      log(
-        `| ${name} | ${kib.toFixed(1)} (${mark(kib <= SIZE_TARGET_KIB)}) | ${enKib.toFixed(1)} (${mark(enKib <= SIZE_TARGET_KIB)}) | ${mid.toFixed(1)} (${mark(mid <= IMPORT_TARGET_MS)}) | ${runs.map((r) => r.toFixed(1)).join(', ')} |`,
-      );
-    }
-    // Baselines in the same conditions: what of the import time is the SDK and zod themselves.
-    const sdk = Array.from({ length: 5 }, () =>
-      coldImportMs('@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/client-ecs', '@aws-sdk/client-cloudwatch', '@aws-sdk/client-secrets-manager'),
+
+    // The yardstick: a minimal handler holding one DynamoDB client, same settings.
+    const minimalEntry = join(outDir, 'minimal-handler.ts');
+    writeFileSync(
+      minimalEntry,
+      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nconst client = new DynamoDBClient({});\nexport const handler = async () => ({ region: await client.config.region() });\n",
     );
-    const zod = Array.from({ length: 5 }, () => coldImportMs('zod'));
-    const empty = Array.from({ length: 5 }, () => coldImportMs());
-    log(`baseline cold import, median of 5: the five @aws-sdk clients alone ${median(sdk).toFixed(1)} ms; zod alone ${median(zod).toFixed(1)} ms; nothing ${median(empty).toFixed(1)} ms`);
+    const minimal = await deployed('minimal', minimalEntry, []);
+
+    const rows: { label: string; kib: number; noRedisKib?: number; index: string }[] = [];
+    for (const name of FUNCTIONS) {
+      const entry = join(root, 'functions', `${name}.ts`);
+      const both = await deployed(name, entry, ['tcp', 'rest']);
+      const none = await deployed(`${name}-no-redis`, entry, []);
+      rows.push({ label: name, kib: codeKib(both.dir), noRedisKib: codeKib(none.dir), index: both.index });
+    }
+    const beforeDir = process.env.FUNCTIONS_BENCH_BEFORE;
+    if (beforeDir) {
+      for (const name of FUNCTIONS) {
+        const old = await before(name, join(beforeDir, 'functions', `${name}.ts`));
+        rows.push({ label: `${name} (before)`, kib: codeKib(old.dir), index: old.index });
+      }
+    }
+
+    const [minimalRuns, ...functionRuns] = coldImports([minimal.index, ...rows.map((row) => row.index)]);
+    const base = median(minimalRuns!);
+    log(`minimal handler (one DynamoDB client): ${codeKib(minimal.dir).toFixed(1)} KiB, cold import median ${base.toFixed(1)} ms (runs ${minimalRuns!.map((r) => r.toFixed(1)).join(', ')})`);
+    log('| function | code KiB, both Redis drivers | KiB, no Redis | cold import ms, median of 5 | x minimal | runs (ms) |');
+    log('|---|---|---|---|---|---|');
+    rows.forEach((row, index) => {
+      const runs = functionRuns[index]!;
+      const mid = median(runs);
+      const ratio = mid / base;
+      log(
+        `| ${row.label} | ${row.kib.toFixed(1)} (${mark(row.kib <= SIZE_TARGET_KIB)}) | ${row.noRedisKib === undefined ? '-' : row.noRedisKib.toFixed(1)} | ${mid.toFixed(1)} | ${ratio.toFixed(2)} (${mark(ratio <= IMPORT_RATIO_TARGET)}) | ${runs.map((r) => r.toFixed(1)).join(', ')} |`,
+      );
+    });
     const { cold, warm } = await alarmToUpdateService(log);
     log(`alarm event -> UpdateService request (dynalite, ECS mocked):`);
     log(`  first invocation (deps built): ${cold.toFixed(1)} ms (${mark(cold <= LATENCY_TARGET_MS)})`);
