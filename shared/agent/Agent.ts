@@ -391,6 +391,7 @@ export class Agent {
         const pool = this.config.pools.find((candidate) => candidate.name === supervisor.pool);
         const figures = report?.pools[supervisor.pool];
         const decision = this.lastDecisions.get(supervisor.pool);
+        const cap = this.caps.get(supervisor.pool);
         return {
           name: supervisor.pool,
           poolId: pool ? poolIdOf(pool) : supervisor.pool,
@@ -400,8 +401,8 @@ export class Agent {
           busy: figures?.busy ?? 0,
           rssGb: figures?.rssGb ?? 0,
           ...(figures?.queueLength !== undefined ? { queueLength: figures.queueLength } : {}),
-          ...(figures?.maxWorkers !== undefined ? { maxWorkers: figures.maxWorkers } : {}),
-          ...(figures?.refused ? { refused: figures.refused } : {}),
+          ...(cap && cap.max < Number.MAX_SAFE_INTEGER ? { maxWorkers: cap.max } : {}),
+          ...(cap?.refused ? { refused: cap.refused } : {}),
           policy: this.state.policies[supervisor.pool] ? 'relay' : this.deps.localPolicies?.[supervisor.pool] ? 'local' : 'none',
           ...(decision
             ? { lastDecision: { at: decision.at, action: decision.action, current: decision.current, desired: decision.desired, reasons: decision.reasons } }

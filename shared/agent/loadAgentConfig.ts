@@ -35,6 +35,12 @@ export function parseAgentConfig(input: unknown, env: Record<string, string | un
     if (pool.kind === 'gunicorn') {
       if (pool.pidFile) pool.pidFile = at(pool.pidFile);
       if (!pool.pidFile && !pool.command) problems.push({ path: `pools.${index}`, message: 'A gunicorn pool needs `pidFile` or `command`', severity: 'error' });
+      if (pool.command && daemonizes(pool.command, ['--daemon', '-D'])) {
+        problems.push({ path: `pools.${index}.command`, message: 'The agent supervises the master it starts: remove --daemon (or run gunicorn elsewhere and give `pidFile`)', severity: 'error' });
+      }
+    }
+    if (pool.kind === 'celery' && daemonizes(pool.extraArgs, ['--detach'])) {
+      problems.push({ path: `pools.${index}.extraArgs`, message: 'The agent supervises its Celery workers: remove --detach', severity: 'error' });
     }
   });
 
@@ -63,6 +69,12 @@ export function parseAgentConfig(input: unknown, env: Record<string, string | un
   });
   if (problems.some((p) => p.severity === 'error')) throw new ValidationError(problems);
   return { config, ...(secret ? { secret } : {}), localPolicies };
+}
+
+/** A command line that forks into the background (its process would exit at once). */
+function daemonizes(command: string | readonly string[], flags: readonly string[]): boolean {
+  const args = typeof command === 'string' ? command.split(/\s+/) : command;
+  return args.some((arg) => flags.includes(arg) || flags.some((flag) => flag.startsWith('--') && arg.startsWith(`${flag}=`)));
 }
 
 export const poolIdOf = (pool: AgentPool) => pool.poolId ?? pool.name.toLowerCase().replace(/[^a-z0-9_-]/g, '-');

@@ -43,6 +43,25 @@ describe('Class: Agent (real worker processes, real relay and Redis)', () => {
   );
 
   it(
+    'runs no more workers than its host cap, whatever the relay asks, and tells the relay why',
+    async () => {
+      // Prepare: the relay's memory fit asks for 5; the host allows 2
+      world = await agentWorld(memoryFitPolicy(), { pool: { maxWorkers: 2 } });
+      const running = await world.start();
+
+      // Assess: 2 running; the refusal is in the status and in the report the relay stored
+      const pool = await waitFor('desired 5, running 2', () => {
+        const status = running.agent.status().pools[0]!;
+        return status.desired === 5 && world!.pids(running).length === 2 && status;
+      });
+      expect(pool).toMatchObject({ maxWorkers: 2, refused: 'desired 5 above the host cap of 2 workers (maxWorkers in agent.yaml): running 2' });
+      const stored = await waitFor('the report at the relay', async () => (await world!.agents.get('h1'))?.report?.pools.jobs?.refused);
+      expect(stored).toContain('host cap of 2');
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
     'scales by queue length and back to the minimum when the queue drains, every job done once',
     async () => {
       // Prepare

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CeleryPoolSchema } from '../../shared/agent/AgentConfigSchema';
 import { parseAgentConfig } from '../../shared/agent/loadAgentConfig';
-import { celeryCommand } from '../../shared/agent/supervisors/celeryCommand';
+import { celeryCommand, celeryQueues } from '../../shared/agent/supervisors/celeryCommand';
 import { ValidationError } from '../../shared/domain/errors';
 
 const base = { hostId: 'r620', secret: 'a-secret-of-sixteen+', relayUrl: 'https://relay.example/prod', pools: [{ name: 'web', kind: 'command', command: 'sleep 1000' }] };
@@ -34,6 +34,13 @@ describe('Function: parseAgentConfig', () => {
     expect(loaded.localPolicies.transcription).toMatchObject({ id: 'transcription', min: 2, target: { kind: 'host', host: 'r620', pool: 'transcription' } });
   });
 
+  it('takes the Celery program as an argv and the queues as a list or a comma-separated string', () => {
+    const pool = CeleryPoolSchema.parse({ name: 'c', kind: 'celery', app: 'a', celery: ['/usr/bin/python3', '-m', 'celery'], queues: 'x, y' });
+    expect(celeryCommand(pool, 'c-1@h').slice(0, 5)).toEqual(['/usr/bin/python3', '-m', 'celery', '-A', 'a']);
+    expect(celeryQueues(pool)).toEqual(['x', 'y']);
+    expect(celeryQueues(CeleryPoolSchema.parse({ name: 'c', kind: 'celery', app: 'a' }))).toEqual(['celery']);
+  });
+
   it('takes the secret from the environment', () => {
     const loaded = parseAgentConfig({ ...base, secret: undefined }, { POOLSCALE_AGENT_SECRET: 'from-env-0123456789' }, '/');
     expect(loaded.secret).toBe('from-env-0123456789');
@@ -45,6 +52,10 @@ describe('Function: parseAgentConfig', () => {
     { case: 'a gunicorn pool with neither pidFile nor command', input: { ...base, pools: [{ name: 'g', kind: 'gunicorn' }] }, path: 'pools.0' },
     { case: 'an invalid local policy', input: { ...base, pools: [{ ...base.pools[0], policy: { min: 3, max: 'x' } }] }, path: 'pools.0.policy.max' },
     { case: 'an unknown pool kind', input: { ...base, pools: [{ name: 'x', kind: 'uwsgi' }] }, path: 'pools.0.kind' },
+    { case: 'a gunicorn master that daemonizes', input: { ...base, pools: [{ name: 'g', kind: 'gunicorn', command: ['gunicorn', '--daemon', 'app:app'] }] }, path: 'pools.0.command' },
+    { case: 'a gunicorn master that daemonizes (-D in a string)', input: { ...base, pools: [{ name: 'g', kind: 'gunicorn', command: 'gunicorn -D app:app' }] }, path: 'pools.0.command' },
+    { case: 'a celery worker that detaches', input: { ...base, pools: [{ name: 'c', kind: 'celery', app: 'a', extraArgs: ['--detach'] }] }, path: 'pools.0.extraArgs' },
+    { case: 'a negative maxWorkers', input: { ...base, pools: [{ ...base.pools[0], maxWorkers: -1 }] }, path: 'pools.0.maxWorkers' },
   ])('refuses $case naming the field', ({ input, path }) => {
     let error: unknown;
     try {

@@ -47,7 +47,7 @@ export const queuePolicy = () =>
  * A real relay (HTTP, in-memory stores), a real redis-server, a temp dir for the state file,
  * and agents running real worker processes, with /proc/meminfo injectable.
  */
-export async function agentWorld(policy: Policy, options: { jobMs?: number; initialWorkers?: number } = {}) {
+export async function agentWorld(policy: Policy, options: { jobMs?: number; initialWorkers?: number; pool?: Record<string, unknown> } = {}) {
   const redis: TestRedis = await startRedis();
   const client = new Redis(redis.url);
   const dir = tempDir();
@@ -82,6 +82,7 @@ export async function agentWorld(policy: Policy, options: { jobMs?: number; init
         env: { REDIS_URL: redis.url, QUEUE: 'q', JOB_MS: String(options.jobMs ?? 30) },
         queue: { key: 'q', processingKey: 'q:processing' },
         initialWorkers: options.initialWorkers ?? 1,
+        ...options.pool,
       },
     ],
   };
