@@ -13,9 +13,17 @@ import { createEcsClientFactory } from '../../shared/adapters/ecs/ecsClient';
 import { EcsScaleTarget } from '../../shared/adapters/ecs/EcsScaleTarget';
 import { createCloudWatchClientFactory } from '../../shared/adapters/cloudwatch/cloudWatchClient';
 import { CloudWatchMetricSource } from '../../shared/adapters/cloudwatch/CloudWatchMetricSource';
+import { redisConfig } from '../../functions/lib/deps';
 import { createTables, startDynalite, TEST_CREDENTIALS, uniqueTableNames, type Dynalite } from '../support/dynalite';
 
-const ENDPOINT_VARIABLES = ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_ECS', 'AWS_ENDPOINT_URL_CLOUDWATCH'];
+const ENDPOINT_VARIABLES = [
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_DYNAMODB',
+  'AWS_ENDPOINT_URL_ECS',
+  'AWS_ENDPOINT_URL_CLOUDWATCH',
+  'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+  'AWS_ENDPOINT_URL_SSM',
+];
 
 interface SeenRequest {
   path: string;
@@ -48,7 +56,11 @@ async function startFakeAws(): Promise<{ url: string; seen: SeenRequest[]; stop(
           }
         : target.endsWith('.GetMetricData')
           ? { MetricDataResults: [{ Id: 'q0', StatusCode: 'Complete', Timestamps: [1_795_000_000], Values: [42] }] }
-          : {};
+          : target === 'secretsmanager.GetSecretValue'
+            ? { ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:redis-AbCdEf', SecretString: '{"url":"redis://from-secret:6379"}' }
+            : target === 'AmazonSSM.GetParameter'
+              ? { Parameter: { Name: '/poolscale/redis', Type: 'SecureString', Value: 'redis://from-ssm:6379' } }
+              : {};
       const contentType = target.startsWith('Granite') ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
       res.writeHead(200, { 'content-type': contentType });
       res.end(JSON.stringify(payload));
@@ -154,6 +166,29 @@ describe('Endpoint variables', () => {
       expect(fake.seen[0]!.headers.host).toBe(new URL(fake.url).host);
       expect(fake.seen[0]!.headers['x-amz-target']).toBe('GraniteServiceVersion20100801.GetMetricData');
       clients().destroy();
+    });
+  });
+
+  describe('Function: redisConfig (Secrets Manager and SSM clients of the Lambda composition root)', () => {
+    it.each([
+      { case: 'AWS_ENDPOINT_URL_SECRETS_MANAGER', variable: 'AWS_ENDPOINT_URL_SECRETS_MANAGER', env: { REDIS_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:redis-AbCdEf' }, target: 'secretsmanager.GetSecretValue', url: 'redis://from-secret:6379' },
+      { case: 'AWS_ENDPOINT_URL (secret)', variable: 'AWS_ENDPOINT_URL', env: { REDIS_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:redis-AbCdEf' }, target: 'secretsmanager.GetSecretValue', url: 'redis://from-secret:6379' },
+      { case: 'AWS_ENDPOINT_URL_SSM', variable: 'AWS_ENDPOINT_URL_SSM', env: { REDIS_SSM_PARAMETER: '/poolscale/redis' }, target: 'AmazonSSM.GetParameter', url: 'redis://from-ssm:6379' },
+      { case: 'AWS_ENDPOINT_URL (parameter)', variable: 'AWS_ENDPOINT_URL', env: { REDIS_SSM_PARAMETER: '/poolscale/redis' }, target: 'AmazonSSM.GetParameter', url: 'redis://from-ssm:6379' },
+    ])('reads the Redis location through $case', async ({ variable, env, target, url }) => {
+      // Prepare: region and credentials from the environment, as in Lambda.
+      stubEndpoints({ [variable]: fake.url });
+      vi.stubEnv('AWS_REGION', 'us-east-1');
+      vi.stubEnv('AWS_ACCESS_KEY_ID', TEST_CREDENTIALS.accessKeyId);
+      vi.stubEnv('AWS_SECRET_ACCESS_KEY', TEST_CREDENTIALS.secretAccessKey);
+
+      // Act
+      const config = await redisConfig(env);
+
+      // Assess
+      expect(config).toEqual({ url });
+      expect(fake.seen.map((request) => request.headers['x-amz-target'])).toEqual([target]);
+      expect(fake.seen[0]!.headers.host).toBe(new URL(fake.url).host);
     });
   });
 });
