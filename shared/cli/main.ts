@@ -21,6 +21,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   resume: { summary: 'Resume a pool', load: () => import('./commands/operator'), named: true },
   history: { summary: 'Show a pool\'s decision history', load: () => import('./commands/operator'), named: true },
   apply: { summary: 'Validate a config, show the diff and apply it to an API', load: () => import('./commands/operator'), named: true },
+  hosts: { summary: 'Enrol and manage agent hosts: hosts add|list|remove|rotate-secret', load: () => import('./commands/hosts') },
+  dashboard: { summary: 'Serve a deployed API\'s dashboard on 127.0.0.1 through a SigV4-signing proxy', load: () => import('./commands/dashboard') },
 };
 
 export function usage(): string {
