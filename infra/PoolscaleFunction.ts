@@ -67,6 +67,10 @@ export class PoolscaleFunction extends LambdaFunction {
       bundling: {
         // Never used: local bundling always succeeds or fails loudly.
         image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs24.x'),
+        // Not read by the local bundler, but part of CDK's asset cache key, which ignores the
+        // tryBundle closure: without it every function of a stack (same source directory)
+        // would get the first one's bundle.
+        environment: { POOLSCALE_ENTRY: path.basename(entry), POOLSCALE_REDIS_DRIVERS: drivers.join(',') },
         local: {
           tryBundle(outputDir: string) {
             bundleFunctionSync({ entry, outdir: outputDir, redisDrivers: drivers });

@@ -25,9 +25,15 @@ describe('Class: PoolscaleFunction', () => {
       serviceName: 'poolscale-evaluate',
       redisDrivers: ['tcp'],
     });
+    const relay = new PoolscaleFunction(stack, 'Relay', {
+      entry: path.join(REPO_ROOT, 'functions', 'relay.ts'),
+      serviceName: 'poolscale-relay',
+      redisDrivers: ['tcp'],
+    });
     const assembly = app.synth();
     const template = Template.fromStack(stack);
-    const properties = template.toJSON().Resources[stack.getLogicalId(fn.node.defaultChild as never)].Properties;
+    const propertiesOf = (construct: PoolscaleFunction) => template.toJSON().Resources[stack.getLogicalId(construct.node.defaultChild as never)].Properties;
+    const properties = propertiesOf(fn);
     const assetDir = path.join(assembly.directory, `asset.${(properties.Code.S3Key as string).replace(/\.zip$/, '')}`);
     const code = (file: string) => readFileSync(path.join(assetDir, file), 'utf8');
     const modules = () => filesUnder(assetDir).filter((file) => file.endsWith('.mjs'));
@@ -40,6 +46,11 @@ describe('Class: PoolscaleFunction', () => {
       expect(modules()).toContain('index.mjs');
       expect(modules().filter((file) => file.startsWith('chunks/')).length).toBeGreaterThan(0);
       for (const file of modules()) expect(existsSync(path.join(assetDir, `${file}.map`))).toBe(true);
+    });
+
+    it('gives each function of a stack its own bundle (same source directory, different entries)', () => {
+      // Assess
+      expect(propertiesOf(relay).Code.S3Key).not.toBe(properties.Code.S3Key);
     });
 
     it('defines require for CommonJS dependencies inside every ES module', () => {
