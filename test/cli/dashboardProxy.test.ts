@@ -5,6 +5,7 @@
  * proxy refuses foreign Host headers, cross-site requests and callers without its token.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,9 @@ async function verifySigV4(method: string, url: URL, headers: Record<string, str
   const signedHeaders = /SignedHeaders=([^,]+)/.exec(authorization)?.[1]?.split(';') ?? [];
   const amzDate = headers['x-amz-date'];
   if (!authorization.startsWith('AWS4-HMAC-SHA256 ') || !amzDate || !signedHeaders.includes('host')) return false;
+  // The signer trusts a given x-amz-content-sha256 as the payload hash: it must be the body's.
+  const payloadHash = headers['x-amz-content-sha256'];
+  if (payloadHash !== undefined && payloadHash !== createHash('sha256').update(body).digest('hex')) return false;
   const signingDate = new Date(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
   const signer = new SignatureV4({ service: 'execute-api', region: REGION, credentials: CREDENTIALS, sha256: Sha256 });
   const again = await signer.sign(
