@@ -60,13 +60,15 @@ export function createApiClient(options: ApiClientOptions) {
   // SigV4 uses the Authorization header itself; a bearer token goes only to unsigned requests.
   const token = signer ? undefined : (options.token ?? localToken(base, options.env, options.cwd));
 
-  return async function request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+  /** `headers` are extra request headers (If-Match, If-None-Match). */
+  return async function request<T = unknown>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
     const url = new URL(path.replace(/^\//, ''), base);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     let headers: Record<string, string> = {
       host: url.host,
       accept: 'application/json',
       ...(payload ? { 'content-type': 'application/json' } : {}),
+      ...Object.fromEntries(Object.entries(extraHeaders).map(([name, value]) => [name.toLowerCase(), value])),
       ...(token ? { authorization: `Bearer ${token}` } : {}),
     };
     if (signer) {

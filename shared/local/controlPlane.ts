@@ -3,6 +3,7 @@
  * storage, the runtime tick on a timer, the HTTP API and relay served locally with the same
  * handlers as the Lambdas, Redis metrics, and host pools through the relay.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { createApi } from '../api';
 import { HostMetricSource } from '../adapters/host/HostMetricSource';
 import { HostScaleTarget } from '../adapters/host/HostScaleTarget';
@@ -16,7 +17,7 @@ import type { MetricSource } from '../ports/MetricSource';
 import type { PolicyStore } from '../ports/PolicyStore';
 import { DASHBOARD_PUBLIC_PATHS, dashboardResponse } from '../dashboard/page';
 import { checkAccess } from './accessGuard';
-import { restrictTree } from './dataFolder';
+import { readSeededPools, restrictTree, writeSeededPools } from './dataFolder';
 import { createRelayHandler } from '../relay';
 import { type RuntimeDeps, type RuntimeLogger, runTick } from '../runtime/tick';
 import { type EmbeddedStorage, startEmbeddedStorage } from './embeddedStorage';
@@ -57,9 +58,13 @@ export interface ControlPlaneOptions {
 /** One difference between the config file and the stored policies. */
 export interface ConfigChange {
   poolId: string;
-  kind: 'add' | 'change' | 'not-in-file';
-  /** `path: stored -> file` lines for a changed pool. */
-  fields: string[];
+  /**
+   * `add`: in the file, not stored; `change`: stored differently; `deleted`: seeded from a file
+   * before and deleted through the API since; `not-in-file`: stored, not in the file.
+   */
+  kind: 'add' | 'change' | 'deleted' | 'not-in-file';
+  stored?: Policy;
+  file?: Policy;
 }
 
 export interface ControlPlane {
@@ -101,15 +106,17 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.onDecision ? { onDecision: options.onDecision } : {}),
     };
-    // The store is the source of truth once it exists: the file seeds the pools it lacks, and
-    // only `--apply` writes the file over changes made through the API (or deletions).
+    // The store is the source of truth once it exists: the file seeds the pools it never had,
+    // and only `--apply` writes the file over changes made through the API (or deletions).
     const overwrite = options.configMode === 'overwrite';
-    const changes = await configChanges(policies, options.config);
+    const seeded = options.dataDir ? readSeededPools(options.dataDir) : new Set<string>();
+    const changes = await configChanges(policies, options.config, seeded);
     options.onConfigChanges?.(changes);
-    for (const pool of options.config.pools) {
-      const change = changes.find((candidate) => candidate.poolId === pool.id);
-      if (change?.kind === 'add' || (overwrite && change?.kind === 'change')) await policies.put(pool);
+    for (const change of changes) {
+      const write = change.kind === 'add' || (overwrite && (change.kind === 'change' || change.kind === 'deleted'));
+      if (write && change.file) await policies.put(change.file);
     }
+    if (options.dataDir) writeSeededPools(options.dataDir, [...seeded, ...options.config.pools.map((pool) => pool.id)]);
     if (options.config.budget && (overwrite || !(await policies.getBudget()))) await policies.putBudget(options.config.budget);
 
     const api = createApi(deps);
@@ -185,35 +192,18 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   }
 }
 
-const flatten = (value: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> => {
-  if (value !== null && typeof value === 'object') {
-    for (const [key, inner] of Object.entries(value)) flatten(inner, prefix ? `${prefix}.${key}` : key, out);
-  } else if (value !== undefined) {
-    out[prefix] = JSON.stringify(value);
-  }
-  return out;
-};
-
 /** What writing `config` would change in the store, pool by pool. */
-export async function configChanges(policies: PolicyStore, config: Config): Promise<ConfigChange[]> {
+export async function configChanges(policies: PolicyStore, config: Config, seeded: ReadonlySet<string> = new Set()): Promise<ConfigChange[]> {
   const stored = new Map((await policies.list()).map((policy) => [policy.id, policy]));
   const changes: ConfigChange[] = [];
   for (const pool of config.pools) {
     const current = stored.get(pool.id);
-    if (!current) {
-      changes.push({ poolId: pool.id, kind: 'add', fields: [] });
-      continue;
-    }
-    const before = flatten(current);
-    const after = flatten(pool);
-    const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])]
-      .filter((path) => before[path] !== after[path])
-      .sort()
-      .map((path) => `${path}: ${before[path] ?? '(none)'} -> ${after[path] ?? '(none)'}`);
-    if (fields.length > 0) changes.push({ poolId: pool.id, kind: 'change', fields });
+    if (!current) changes.push({ poolId: pool.id, kind: seeded.has(pool.id) ? 'deleted' : 'add', file: pool });
+    // Key order is not kept by the store: compare as values.
+    else if (!isDeepStrictEqual(JSON.parse(JSON.stringify(current)), JSON.parse(JSON.stringify(pool)))) changes.push({ poolId: pool.id, kind: 'change', stored: current, file: pool });
   }
-  for (const id of stored.keys()) {
-    if (!config.pools.some((pool) => pool.id === id)) changes.push({ poolId: id, kind: 'not-in-file', fields: [] });
+  for (const [id, policy] of stored) {
+    if (!config.pools.some((pool) => pool.id === id)) changes.push({ poolId: id, kind: 'not-in-file', stored: policy });
   }
   return changes;
 }

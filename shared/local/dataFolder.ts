@@ -4,7 +4,7 @@
  * (agents' HMAC secrets and the token are in there).
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const TOKEN_FILE = 'token';
@@ -50,4 +50,66 @@ export function readToken(dir: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+const LOCK_FILE = 'up.pid';
+
+const isRunning = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Claims the data folder for this process (the store's files allow one writer): the file
+ * `up.pid` holds our pid. A folder held by a live process is refused with a clear error
+ * instead of a store that never opens; a pid file left by a process that died is taken over.
+ * Returns the release function.
+ */
+export function lockDataFolder(dir: string): () => void {
+  const path = join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { mode: 0o600, flag: 'wx' });
+      return () => {
+        try {
+          if (readFileSync(path, 'utf8').trim() === String(process.pid)) rmSync(path);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(readFileSync(path, 'utf8').trim());
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isRunning(holder)) {
+        throw new Error(`The data folder ${dir} is in use by another poolscale up (pid ${holder}); stop it or use --data with another folder`);
+      }
+      rmSync(path, { force: true });
+    }
+  }
+  throw new Error(`Could not lock the data folder ${dir}`);
+}
+
+const SEEDED_FILE = 'seeded-pools.json';
+
+/**
+ * Ids of the pools a config file has written into this data folder's store. A pool listed here
+ * but missing from the store was deleted through the API, and a restart must not bring it back.
+ */
+export function readSeededPools(dir: string): Set<string> {
+  try {
+    const ids = JSON.parse(readFileSync(join(dir, SEEDED_FILE), 'utf8')) as unknown;
+    return new Set(Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : []);
+  } catch {
+    return new Set();
+  }
+}
+
+export function writeSeededPools(dir: string, ids: Iterable<string>): void {
+  const path = join(dir, SEEDED_FILE);
+  writeFileSync(`${path}.tmp`, `${JSON.stringify([...new Set(ids)].sort())}\n`, { mode: 0o600 });
+  renameSync(`${path}.tmp`, path);
 }

@@ -23,7 +23,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoAgentStore, DynamoDecisionLog, DynamoPolicyStore, DynamoStateStore } from '../adapters/dynamodb';
 import { TABLE_DEFINITIONS, type TableKey } from '../adapters/dynamodb/tables';
-import { secureDataFolder } from './dataFolder';
+import { lockDataFolder, secureDataFolder } from './dataFolder';
 
 const dynalite = createRequire(import.meta.url)('dynalite') as (options: { path?: string; createTableMs?: number }) => Server;
 
@@ -69,6 +69,7 @@ export interface EmbeddedStorage {
 export async function startEmbeddedStorage(dataDir: string | undefined, options: EmbeddedStorageOptions | (() => number) = {}): Promise<EmbeddedStorage> {
   const { now = Date.now, historyLimitPerPool = LOCAL_HISTORY_LIMIT_PER_POOL } = typeof options === 'function' ? { now: options } : options;
   if (dataDir) secureDataFolder(dataDir);
+  const unlock = dataDir ? lockDataFolder(dataDir) : () => {};
   // mkdtemp creates the folder 0700; the socket in it is reachable by this user only.
   const socketDir = mkdtempSync(join(tmpdir(), 'poolscale-store-'));
   const socketPath = join(socketDir, 'dynalite.sock');
@@ -80,6 +81,7 @@ export async function startEmbeddedStorage(dataDir: string | undefined, options:
     });
   } catch (error) {
     rmSync(socketDir, { recursive: true, force: true });
+    unlock();
     throw error;
   }
   const agent = new HttpAgent({ keepAlive: true });
@@ -91,21 +93,19 @@ export async function startEmbeddedStorage(dataDir: string | undefined, options:
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     requestHandler: { httpAgent: agent },
   });
-  for (const key of Object.keys(LOCAL_TABLES) as TableKey[]) {
-    const definition = TABLE_DEFINITIONS[key];
-    try {
-      await raw.send(
-        new CreateTableCommand({
-          TableName: LOCAL_TABLES[key],
-          KeySchema: definition.keySchema,
-          AttributeDefinitions: definition.attributeDefinitions,
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-      );
-    } catch (error) {
-      // Tables persist in the data folder across restarts.
-      if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
-    }
+  const close = async () => {
+    raw.destroy();
+    agent.destroy();
+    server.closeAllConnections?.();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(socketDir, { recursive: true, force: true });
+    unlock();
+  };
+  try {
+    await createTables(raw);
+  } catch (error) {
+    await close();
+    throw error;
   }
   const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
   const policies = new DynamoPolicyStore(client, LOCAL_TABLES.policies, now);
@@ -128,14 +128,27 @@ export async function startEmbeddedStorage(dataDir: string | undefined, options:
       for (const { id } of await policies.list()) overLimit += await trimHistory(client, id, historyLimitPerPool);
       return { expired, overLimit };
     },
-    close: async () => {
-      raw.destroy();
-      agent.destroy();
-      server.closeAllConnections?.();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      rmSync(socketDir, { recursive: true, force: true });
-    },
+    close,
   };
+}
+
+async function createTables(raw: DynamoDBClient): Promise<void> {
+  for (const key of Object.keys(LOCAL_TABLES) as TableKey[]) {
+    const definition = TABLE_DEFINITIONS[key];
+    try {
+      await raw.send(
+        new CreateTableCommand({
+          TableName: LOCAL_TABLES[key],
+          KeySchema: definition.keySchema,
+          AttributeDefinitions: definition.attributeDefinitions,
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+    } catch (error) {
+      // Tables persist in the data folder across restarts.
+      if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
+    }
+  }
 }
 
 const keyOf = (key: TableKey, item: Record<string, unknown>): Record<string, unknown> => {

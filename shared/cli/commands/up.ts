@@ -4,6 +4,7 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { toNativePolicy } from '../../config/format';
 import { loadConfigFile } from '../../config/load';
 import type { Policy } from '../../domain/policy';
 import type { Decision, TargetStatus } from '../../domain/types';
@@ -11,6 +12,7 @@ import { type ConfigChange, type ControlPlane, startControlPlane, usesRedis } fr
 import { DEFAULT_DATA_DIR, TOKEN_FILE, loadOrCreateToken } from '../../local/dataFolder';
 import { type LoadGenerator, startLoadGenerator } from '../../local/loadGenerator';
 import { type CliIo, oneLine } from '../io';
+import { diffPolicies } from './operator';
 
 export const summary = 'Run the whole control plane locally (API, ticks, agent, dashboard)';
 
@@ -184,18 +186,24 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 
 /** The differences between the file and the store; with --apply they are about to be written. */
 function printChanges(io: CliIo, changes: ConfigChange[], apply: boolean): void {
-  const changed = changes.filter((change) => change.kind === 'change');
+  let changed = 0;
   for (const change of changes) {
     const id = oneLine(change.poolId);
     if (change.kind === 'add') io.out(`poolscale up: pool ${id}: added from the config file`);
     if (change.kind === 'not-in-file') io.out(`poolscale up: pool ${id}: kept (not in the config file)`);
-    if (change.kind === 'change') {
+    if (change.kind === 'deleted') {
+      changed++;
+      io.out(`poolscale up: pool ${id}: deleted through the API${apply ? '; --apply adds it back from the file' : '; it stays deleted'}`);
+    }
+    if (change.kind === 'change' && change.stored && change.file) {
+      changed++;
       io.out(`poolscale up: pool ${id}: the stored policy differs from the file${apply ? '; --apply writes the file' : '; the stored one is kept'}:`);
-      for (const field of change.fields.slice(0, 50)) io.out(`    ${oneLine(field)}`);
-      if (change.fields.length > 50) io.out(`    ... and ${change.fields.length - 50} more`);
+      const lines = diffPolicies(toNativePolicy(change.stored), toNativePolicy(change.file));
+      for (const line of lines.slice(0, 50)) io.out(`  ${oneLine(line)}`);
+      if (lines.length > 50) io.out(`    ... and ${lines.length - 50} more`);
     }
   }
-  if (changed.length > 0 && !apply) io.out('poolscale up: run with --apply to write the config file over the stored pools');
+  if (changed > 0 && !apply) io.out('poolscale up: run with --apply to write the config file over the stored pools');
 }
 
 async function pingRedis(url: string): Promise<string | undefined> {
