@@ -34,8 +34,8 @@ export const LOCAL_TABLES: Readonly<Record<TableKey, string>> = {
   agents: 'poolscale-agents',
 };
 
-/** Decisions kept per pool locally, newest first (10,000 = 2 h 46 min at 1 s, 7 days at 1 min). */
-export const LOCAL_HISTORY_LIMIT_PER_POOL = 10_000;
+/** Decisions kept per pool locally, newest first (2,000 = 33 min at 1 s, 33 h at 1 min; the dashboard charts 300). */
+export const LOCAL_HISTORY_LIMIT_PER_POOL = 2_000;
 
 export interface EmbeddedStorageOptions {
   /** Clock for the stores and for pruning (tests pass a simulated one). */
