@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../shared/domain/errors';
 import { TABLE_DEFINITIONS } from '../../shared/adapters/dynamodb/tables';
 import type { PoolscaleProps } from '../../infra/Poolscale';
+import { redisDriversOf } from '../../infra/Poolscale';
 import { actionsOf, buildStack, logicalIdOf, resourcesOf, statementsOfRole } from './support';
 
 const ECS_SERVICES = [
@@ -484,3 +485,21 @@ function matchesEventPattern(pattern: unknown, value: unknown): boolean {
   if (value === null || typeof value !== 'object') return false;
   return Object.entries(pattern).every(([key, sub]) => matchesEventPattern(sub, (value as Record<string, unknown>)[key]));
 }
+
+describe('Function: redisDriversOf', () => {
+  it.each([
+    { case: 'no Redis', redis: undefined, drivers: [] },
+    { case: 'a plain redis:// URL', redis: { url: 'redis://cache:6379' }, drivers: ['tcp'] },
+    { case: 'a secret that does not say', redis: { secretArn: 'arn:aws:secretsmanager:us-east-1:1:secret:r-AbCdEf' }, drivers: ['tcp', 'rest'] },
+    { case: 'a parameter naming Upstash', redis: { ssmParameterName: '/p', drivers: ['rest'] as const }, drivers: ['rest'] },
+  ])('bundles $drivers for $case', ({ redis, drivers }) => {
+    expect(redisDriversOf(redis)).toEqual(drivers);
+  });
+
+  it.each([
+    { case: 'an empty list', drivers: [] },
+    { case: 'an unknown driver', drivers: ['memcached'] },
+  ])('refuses $case of redis.drivers, naming the field', ({ drivers }) => {
+    expect(() => buildStack({ redis: { createSecret: true, drivers: drivers as never } })).toThrow(/redis\.drivers/);
+  });
+});

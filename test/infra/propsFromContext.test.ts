@@ -39,6 +39,8 @@ describe('Function: propsFromContext', () => {
     { case: 'an SSM parameter', context: { redisSsmParameter: '/poolscale/redis' }, redis: { ssmParameterName: '/poolscale/redis' } },
     { case: 'a plain URL', context: { redisUrl: 'redis://cache:6379' }, redis: { url: 'redis://cache:6379' } },
     { case: 'a secret to create', context: { createRedisSecret: 'true' }, redis: { createSecret: true } },
+    { case: 'a secret ARN and its driver', context: { redisSecretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:r-AbC123', redisDrivers: 'rest' }, redis: { secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:r-AbC123', drivers: ['rest'] } },
+    { case: 'an SSM parameter and both drivers', context: { redisSsmParameter: '/p', redisDrivers: 'tcp, rest' }, redis: { ssmParameterName: '/p', drivers: ['tcp', 'rest'] } },
   ])('reads Redis from $case', ({ context, redis }) => {
     // Act
     const props = propsFromContext(new App({ context }).node);
