@@ -139,12 +139,12 @@ describe('Module: functions/api.ts handler on DynamoDB (dynalite) and ECS', () =
   });
 
   describe('Stores safe for any key, numbers bounded (issue 11, item 7)', () => {
-    it.each([
-      { case: 'a metric named constructor', metrics: { constructor: { source: 'static', value: 1 } }, path: 'metrics.constructor' },
-      { case: 'a metric named toString', metrics: { toString: { source: 'static', value: 1 } }, path: 'metrics.toString' },
-      { case: 'a metric named hasOwnProperty', metrics: { hasOwnProperty: { source: 'static', value: 1 } }, path: 'metrics.hasOwnProperty' },
-      { case: 'a rule reading a metric named valueOf', rules: [{ type: 'buffer', busyMetric: 'valueOf', minFree: 1, batch: 1 }], path: 'rules[0].busyMetric' },
-    ])('$case: 400 naming the field, never 500', async ({ path, ...input }) => {
+    it.each<{ case: string; input: Record<string, unknown>; path: string }>([
+      { case: 'a metric named constructor', input: { metrics: JSON.parse('{"constructor":{"source":"static","value":1}}') }, path: 'metrics.constructor' },
+      { case: 'a metric named toString', input: { metrics: JSON.parse('{"toString":{"source":"static","value":1}}') }, path: 'metrics.toString' },
+      { case: 'a metric named hasOwnProperty', input: { metrics: JSON.parse('{"hasOwnProperty":{"source":"static","value":1}}') }, path: 'metrics.hasOwnProperty' },
+      { case: 'a rule reading a metric named valueOf', input: { rules: [{ type: 'buffer', busyMetric: 'valueOf', minFree: 1, batch: 1 }] }, path: 'rules[0].busyMetric' },
+    ])('$case: 400 naming the field, never 500', async ({ path, input }) => {
       // Act
       const response = await call('PUT', '/pools/reserved', ecsPool('reserved', input));
 

@@ -67,7 +67,9 @@ describe('Commands: status, scale, pause, resume, history, apply', () => {
   it('pause and resume', async () => {
     expect((await cli('pause', 'bots', '--reason', 'maintenance')).out).toBe('bots: paused');
     expect((await cli('status')).out).toMatch(/bots.*paused/);
-    expect((await cli('resume', 'bots')).out).toBe('bots: resumed');
+    // The manual override of the scale test above stays in force until cleared.
+    expect((await cli('resume', 'bots')).out).toBe('bots: resumed; manual override to 9 stays in force (--clear-manual ends it)');
+    expect((await cli('resume', 'bots', '--clear-manual')).out).toBe('bots: was not paused; manual override cleared');
   });
 
   it('apply shows the difference, then applies it; --dry-run only shows', async () => {

@@ -8,9 +8,9 @@ import { toNativePolicy } from '../../config/format';
 import { loadConfigFile } from '../../config/load';
 import { parsePolicy } from '../../config/validate';
 import { parseDuration } from '../../domain/duration';
-import type { Decision } from '../../domain/types';
+import type { Decision, MetricError } from '../../domain/types';
 import { ApiError, type ApiClient, createApiClient } from '../apiClient';
-import type { CliIo } from '../io';
+import { oneLine, type CliIo } from '../io';
 
 export const summary = 'Operate pools through the API';
 
@@ -20,12 +20,12 @@ const COMMON = `  --api URL        API base URL (default $POOLSCALE_API or http:
   --json           print the API's JSON`;
 
 const USAGE: Record<string, string> = {
-  status: `Usage: poolscale status [ID] [options]\n\nPools with desired count, bounds, state and the last decision.\n\n${COMMON}`,
+  status: `Usage: poolscale status [ID] [options]\n\nPools with desired count, bounds, state and the last decision, with the metrics it could\nnot read and why. With ID: that pool's last decision in full.\n\n${COMMON}`,
   scale: `Usage: poolscale scale ID N --reason TEXT [--for DURATION] [options]\n\nSets a manual desired count (within the pool's bounds); the policy resumes after --for\n(e.g. 30m) or on \`poolscale resume ID\`.\n\n${COMMON}`,
   pause: `Usage: poolscale pause ID [--reason TEXT] [options]\n\n${COMMON}`,
-  resume: `Usage: poolscale resume ID [options]\n\nResumes a paused pool and ends a manual override.\n\n${COMMON}`,
+  resume: `Usage: poolscale resume ID [--clear-manual] [options]\n\nResumes a paused pool. A manual override stays in force unless --clear-manual is given.\n\n${COMMON}\n  --clear-manual   also end a manual override (\`poolscale scale\`)`,
   history: `Usage: poolscale history ID [--limit N] [options]\n\nDecisions newest first, with their reasons.\n\n${COMMON}`,
-  apply: `Usage: poolscale apply FILE [--dry-run] [--format F] [options]\n\nValidates FILE (poolscale or a seed format), shows the difference with the pools the API\nhas, then applies it (creates and updates pools; never deletes).\n\n${COMMON}\n  --dry-run        show the difference only`,
+  apply: `Usage: poolscale apply FILE [--dry-run] [--format F] [options]\n\nValidates FILE (poolscale or a seed format), shows the difference with the pools the API\nhas, then applies it (creates and updates pools; never deletes). Each write is conditional\non the revision the difference was computed from: a pool changed meanwhile by someone else\nis not overwritten (exit 1; run apply again to see the new difference).\n\n${COMMON}\n  --dry-run        show the difference only`,
 };
 
 interface PoolRow {
@@ -38,7 +38,14 @@ interface PoolRow {
   paused: boolean;
   manual?: { desired: number };
   dryRun: boolean;
-  lastAction?: { at: number; action: string; desired: number; summary: string };
+  lastAction?: { at: number; action: string; desired: number; summary: string; metricErrors?: MetricError[] };
+}
+
+interface PoolDetail {
+  policy: { id: string; min: number; max: number; target: { kind: string; [key: string]: unknown } };
+  revision?: string;
+  state?: { desired?: number; paused?: { reason: string; by?: string }; manual?: { desired: number; reason: string; until?: number; by?: string }; lastActionError?: string };
+  lastDecision?: Decision;
 }
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
@@ -54,6 +61,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         region: { type: 'string' },
         json: { type: 'boolean', default: false },
         reason: { type: 'string' },
+        'clear-manual': { type: 'boolean', default: false },
         for: { type: 'string' },
         limit: { type: 'string', default: '20' },
         'dry-run': { type: 'boolean', default: false },
@@ -97,17 +105,29 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
           if (!ms) return usage(`--for must be a duration such as 30m or 2h (got "${values.for}")`);
           durationSeconds = Math.ceil(ms / 1000);
         }
+        // A change that was not applied is a 409 (conflict, paused) or 502 (the target refused):
+        // the client throws, and the catch below prints why and exits 1.
         const result = await api('POST', `/pools/${encodeURIComponent(id)}/scale`, { desired, reason: values.reason, ...(durationSeconds ? { durationSeconds } : {}) });
         io.out(values.json ? JSON.stringify(result, null, 2) : `${id}: manual desired count ${desired}${durationSeconds ? ` for ${values.for}` : ' until resumed'}`);
         return 0;
       }
-      case 'pause':
+      case 'pause': {
+        const [id] = positionals;
+        if (!id) return usage('expected a pool id');
+        const result = await api('POST', `/pools/${encodeURIComponent(id)}/pause`, { reason: values.reason ?? 'paused from the CLI' });
+        io.out(values.json ? JSON.stringify(result, null, 2) : `${id}: paused`);
+        return 0;
+      }
       case 'resume': {
         const [id] = positionals;
         if (!id) return usage('expected a pool id');
-        const body = command === 'pause' ? { reason: values.reason ?? 'paused from the CLI' } : {};
-        const result = await api('POST', `/pools/${encodeURIComponent(id)}/${command}`, body);
-        io.out(values.json ? JSON.stringify(result, null, 2) : `${id}: ${command === 'pause' ? 'paused' : 'resumed'}`);
+        const result = await api<{ resume?: { wasPaused: boolean; manualCleared: boolean }; state?: PoolDetail['state'] }>(
+          'POST',
+          `/pools/${encodeURIComponent(id)}/resume`,
+          values['clear-manual'] ? { clearManual: true } : {},
+        );
+        if (values.json) io.out(JSON.stringify(result, null, 2));
+        else io.out(resumeLine(id, result));
         return 0;
       }
       case 'history': {
@@ -135,10 +155,44 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
+/** What a resume did, in one line: whether an override is still in force. */
+function resumeLine(id: string, result: { resume?: { wasPaused: boolean; manualCleared: boolean }; state?: PoolDetail['state'] }): string {
+  const parts = [result.resume && !result.resume.wasPaused ? `${id}: was not paused` : `${id}: resumed`];
+  if (result.resume?.manualCleared) parts.push('manual override cleared');
+  const manual = result.state?.manual;
+  if (manual) parts.push(`manual override to ${manual.desired} stays in force (--clear-manual ends it)`);
+  return parts.join('; ');
+}
+
+/** `metric (source): class: message`, one per line, for a person reading a terminal. */
+function metricErrorLines(errors: readonly MetricError[] | undefined, indent: string): string[] {
+  return (errors ?? []).map((e) => `${indent}${oneLine(e.metric)} (${oneLine(e.source)}): ${oneLine(e.errorClass)}: ${oneLine(e.message)}`);
+}
+
+function poolDetailLines(detail: PoolDetail): string[] {
+  const { policy, state, lastDecision: last } = detail;
+  const mode = state?.paused
+    ? `paused (${state.paused.reason})`
+    : state?.manual
+      ? `manual ${state.manual.desired} (${state.manual.reason})${state.manual.until ? ` until ${new Date(state.manual.until).toISOString()}` : ''}`
+      : 'auto';
+  const lines = [
+    `${policy.id}  target ${policy.target.kind}  bounds ${policy.min}..${policy.max}  desired ${state?.desired ?? '-'}  ${mode}`,
+    ...(detail.revision ? [`revision ${detail.revision}`] : []),
+  ];
+  if (state?.lastActionError) lines.push(`last action failed: ${oneLine(state.lastActionError)}`);
+  if (!last) return [...lines, 'no decision yet'];
+  lines.push(`last decision ${new Date(last.at).toISOString()}: ${last.action} ${last.current} -> ${last.desired}${last.trigger ? ` (${oneLine(last.trigger)})` : ''}`);
+  for (const reason of last.reasons) lines.push(`  - ${oneLine(reason.message)}`);
+  if (last.metricErrors?.length) lines.push('metrics not read:', ...metricErrorLines(last.metricErrors, '  - '));
+  return lines;
+}
+
 async function status(api: ApiClient, io: CliIo, id: string | undefined, json: boolean): Promise<number> {
   if (id) {
-    const result = await api('GET', `/pools/${encodeURIComponent(id)}`);
-    io.out(JSON.stringify(result, null, 2));
+    const result = await api<PoolDetail>('GET', `/pools/${encodeURIComponent(id)}`);
+    if (json) io.out(JSON.stringify(result, null, 2));
+    else for (const line of poolDetailLines(result)) io.out(line);
     return 0;
   }
   const { pools } = await api<{ pools: PoolRow[] }>('GET', '/pools');
@@ -157,6 +211,11 @@ async function status(api: ApiClient, io: CliIo, id: string | undefined, json: b
   const header = ['POOL', 'TARGET', 'DESIRED', 'BOUNDS', 'STATE', 'LAST DECISION'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   for (const row of [header, ...rows]) io.out(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
+  // Why a pool holds: the metrics its last decision could not read, with the error of each.
+  for (const pool of pools) {
+    const lines = metricErrorLines(pool.lastAction?.metricErrors, '  ');
+    if (lines.length > 0) io.out(`${pool.id}: metrics not read in the last decision:\n${lines.join('\n')}`);
+  }
   return 0;
 }
 
@@ -190,14 +249,17 @@ async function apply(api: ApiClient, io: CliIo, file: string, format: string | u
     return 1;
   }
   let changes = 0;
-  const plans: { id: string; body: unknown }[] = [];
+  // Each write names the revision its difference was computed from (absent: a new pool).
+  const plans: { id: string; body: unknown; revision?: string }[] = [];
   for (const policy of loaded.config.pools) {
     const wanted = toNativePolicy(policy);
     let current: unknown;
+    let revision: string | undefined;
     try {
       // The API shows the policy as written; normalise it the same way as the file's.
-      const existing = await api<{ policy: unknown }>('GET', `/pools/${encodeURIComponent(policy.id)}`);
+      const existing = await api<{ policy: unknown; revision?: string }>('GET', `/pools/${encodeURIComponent(policy.id)}`);
       current = toNativePolicy(parsePolicy(existing.policy));
+      revision = existing.revision;
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 404)) throw error;
     }
@@ -213,13 +275,27 @@ async function apply(api: ApiClient, io: CliIo, file: string, format: string | u
       for (const line of lines) io.out(line);
     }
     changes++;
-    plans.push({ id: policy.id, body: wanted });
+    plans.push({ id: policy.id, body: wanted, ...(current === undefined ? {} : { revision: revision ?? '*' }) });
   }
   if (dryRun || changes === 0) {
     io.out(dryRun ? `dry run: ${changes} pool(s) would change` : 'nothing to apply');
     return 0;
   }
-  for (const plan of plans) await api('PUT', `/pools/${encodeURIComponent(plan.id)}`, plan.body);
-  io.out(`applied ${changes} pool(s)`);
-  return 0;
+  const stale: string[] = [];
+  for (const plan of plans) {
+    const condition: Record<string, string> =
+      plan.revision === undefined ? { 'if-none-match': '*' } : { 'if-match': plan.revision === '*' ? '*' : `"${plan.revision}"` };
+    try {
+      await api('PUT', `/pools/${encodeURIComponent(plan.id)}`, plan.body, condition);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 412)) throw error;
+      io.err(`poolscale apply: pool ${plan.id} changed since the difference above was read (someone else wrote it); not applied`);
+      stale.push(plan.id);
+    }
+  }
+  const applied = changes - stale.length;
+  io.out(`applied ${applied} pool(s)`);
+  if (stale.length === 0) return 0;
+  io.err(`poolscale apply: ${stale.length} pool(s) not applied (${stale.join(', ')}): run apply again to see the new difference`);
+  return 1;
 }
