@@ -1,7 +1,8 @@
 /**
  * The dashboard: a page, a stylesheet and a script (no network but its own API) that list pools
  * with desired/ready/bounds, the last decision's reasons and metric errors, chart load and
- * capacity from the decision history, and offer manual scale and pause/resume. It calls the same
+ * capacity from the decision history, and offer manual scale, pause/resume and "back to auto"
+ * (ends a manual override, after a confirmation). It calls the same
  * API routes as the CLI, relative to where it is served, so it works behind the local server or
  * the API.
  *
@@ -128,7 +129,7 @@ async function refresh() {
         '<td class="num">' + esc(p.min) + '..' + esc(p.max) + '</td><td>' + state + '</td>' +
         '<td>' + (last ? '<span class="action-' + esc(last.action) + '">' + esc(last.action) + '</span> ' + esc(last.summary) : '–') + '</td>' +
         '<td><button data-act="' + (p.paused ? 'resume' : 'pause') + '" data-id="' + esc(p.id) + '">' + (p.paused ? 'Resume' : 'Pause') + '</button>' +
-        (p.manual && !p.paused ? '<button data-act="resume" data-id="' + esc(p.id) + '">Back to auto</button>' : '') + '</td></tr>';
+        (p.manual ? '<button data-act="auto" data-id="' + esc(p.id) + '">Back to auto</button>' : '') + '</td></tr>';
     }).join('');
     if (!selected && list[0]) selected = list[0].id;
     if (selected) await showDetail(selected);
@@ -181,14 +182,13 @@ function drawChart(points) {
   document.getElementById('load-legend').innerHTML = names.map((n, i) => '<span><i class="swatch-' + i + '"></i>' + esc(n) + ' (dashed, right scale)</span>').join('');
 }
 
-/** Resume ends a manual override too (an incident scale-up): say so and ask first. */
-function confirmResume(id) {
+/** Ending a manual override (an incident scale-up, say) hands the pool back to its policy: ask first. */
+function confirmEndOverride(id) {
   const pool = pools.get(id);
   const manual = pool && pool.manual;
-  const text = manual
-    ? 'Resume "' + id + '"? This also ends the manual override (desired ' + manual.desired + (manual.reason ? ', "' + manual.reason + '"' : '') + ') and hands the pool back to its policy.'
-    : 'Resume "' + id + '"? This ends any manual override and hands the pool back to its policy.';
-  return window.confirm(text);
+  const what = manual ? ' (desired ' + manual.desired + (manual.reason ? ', "' + manual.reason + '"' : '') + ')' : '';
+  return window.confirm('Back to auto for "' + id + '"? This ends the manual override' + what + (pool && pool.paused ? ' and resumes the pool' : '') +
+    ': its policy decides again, and capacity may drop.');
 }
 
 document.querySelector('#pools tbody').addEventListener('click', async (event) => {
@@ -196,9 +196,11 @@ document.querySelector('#pools tbody').addEventListener('click', async (event) =
   if (button) {
     event.stopPropagation();
     const act = button.dataset.act;
-    if (act === 'resume' && !confirmResume(button.dataset.id)) return;
+    if (act === 'auto' && !confirmEndOverride(button.dataset.id)) return;
+    // Resume keeps a manual override in force; "Back to auto" resumes and ends it.
+    const body = act === 'pause' ? { reason: 'paused from the dashboard' } : act === 'auto' ? { clearManual: true } : {};
     try {
-      await api('/pools/' + encodeURIComponent(button.dataset.id) + '/' + act, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(act === 'pause' ? { reason: 'paused from the dashboard' } : {}) });
+      await api('/pools/' + encodeURIComponent(button.dataset.id) + '/' + (act === 'pause' ? 'pause' : 'resume'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       say('');
     } catch (error) { say(error.message); }
     return refresh();
