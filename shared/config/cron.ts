@@ -66,6 +66,36 @@ function toNumber(text: string, field: Field): number | undefined {
   return undefined;
 }
 
+const DAY_MS = 86_400_000;
+/** Days of 28 years from 2000-01-01: every weekday falls on every date, leap years included. */
+const CYCLE_DAYS = 10_227;
+
+/**
+ * Why a valid cron never (or almost never) fires, or undefined when it fires at least once a
+ * year: `0 0 30 2 *` (30 February) never does, `0 0 29 2 *` only in leap years. Only the date
+ * fields can make a cron never fire; minute and hour always match some time of the day.
+ */
+export function cronNeverFires(expression: string): string | undefined {
+  const spec = parseCron(expression.trim().split(/\s+/).join(' '));
+  const start = Date.UTC(2000, 0, 1);
+  const years = new Set<number>();
+  let matches = 0;
+  for (let day = 0; day < CYCLE_DAYS; day++) {
+    const date = new Date(start + day * DAY_MS);
+    if (!spec.month[date.getUTCMonth() + 1]) continue;
+    const byDate = spec.dayOfMonth[date.getUTCDate()]!;
+    const byWeekday = spec.dayOfWeek[date.getUTCDay()]!;
+    // As in Vixie cron: with both restricted, a day matching either fires.
+    const fires = spec.anyDayOfMonth ? byWeekday : spec.anyDayOfWeek ? byDate : byDate || byWeekday;
+    if (!fires) continue;
+    matches++;
+    years.add(date.getUTCFullYear());
+  }
+  if (matches === 0) return `Cron "${expression}" never fires: no date matches its day-of-month, month and day-of-week, so the window never opens`;
+  if (years.size < 28) return `Cron "${expression}" fires only in some years (${years.size} of 28, e.g. 29 February): the window almost never opens`;
+  return undefined;
+}
+
 /** True when the runtime knows `zone` as an IANA time zone. */
 export function isKnownTimeZone(zone: string): boolean {
   try {

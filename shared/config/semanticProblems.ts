@@ -7,7 +7,7 @@
  */
 import type { FieldProblem } from '../domain/errors';
 import { parseDuration } from '../domain/duration';
-import { cronProblem, isKnownTimeZone } from './cron';
+import { cronNeverFires, cronProblem, isKnownTimeZone } from './cron';
 import { fieldPath, type PathSegment } from './fieldPath';
 
 type Raw = Record<string, unknown>;
@@ -21,6 +21,12 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 const dur = (v: unknown): number | undefined => (typeof v === 'string' || typeof v === 'number' ? parseDuration(v) : undefined);
 
 const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+
+/**
+ * Above this many workers a bound is taken for a typo (`max: 1e12`): no target poolscale drives
+ * runs that many, and a manual scale accepts at most this count.
+ */
+export const PLAUSIBLE_MAX_WORKERS = 100_000;
 const ARN = /^arn:aws[a-z-]*:ecs:/;
 
 class Problems {
@@ -85,6 +91,22 @@ function checkPool(pool: Raw, at: PathSegment[], p: Problems): void {
   const max = num(pool.max);
   if (min !== undefined && max !== undefined && min > max) {
     p.error([...at, 'min'], `Expected \`min\` to be at most \`max\` (got ${min} > ${max})`, min);
+  }
+  for (const [key, value] of [['min', min], ['max', max]] as const) {
+    if (value !== undefined && value > PLAUSIBLE_MAX_WORKERS) {
+      p.warning([...at, key], `${key} ${value} is beyond any plausible pool (more than ${PLAUSIBLE_MAX_WORKERS} workers; a manual scale accepts at most ${PLAUSIBLE_MAX_WORKERS}): a typo?`, value);
+    }
+  }
+  const interval = dur(pool.interval);
+  if (interval !== undefined && interval < 1_000) {
+    p.warning(
+      [...at, 'interval'],
+      `interval ${JSON.stringify(pool.interval)} is under one second: a pool is evaluated at most once per tick (every minute deployed, every \`--tick\` seconds in \`up\`, 1 by default), so this only means "every tick"`,
+      pool.interval,
+    );
+  }
+  if (dur(pool.staleAfter) === 0) {
+    p.warning([...at, 'staleAfter'], 'staleAfter 0 makes every sample stale: the pool never scales in and falls back after a few ticks', pool.staleAfter);
   }
   checkTarget(pool.target, [...at, 'target'], p);
 
@@ -347,6 +369,13 @@ function checkWindow(w: Raw, at: PathSegment[], facts: PoolFacts, p: Problems): 
   if (cron !== undefined && cron.trim() !== '') {
     const problem = cronProblem(cron);
     if (problem) p.error([...at, 'cron'], problem, cron);
+    else {
+      const never = cronNeverFires(cron);
+      if (never) p.warning([...at, 'cron'], never, cron);
+    }
+  }
+  if (dur(w.duration) === 0) {
+    p.warning([...at, 'duration'], 'A window of 0s closes as it opens: it never applies (omit `duration` to keep it open while the cron matches)', w.duration);
   }
   const zone = str(w.timezone);
   if (zone !== undefined && zone !== '' && !isKnownTimeZone(zone)) {
