@@ -6,7 +6,7 @@
  *
  * Transport-free: the Lambda handler and the local runner adapt their own request shapes.
  */
-import { AuthError, NotFoundError } from '../domain/errors';
+import { AuthError, NotFoundError, ValidationError } from '../domain/errors';
 import type { Policy } from '../domain/policy';
 import { HostMetricSource } from '../adapters/host/HostMetricSource';
 import { HostScaleTarget } from '../adapters/host/HostScaleTarget';
@@ -74,6 +74,18 @@ export async function ownedPools(policies: PolicyStore, record: AgentRecord): Pr
   );
 }
 
+/** The path of the first own `__proto__` key in parsed JSON (depth-limited), or undefined. */
+function protoKeyPath(value: unknown, path = '', depth = 0): string | undefined {
+  if (value === null || typeof value !== 'object' || depth > 8) return undefined;
+  for (const key of Object.keys(value)) {
+    const here = path ? `${path}.${key}` : key;
+    if (key === '__proto__') return here;
+    const found = protoKeyPath((value as Record<string, unknown>)[key], here, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 export function createRelayHandler(deps: RelayDeps): RelayHandler {
   const hostTarget = new HostScaleTarget(deps.agents);
   const runtime: RuntimeDeps = {
@@ -106,12 +118,16 @@ export function createRelayHandler(deps: RelayDeps): RelayHandler {
     const nonce = header(request.headers, NONCE_HEADER)!;
     const answerWith = (status: number, body: unknown) => signedJson(record, nonce, now, status, body);
 
-    let parsed;
+    let input: unknown;
     try {
-      parsed = HeartbeatSchema.safeParse(JSON.parse(request.body));
+      input = JSON.parse(request.body);
     } catch {
       return answerWith(400, { error: 'Body is not JSON' });
     }
+    // A "__proto__" key would be dropped silently by the schema: refuse it by name instead.
+    const proto = protoKeyPath(input);
+    if (proto) return answerWith(400, { error: 'Invalid heartbeat', problems: [`${proto}: the name "__proto__" is not allowed`] });
+    const parsed = HeartbeatSchema.safeParse(input);
     if (!parsed.success) {
       return answerWith(400, { error: 'Invalid heartbeat', problems: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
     }
@@ -123,6 +139,8 @@ export function createRelayHandler(deps: RelayDeps): RelayHandler {
     } catch (error) {
       // Removed (`poolscale hosts remove`) between the check and the write: no longer a host.
       if (error instanceof NotFoundError) return json(401, { error: 'Bad signature' });
+      // A value the store cannot hold (a number beyond DynamoDB's range): the agent's input, 400.
+      if (error instanceof ValidationError) return answerWith(400, { error: 'Invalid heartbeat', problems: error.problems.map((p) => `${p.path}: ${p.message}`) });
       throw error;
     }
 

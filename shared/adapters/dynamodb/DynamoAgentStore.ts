@@ -1,4 +1,4 @@
-import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError, StorageError, ValidationError } from '../../domain/errors';
 import type { AgentRecord, AgentStore, AgentSummary, HostReport } from '../../ports/AgentStore';
@@ -70,9 +70,11 @@ export class DynamoAgentStore implements AgentStore {
     const condition =
       expectedVersion === 0
         ? { ConditionExpression: 'attribute_not_exists(hostId)' }
-        : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } };
+        : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } } };
     try {
-      await this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ...condition }));
+      // Our own marshalling: maps keyed by pool names such as "constructor" are stored as given.
+      const Item = (toAttribute(item) as { M: Record<string, AttributeValue> }).M;
+      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item, ...condition }));
     } catch (error) {
       if (isConditionalCheckFailed(error)) {
         throw new ConflictError(
@@ -112,13 +114,13 @@ export class DynamoAgentStore implements AgentStore {
     this.requireHostId(hostId);
     try {
       await this.client.send(
-        new UpdateCommand({
+        new UpdateItemCommand({
           TableName: this.tableName,
-          Key: { hostId },
+          Key: { hostId: { S: hostId } },
           UpdateExpression: 'SET #report = :report, #lastSeenAt = :at ADD #version :one',
           ConditionExpression: 'attribute_exists(#secret)',
           ExpressionAttributeNames: { '#report': 'report', '#lastSeenAt': 'lastSeenAt', '#version': 'version', '#secret': 'secret' },
-          ExpressionAttributeValues: { ':report': report, ':at': at, ':one': 1 },
+          ExpressionAttributeValues: { ':report': toAttribute(report)!, ':at': { N: String(at) }, ':one': { N: '1' } },
         }),
       );
     } catch (error) {
@@ -297,4 +299,33 @@ function fromAttribute(value: AttributeValue): unknown {
   if (value.SS !== undefined) return new Set(value.SS);
   if (value.NS !== undefined) return new Set(value.NS.map(Number));
   return undefined;
+}
+
+/**
+ * JS value -> AttributeValue, iterating own keys only (the SDK's marshall takes an object with
+ * an own `constructor` key for a class instance and refuses it). Undefined fields are left out,
+ * like `removeUndefinedValues`.
+ */
+function toAttribute(value: unknown): AttributeValue | undefined {
+  if (value === undefined) return undefined;
+  if (value === null) return { NULL: true };
+  if (typeof value === 'string') return { S: value };
+  if (typeof value === 'number') {
+    // DynamoDB numbers span 1e-130..9.99e125 in magnitude: smaller is stored as 0, larger refused.
+    if (!Number.isFinite(value) || Math.abs(value) >= 9.99e125) {
+      throw new ValidationError([{ path: 'report', message: `number ${value} is beyond what can be stored (|x| < 9.99e125)`, value, severity: 'error' }]);
+    }
+    return { N: Math.abs(value) < 1e-130 ? '0' : String(value) };
+  }
+  if (typeof value === 'boolean') return { BOOL: value };
+  if (Array.isArray(value)) return { L: value.map((inner) => toAttribute(inner) ?? { NULL: true }) };
+  if (typeof value === 'object') {
+    const map: Record<string, AttributeValue> = {};
+    for (const key of Object.keys(value)) {
+      const inner = toAttribute((value as Record<string, unknown>)[key]);
+      if (inner !== undefined) Object.defineProperty(map, key, { value: inner, enumerable: true, writable: true, configurable: true });
+    }
+    return { M: map };
+  }
+  throw new StorageError(`Cannot store a value of type ${typeof value}`);
 }
