@@ -1,5 +1,4 @@
-import type { Policy, Target } from '../../shared/domain/policy';
-import type { MetricSpec } from '../../shared/domain/policy';
+import type { MetricSpec, Policy, Target } from '../../shared/domain/policy';
 import type { TargetStatus } from '../../shared/domain/types';
 import type { MetricRequest, MetricSource } from '../../shared/ports/MetricSource';
 import type { ScaleRequest, ScaleTarget } from '../../shared/ports/ScaleTarget';

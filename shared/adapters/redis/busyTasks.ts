@@ -1,4 +1,4 @@
-import { MetricSourceError } from '../../domain/errors';
+import { MetricSourceError, ScaleTargetError } from '../../domain/errors';
 import type { MetricSpec, Policy } from '../../domain/policy';
 import type { RedisCommandRunner } from './RedisCommandRunner';
 
@@ -67,7 +67,8 @@ export function taskFromKey(pattern: string, key: string): string {
  * The `busyTasks` provider of EcsScaleTarget for pools with `target.protectBusyTasks`: the
  * pool's busy metric must be a Redis `count_keys` whose keys name the task (`bot_status:<task
  * id>` = `ACTIVE`); the keys it counts as busy are the tasks to protect. Anything else cannot
- * say which tasks are busy, and the error says so (EcsScaleTarget then refuses the scale-in).
+ * say which tasks are busy: a non-retryable ScaleTargetError says so, and EcsScaleTarget refuses
+ * the scale-in. A Redis failure is a MetricSourceError (worth another try next tick).
  *
  * @example
  * new EcsScaleTarget({ busyTasks: redisBusyTasks(ioredisRunner('redis://cache:6379')) });
@@ -77,12 +78,16 @@ export function redisBusyTasks(runner: RedisCommandRunner | undefined): (pool: P
     const { name, spec } = busyMetricOf(pool);
     if (!spec || spec.source !== 'redis' || spec.type !== 'count_keys') {
       const found = spec ? `${spec.source}${'type' in spec ? ` ${String(spec.type)}` : ''}` : 'not defined';
-      throw new MetricSourceError(
-        `protectBusyTasks needs the busy metric "${name}" of pool "${pool.id}" to be a redis count_keys whose keys name the tasks (it is ${found})`,
+      throw new ScaleTargetError(
+        `protectBusyTasks needs the busy metric "${name}" of pool "${pool.id}" to be a redis count_keys whose keys name the tasks (it is ${found}): scale-in refused`,
+        false,
       );
     }
     if (!runner) {
-      throw new MetricSourceError(`protectBusyTasks of pool "${pool.id}" reads Redis, and no Redis is configured (REDIS_URL, REDIS_SECRET_ARN, ...)`);
+      throw new ScaleTargetError(
+        `protectBusyTasks of pool "${pool.id}" reads its busy tasks from Redis, and no Redis is configured (REDIS_URL, REDIS_SECRET_ARN, ...): scale-in refused`,
+        false,
+      );
     }
     const keys = await listBusyKeys(runner, spec);
     return keys.map((key) => taskFromKey(spec.pattern, key));
