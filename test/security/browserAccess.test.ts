@@ -110,7 +110,7 @@ describe('Security: the local API from pages on other origins (headless Chromium
 
     // Act
     await page.goto(`http://${host}:${attackerPort}${path}`);
-    if (path === '/fetch.html') await page.evaluate(() => (window as unknown as { done: Promise<string> }).done);
+    if (path === '/fetch.html') await page.evaluate(() => (globalThis as unknown as { done: Promise<string> }).done);
     else await page.waitForURL(`${plane.url}/**`, { timeout: 15_000 });
 
     // Assess: the API refused every request, and the pool is neither paused nor scaled.

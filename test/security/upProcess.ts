@@ -51,7 +51,7 @@ export async function startUp(args: string[], options: { cwd: string; env?: Reco
       return /dashboard (http:\/\/127\.0\.0\.1:(\d+))\/dashboard#token=(\S+)/.exec(output);
     },
     90_000,
-  );
+  ) as RegExpExecArray;
   const url = match[1]!;
   const token = decodeURIComponent(match[3]!);
   return {
