@@ -5,6 +5,7 @@
  */
 import type { Comparison } from './compare';
 import { TABLE_COLUMNS, tableCells } from './compare';
+import type { Sweep } from './sweep';
 import type { Trace } from './trace';
 
 const POINTS = 2000;
@@ -46,6 +47,51 @@ export interface ReportInput {
   comparisons: Comparison[];
   /** Command line and settings shown under the title. */
   settings: string;
+  /** Frontiers from `--sweep`, drawn after the comparisons. */
+  sweeps?: Sweep[];
+}
+
+const FRONTIER = { width: 720, height: 420 };
+
+/** Worker-hours (x) against under-provisioned time (y), one line per family, each point labelled with its knob. */
+export function renderFrontier(sweep: Sweep): string {
+  const families = [...new Set(sweep.points.map((p) => p.family))];
+  const maxX = Math.max(1e-9, ...sweep.points.map((p) => p.workerHours), sweep.oracleWorkerHours) * 1.05;
+  const maxY = Math.max(1, ...sweep.points.map((p) => p.underTimePct)) * 1.05;
+  const { width, height } = FRONTIER;
+  const x = (v: number) => PAD.left + (v / maxX) * (width - PAD.left - PAD.right);
+  const y = (v: number) => height - PAD.bottom - (v / maxY) * (height - PAD.top - PAD.bottom);
+  const lines = families
+    .map((family, k) => {
+      const colour = COLOURS[k % COLOURS.length]!;
+      const pts = sweep.points.filter((p) => p.family === family).sort((a, b) => a.workerHours - b.workerHours);
+      const poly = `<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${pts.map((p) => `${x(p.workerHours).toFixed(1)},${y(p.underTimePct).toFixed(1)}`).join(' ')}"><title>${escape(family)}</title></polyline>`;
+      const dots = pts
+        .map((p) => `<circle cx="${x(p.workerHours).toFixed(1)}" cy="${y(p.underTimePct).toFixed(1)}" r="3" fill="${colour}"><title>${escape(`${family} at ${p.knob}: ${p.workerHours.toFixed(1)} worker-h, ${p.underTimePct.toFixed(2)} % under`)}</title></circle><text x="${(x(p.workerHours) + 4).toFixed(1)}" y="${(y(p.underTimePct) - 4).toFixed(1)}">${p.knob}</text>`)
+        .join('');
+      return poly + dots;
+    })
+    .join('\n');
+  const oracleLine = `<line x1="${x(sweep.oracleWorkerHours).toFixed(1)}" x2="${x(sweep.oracleWorkerHours).toFixed(1)}" y1="${PAD.top}" y2="${height - PAD.bottom}" stroke="#000" stroke-dasharray="4 3"><title>fair oracle: ${sweep.oracleWorkerHours.toFixed(1)} worker-h</title></line>`;
+  const ticks = Array.from({ length: 6 }, (_, k) => {
+    const vx = (k / 5) * maxX;
+    const vy = (k / 5) * maxY;
+    return `<text x="${x(vx).toFixed(1)}" y="${height - 15}" text-anchor="middle">${vx.toFixed(0)}</text><text x="${PAD.left - 6}" y="${y(vy).toFixed(1)}" text-anchor="end">${vy.toFixed(1)}</text>`;
+  }).join('');
+  const legend = families.map((f, k) => `<span class="key"><span style="background:${COLOURS[k % COLOURS.length]}"></span>${escape(f)}</span>`).join(' ');
+  const table = `<table><thead><tr><th>family</th><th>target utilization</th><th>worker-h</th><th>x oracle</th><th>under %</th></tr></thead><tbody>${sweep.points
+    .map((p) => `<tr><td>${escape(p.family)}</td><td>${p.knob}</td><td>${p.workerHours.toFixed(1)}</td><td>${p.xOracle.toFixed(3)}</td><td>${p.underTimePct.toFixed(2)}</td></tr>`)
+    .join('')}</tbody></table>`;
+  return `<section><h2>Frontier of ${escape(sweep.poolId)}: worker-hours vs under-provisioned time (knob: ${escape(sweep.knob)})</h2>
+<p>${legend} <span class="key">dashed: fair oracle</span>${sweep.note ? ` (${escape(sweep.note)})` : ''}</p>
+<svg viewBox="0 0 ${width} ${height}" width="${width}" role="img" aria-label="frontier">
+<rect x="${PAD.left}" y="${PAD.top}" width="${width - PAD.left - PAD.right}" height="${height - PAD.top - PAD.bottom}" fill="#fafafa" stroke="#ccc"/>
+${oracleLine}${lines}${ticks}
+<text x="${(width / 2).toFixed(0)}" y="${height - 2}" text-anchor="middle">worker-hours</text>
+<text x="12" y="${PAD.top + 10}">under %</text>
+</svg>
+${table}
+</section>`;
 }
 
 export function renderReport(input: ReportInput): string {
@@ -123,6 +169,7 @@ td:first-child,th:first-child,td:nth-child(5):last-child{text-align:left}svg tex
 <h1>${escape(input.title)}</h1>
 <p>${escape(input.settings)}</p>
 ${sections.join('\n')}
+${(input.sweeps ?? []).map(renderFrontier).join('\n')}
 </body></html>
 `;
 }

@@ -2,7 +2,7 @@
  * `poolscale simulate`: replays a trace through a config's pools with the real runtime tick.
  *
  *   poolscale simulate --config FILE --trace TRACE.csv [--pool ID] [--json] [--out report.html]
- *     [--compare] [--initial N] [--startup SECONDS] [--service-time SECONDS] [--slo SECONDS]
+ *     [--compare] [--sweep] [--initial N] [--startup SECONDS] [--service-time SECONDS] [--slo SECONDS]
  *     [--host-memory-gb GB] [--worker-memory-gb GB] [--format F]
  */
 import { createReadStream, existsSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,8 @@ import { compare, formatComparison } from '../../sim/compare';
 import type { Comparison } from '../../sim/compare';
 import type { Summary } from '../../sim/metrics';
 import { renderReport } from '../../sim/report';
+import { formatSweep, sweep, SWEEP_KNOBS } from '../../sim/sweep';
+import type { Sweep } from '../../sim/sweep';
 import { simulate, SIMULATION_DEFAULTS } from '../../sim/simulate';
 import type { SimulateOptions } from '../../sim/simulate';
 import { parseTraceLines } from '../../sim/trace';
@@ -34,6 +36,9 @@ const USAGE = `Usage: poolscale simulate --config FILE --trace TRACE.csv [option
                          workers and demand until the next one (every summary figure recomputes
                          from them); with --compare each baseline's summary and timeline too
   --compare              run the HPA, target-tracking, static-peak and oracle baselines beside it
+  --sweep                the frontier: the policy, HPA-style and target-tracking-style over target
+                         utilization ${SWEEP_KNOBS.join(', ')}: worker-hours vs under-provisioned
+                         time (a table; with --json the points; with --out a plot in the report)
   --out FILE.html        write a self-contained HTML report (implies --compare)
   --initial N            workers at the start (default: first row's demand / the pool min)
   --startup SECONDS      seconds until a new worker serves (default ${SIMULATION_DEFAULTS.startupSeconds})
@@ -58,6 +63,7 @@ interface Args {
   format?: string;
   json: boolean;
   compare: boolean;
+  sweep: boolean;
   out?: string;
   numbers: Partial<Record<'initial' | 'startup' | 'service-time' | 'slo' | 'host-memory-gb' | 'worker-memory-gb', number>>;
 }
@@ -65,7 +71,7 @@ interface Args {
 const NUMBER_OPTIONS = ['initial', 'startup', 'service-time', 'slo', 'host-memory-gb', 'worker-memory-gb'] as const;
 
 function parseArgs(argv: string[]): Args | 'help' {
-  const args: Args = { json: false, compare: false, numbers: {} };
+  const args: Args = { json: false, compare: false, sweep: false, numbers: {} };
   for (let i = 0; i < argv.length; i += 1) {
     const raw = argv[i]!;
     if (raw === '--help' || raw === '-h') return 'help';
@@ -78,6 +84,7 @@ function parseArgs(argv: string[]): Args | 'help' {
     };
     if (flag === 'json') args.json = true;
     else if (flag === 'compare') args.compare = true;
+    else if (flag === 'sweep') args.sweep = true;
     else if (flag === 'config' || flag === 'trace' || flag === 'pool' || flag === 'format' || flag === 'out') args[flag] = value();
     else if ((NUMBER_OPTIONS as readonly string[]).includes(flag)) {
       const text = value();
@@ -191,6 +198,30 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       : `trace ${args.trace} (${trace.rows} rows, open loop: ${Object.keys(trace.columns).join(', ')} replayed as observed), ${startup}`;
 
   try {
+    if (args.sweep) {
+      const sweeps: Sweep[] = [];
+      for (const pool of pools) {
+        const progress = io.isTty ? { onProgress: (f: number) => io.progress(`sweeping ${pool.id}: ${(f * 100).toFixed(0)} %`) } : {};
+        sweeps.push(await sweep(pool, trace, { ...options, ...progress }));
+      }
+      if (io.isTty) io.progress('');
+      let comparisons: Comparison[] = [];
+      if (args.out || args.compare) for (const pool of pools) comparisons.push(await compare(config, pool, trace, { ...options, baselineTimelines: args.json }));
+      if (args.out) {
+        const outPath = resolve(io.cwd, args.out);
+        writeFileSync(outPath, renderReport({ title: `poolscale simulation: ${args.config}`, trace, comparisons, settings, sweeps }));
+        if (!args.json) io.err(`report written to ${outPath}`);
+      }
+      if (args.json) {
+        io.out(JSON.stringify({ pools: sweeps.map((s) => ({ id: s.poolId, sweep: s, ...(comparisons.length ? { comparison: comparisons.find((c) => c.poolId === s.poolId)!.rows.map((row) => ({ name: row.name, summary: jsonSummary(row.summary) })) } : {}) })) }));
+      } else {
+        io.out(settings);
+        for (const s of sweeps) io.out(`\npool ${s.poolId}: frontier over target utilization (fair oracle ${s.oracleWorkerHours.toFixed(1)} worker-h)\n${formatSweep(s)}`);
+        comparisons = comparisons.filter(() => args.compare);
+        for (const c of comparisons) io.out(`\npool ${c.poolId}\n${formatComparison(c)}`);
+      }
+      return 0;
+    }
     if (args.compare || args.out) {
       const comparisons: Comparison[] = [];
       for (const pool of pools) comparisons.push(await compare(config, pool, trace, { ...options, baselineTimelines: args.json }));

@@ -1,0 +1,93 @@
+/**
+ * `simulate --sweep`: the cost/under-provisioning frontier. Each policy family runs over its
+ * main knob, the target utilization, on the same trace and model settings:
+ *  - the policy: every utilization-tracking target rule (`targetValue`, proportional mode) set
+ *    to the knob, a predictive floor provisioned at min(1, knob + 0.1) (its usual margin over
+ *    the live rule), backlog rules unchanged;
+ *  - HPA-style and target-tracking-style (shared/sim/baselines.ts) at the knob.
+ * Each point: worker-hours (x) against under-provisioned time (y). A family whose curve lies
+ * below and left of another's gives less under-provisioning for the same cost.
+ */
+import type { Policy } from '../domain/policy';
+import { hpaController, oracle, targetTrackingController } from './baselines';
+import { runController, simulate } from './simulate';
+import type { SimulateOptions } from './simulate';
+import type { Trace } from './trace';
+
+export const SWEEP_KNOBS = [0.5, 0.6, 0.7, 0.8, 0.9] as const;
+
+export interface SweepPoint {
+  family: string;
+  /** Target utilization of the run. */
+  knob: number;
+  workerHours: number;
+  underTimePct: number;
+  /** Worker-hours over the fair oracle's. */
+  xOracle: number;
+  waitP95Seconds?: number;
+}
+
+export interface Sweep {
+  poolId: string;
+  knob: 'target utilization';
+  oracleWorkerHours: number;
+  points: SweepPoint[];
+  /** Why the policy has no curve (no utilization-tracking rule), when it has none. */
+  note?: string;
+}
+
+/** The pool with its utilization knob set to `knob`, or undefined when it has no such rule. */
+export function withKnob(pool: Policy, knob: number): Policy | undefined {
+  let touched = false;
+  const rules = pool.rules.map((rule) => {
+    if (rule.type === 'target' && rule.targetValue !== undefined && rule.perWorker === undefined && rule.scaleUpThreshold === undefined && rule.scaleDownThreshold === undefined) {
+      touched = true;
+      return { ...rule, targetValue: knob };
+    }
+    if (rule.type === 'predictive') return { ...rule, targetUtilization: Math.min(1, knob + 0.1) };
+    return rule;
+  });
+  return touched ? { ...pool, rules } : undefined;
+}
+
+export async function sweep(pool: Policy, trace: Trace, options: SimulateOptions = {}, knobs: readonly number[] = SWEEP_KNOBS): Promise<Sweep> {
+  const quiet: SimulateOptions = { ...options, timeline: false };
+  delete quiet.onProgress;
+  delete quiet.poolIds;
+  const fair = oracle(trace, { ...quiet, min: pool.min, max: pool.max });
+  const oracleHours = fair.summary.workerHours;
+  const points: SweepPoint[] = [];
+  const push = (family: string, knob: number, s: { workerHours: number; underTimePct: number; waitP95Seconds?: number }) =>
+    points.push({ family, knob, workerHours: s.workerHours, underTimePct: s.underTimePct, xOracle: oracleHours > 0 ? s.workerHours / oracleHours : Number.NaN, ...(s.waitP95Seconds !== undefined ? { waitP95Seconds: s.waitP95Seconds } : {}) });
+  let note: string | undefined;
+  const total = knobs.length * 3;
+  let done = 0;
+  const tick = () => options.onProgress?.(++done / total);
+  for (const knob of knobs) {
+    const variant = withKnob(pool, knob);
+    if (!variant) note = `pool ${pool.id} has no utilization-tracking target rule: no policy curve`;
+    else {
+      const run = await simulate({ version: 1, pools: [variant] }, trace, { ...quiet, poolIds: [variant.id] });
+      push(pool.id, knob, run.pools[0]!.summary);
+    }
+    tick();
+    const min = Math.max(1, pool.min);
+    const interval = Math.max(1, Math.round(pool.interval / 1000));
+    push('hpa', knob, runController(hpaController({ target: knob, interval, min, max: pool.max }), trace, quiet).summary);
+    tick();
+    push('target-tracking', knob, runController(targetTrackingController({ target: knob, min, max: pool.max }), trace, quiet).summary);
+    tick();
+  }
+  return { poolId: pool.id, knob: 'target utilization', oracleWorkerHours: oracleHours, points, ...(note ? { note } : {}) };
+}
+
+/** Aligned plain-text table (valid Markdown), one row per point. */
+export function formatSweep(s: Sweep): string {
+  const head = ['family', 'target utilization', 'worker-h', 'x oracle', 'under %', 'wait p95 s'];
+  const rows = s.points.map((p) => [p.family, p.knob.toFixed(2), p.workerHours.toFixed(1), p.xOracle.toFixed(3), p.underTimePct.toFixed(2), p.waitP95Seconds === undefined ? 'n/a' : p.waitP95Seconds.toFixed(0)]);
+  const widths = head.map((_, c) => Math.max(head[c]!.length, ...rows.map((r) => r[c]!.length)));
+  const render = (cells: string[]) => `| ${cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ')} |`;
+  const lines = [render(head), `|${widths.map((w, c) => (c === 0 ? ':' : '') + '-'.repeat(w + 1) + (c === 0 ? '' : ':')).join('|')}|`, ...rows.map(render)];
+  if (s.note) lines.push(`(${s.note})`);
+  return lines.join('\n');
+}

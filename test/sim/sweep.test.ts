@@ -1,0 +1,82 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigSchema } from '../../shared/domain/policy';
+import { sweep, withKnob } from '../../shared/sim/sweep';
+import { parseTrace } from '../../shared/sim/trace';
+
+const run = promisify(execFile);
+const ARRIVALS = Array.from({ length: 40 }, (_, i) => [10, 10, 40, 60, 60, 20, 10, 10][i % 8]!);
+const CSV = `t_seconds,arrivals\n${ARRIVALS.map((a, i) => `${i * 60},${a}`).join('\n')}\n`;
+const raw = {
+  version: 1,
+  pools: [
+    {
+      id: 'mine',
+      target: { kind: 'none' },
+      min: 1,
+      max: 100,
+      rules: [
+        { type: 'target', metric: 'utilization', targetValue: 0.8 },
+        { type: 'target', metric: 'jobs_in_system', perWorker: 2 },
+        { type: 'predictive', mode: 'forecast-and-scale', targetUtilization: 0.9 },
+      ],
+    },
+  ],
+};
+const pool = ConfigSchema.parse(raw).pools[0]!;
+
+const dir = mkdtempSync(join(tmpdir(), 'poolscale-sweep-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('Function: withKnob', () => {
+  it('sets every utilization-tracking target, the predictive floor at knob + 0.1, and leaves backlog rules alone', () => {
+    const rules = withKnob(pool, 0.6)!.rules;
+    expect(rules[0]).toMatchObject({ type: 'target', targetValue: 0.6 });
+    expect(rules[1]).toMatchObject({ type: 'target', perWorker: 2 });
+    expect((rules[2] as { targetUtilization: number }).targetUtilization).toBeCloseTo(0.7);
+  });
+
+  it('has no knob for a pool without a utilization-tracking rule', () => {
+    const backlogOnly = ConfigSchema.parse({ pools: [{ id: 'b', target: { kind: 'none' }, min: 1, max: 9, rules: [{ type: 'target', metric: 'queue_length', perWorker: 5 }] }] }).pools[0]!;
+    expect(withKnob(backlogOnly, 0.7)).toBeUndefined();
+  });
+});
+
+describe('Function: sweep', () => {
+  it('runs the policy, HPA-style and target-tracking-style at each knob; a lower target costs more', async () => {
+    // Act
+    const s = await sweep(pool, parseTrace(CSV), {}, [0.5, 0.9]);
+
+    // Assess
+    expect(s.points.map((p) => `${p.family}@${p.knob}`)).toEqual(['mine@0.5', 'hpa@0.5', 'target-tracking@0.5', 'mine@0.9', 'hpa@0.9', 'target-tracking@0.9']);
+    for (const family of ['mine', 'hpa']) {
+      const [low, high] = s.points.filter((p) => p.family === family);
+      expect(low!.workerHours, family).toBeGreaterThan(high!.workerHours);
+    }
+    for (const p of s.points) expect(p.xOracle).toBeCloseTo(p.workerHours / s.oracleWorkerHours, 9);
+  });
+
+  it('poolscale simulate --sweep --json prints the points; --out draws the frontier', async () => {
+    // Prepare
+    const trace = join(dir, 't.csv');
+    const config = join(dir, 'c.json');
+    const out = join(dir, 'r.html');
+    writeFileSync(trace, CSV);
+    writeFileSync(config, JSON.stringify(raw));
+
+    // Act
+    const { stdout } = await run(process.execPath, ['bin/poolscale.js', 'simulate', '--config', config, '--trace', trace, '--sweep', '--json', '--out', out]);
+
+    // Assess
+    const json = JSON.parse(stdout) as { pools: { id: string; sweep: { points: { family: string; knob: number; workerHours: number; underTimePct: number }[] } }[] };
+    expect(json.pools[0]!.sweep.points).toHaveLength(15);
+    expect(new Set(json.pools[0]!.sweep.points.map((p) => p.family))).toEqual(new Set(['mine', 'hpa', 'target-tracking']));
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('Frontier of mine');
+    expect(html).toMatch(/<polyline[^>]*><title>target-tracking<\/title>/);
+  }, 60_000);
+});
