@@ -167,3 +167,35 @@ describe('Module: secretBox', () => {
     expect(() => parseSecretKey(text)).toThrow(/AGENT_SECRET_KEY must be 32 random bytes in base64/);
   });
 });
+
+describe('Function: serveRelay (malformed requests)', () => {
+  it('answers a malformed target with 400 and an oversized body with 413, and keeps serving', async () => {
+    // Prepare
+    const world = await relayWorld(Date.now());
+    const server = await serveRelay(world.handler);
+    const { connect } = await import('node:net');
+    const rawRequest = (text: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(server.port, '127.0.0.1', () => socket.end(text));
+        let answer = '';
+        socket.on('data', (chunk) => (answer += chunk.toString()));
+        socket.on('close', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    try {
+      // Act
+      const malformed = await rawRequest('GET http://[ HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n');
+      const slashes = await rawRequest('POST //[ HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 0\r\n\r\n');
+      const big = await fetch(`${server.url}/agent/heartbeat`, { method: 'POST', body: 'x'.repeat(300 * 1024) });
+      const after = await new RelayClient({ relayUrl: server.url, hostId: 'a', secret: SECRET_A, timeoutMs: 5_000 }).heartbeat(beat, Date.now());
+
+      // Assess
+      expect(malformed).toMatch(/^HTTP\/1\.1 400/);
+      expect(slashes).toMatch(/^HTTP\/1\.1 400/);
+      expect(big.status).toBe(413);
+      expect(after.desired).toEqual({ web: 6 });
+    } finally {
+      await server.close();
+    }
+  });
+});
