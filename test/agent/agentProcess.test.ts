@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 import { readAgentState } from '../../shared/agent/AgentStateFile';
 import type { AgentStatus } from '../../shared/agent/Agent';
 import { startRedis, type TestRedis } from '../support/redis';
-import { alive, FIXTURE_WORKER, killGroups, tempDir, waitFor } from './support';
+import { alive, FIXTURE_WORKER, getJson, killGroups, tempDir, waitFor } from './support';
 
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'poolscale.js');
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -34,8 +34,7 @@ function startAgent(configPath: string): { child: ChildProcess; exited: Promise<
 async function status(stateFile: string): Promise<AgentStatus | undefined> {
   const port = readAgentState(stateFile)?.statusPort;
   if (!port) return undefined;
-  const response = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(2_000) });
-  return (await response.json()) as AgentStatus;
+  return getJson<AgentStatus>(`http://127.0.0.1:${port}/status`);
 }
 
 const runningPids = (s: AgentStatus | undefined) => s?.pools[0]?.workers.filter((w) => w.state === 'running').map((w) => w.pid) ?? [];

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { AgentStatus } from '../../shared/agent/Agent';
 import { readAgentState } from '../../shared/agent/AgentStateFile';
-import { alive, FIXTURE_WORKER, killGroups, tempDir, waitFor } from './support';
+import { alive, FIXTURE_WORKER, getJson, killGroups, tempDir, waitFor } from './support';
 
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'poolscale.js');
 const cleanups: (() => void)[] = [];
@@ -78,7 +78,7 @@ describe('Agent process hygiene (real processes)', () => {
     const status = async () => {
       const port = readAgentState(stateFile)?.statusPort;
       if (!port) return undefined;
-      const body = (await (await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(3_000) })).json()) as AgentStatus;
+      const body = await getJson<AgentStatus>(`http://127.0.0.1:${port}/status`);
       body.pools.flatMap((p) => p.workers).forEach((w) => seen.add(w.pid));
       return body;
     };

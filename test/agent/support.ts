@@ -62,3 +62,21 @@ export function killGroups(pids: Iterable<number>): void {
 }
 
 export const FIXTURE_WORKER = join(import.meta.dirname, '..', 'fixtures', 'worker.mjs');
+
+/**
+ * GET a JSON document from the agent's status port. Retries a request that failed on the
+ * wire: on a loaded machine the server may close an idle keep-alive connection just as the
+ * next request reuses it ("other side closed").
+ */
+export async function getJson<T>(url: string, { attempts = 3, timeoutMs = 3_000 } = {}): Promise<T> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+      return (await response.json()) as T;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}

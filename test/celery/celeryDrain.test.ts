@@ -23,7 +23,7 @@ const policy = {
   max: 3,
   interval: '1s',
   metrics: { queue_length: { source: 'host', type: 'queue_length' } },
-  rules: [{ type: 'target', metric: 'queue_length', perWorker: 4 }],
+  rules: [{ type: 'target', metric: 'queue_length', perWorker: 3 }],
   behaviour: { cooldownUp: 0, cooldownDown: 0, stabilizationDown: 0 },
 };
 
@@ -34,9 +34,9 @@ describe('Celery pool through the agent (real Celery 5.2 workers, Redis broker)'
   ])(
     'drains on every scale-in and on `agent stop --workers`: every task finishes exactly once ($label)',
     async ({ acksLate }) => {
-      // Prepare: a burst of 18 tasks of 1-3 s; the pool follows the backlog, 4 per worker, 1..3
+      // Prepare: a burst of 12 tasks of 1-2 s; the pool follows the backlog, 3 per worker, 1..3
       world = await celeryWorld({ acksLate, pool: { policy } });
-      const burst = world.enqueue('sleep', 18, 'burst', 1, 3);
+      const burst = world.enqueue('sleep', 12, 'burst', 1, 2);
       const agent = world.startAgent();
 
       // Act 1: the burst is worked off; the pool scales up, then in while tasks still run
@@ -51,8 +51,8 @@ describe('Celery pool through the agent (real Celery 5.2 workers, Redis broker)'
       expect(Object.values(await world.done()).every((n) => n === 1)).toBe(true);
       expect(repeated(await world.started())).toEqual([]);
 
-      // Act 2: `agent stop --workers` while tasks run (4 s tasks, more queued than the pool holds)
-      const tail = world.enqueue('sleep', 6, 'tail', 4, 4);
+      // Act 2: `agent stop --workers` while tasks run (3 s tasks, more queued than the pool holds)
+      const tail = world.enqueue('sleep', 4, 'tail', 3, 3);
       await waitFor('tail tasks running', async () => (await world!.started()).filter((id) => id.startsWith('tail')).length >= 1, { timeoutMs: 30_000, everyMs: 100 });
       const workers = (await world.status())!.pools[0]!.workers.map((w) => w.pid);
       const stopped = world.cli('stop', '--workers');

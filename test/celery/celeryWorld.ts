@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import type { AgentStatus } from '../../shared/agent/Agent';
 import { readAgentState } from '../../shared/agent/AgentStateFile';
 import { startRedis, type TestRedis } from '../support/redis';
-import { alive, killGroups, tempDir } from '../agent/support';
+import { alive, getJson, killGroups, tempDir } from '../agent/support';
 
 export const CLI = join(import.meta.dirname, '..', '..', 'bin', 'poolscale.js');
 export const CELERY_APP_DIR = join(import.meta.dirname, '..', 'fixtures', 'celery');
@@ -83,8 +83,7 @@ export async function celeryWorld(options: CeleryWorldOptions = {}) {
     async status(): Promise<AgentStatus | undefined> {
       const port = readAgentState(stateFile)?.statusPort;
       if (!port) return undefined;
-      const response = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(3_000) });
-      const status = (await response.json()) as AgentStatus;
+      const status = await getJson<AgentStatus>(`http://127.0.0.1:${port}/status`);
       for (const worker of status.pools.flatMap((p) => p.workers)) pids.add(worker.pid);
       return status;
     },
