@@ -47,7 +47,7 @@ const pool = (i: number): Policy =>
  * dynalite in its own process, as DynamoDB would be a remote service: in-process it would
  * share the tick's event loop and the measurement would be of dynalite, not of poolscale.
  */
-async function startDynaliteProcess() {
+export async function startDynaliteProcess() {
   const port = await freePort();
   const child = spawn(process.execPath, ['-e', `require('dynalite')({ createTableMs: 0 }).listen(${port}, '127.0.0.1', () => console.log('ready'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {

@@ -121,7 +121,14 @@ export interface PoolState {
   handledEvents?: string[];
   /** The last action failed at the target; it is retried from fresh status next tick. */
   lastActionError?: string;
+  /** The latest decision, without its proposals (the history keeps whole decisions). */
   lastDecision?: Decision;
+  /**
+   * When the runtime last recorded a decision of this pool in the history, and a short hash of
+   * what a person would see change (action, counts, reason codes, metric errors): a routine
+   * "no change" decision with the same hash is not recorded again before the heartbeat.
+   */
+  historyMark?: { at: number; signature: string };
 }
 
 export const initialState = (poolId: string): PoolState => ({

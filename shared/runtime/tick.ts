@@ -9,6 +9,10 @@
  * The claim-before-act order is what makes overlapping ticks safe: EventBridge delivers at
  * least once and an alarm can fire with the schedule, but only one evaluation of a pool can
  * move its state from version v to v+1, and only that one calls the target.
+ *
+ * Writes per evaluated pool: the claim (one small conditional write, also what `isDue` reads
+ * back), plus a history record when historyPolicy.ts says a person would want it (always for
+ * actions, alarms and manual scales; routine "no change" only on a change or at the heartbeat).
  */
 import { applyBudget, decide } from '../engine';
 import { ConflictError } from '../domain/errors';
@@ -22,6 +26,7 @@ import type { MetricRequest, MetricSource } from '../ports/MetricSource';
 import type { PolicyStore } from '../ports/PolicyStore';
 import type { ScaleTarget } from '../ports/ScaleTarget';
 import type { StateStore } from '../ports/StateStore';
+import { decisionSignature, DEFAULT_HISTORY_HEARTBEAT_MS, eventKey, handledEvent, shouldRecord, stateDecision } from './historyPolicy';
 import { mapLimit } from './mapLimit';
 
 export interface RuntimeLogger {
@@ -42,6 +47,13 @@ export interface RuntimeDeps {
   onDecision?: (decision: Decision, policy: Policy, status?: TargetStatus) => void;
   /** Parallel state writes and scale calls (default 32). */
   concurrency?: number;
+  /**
+   * A routine "no change" decision (schedule, host heartbeat) whose action, counts, reason
+   * codes and metric errors equal the pool's last recorded one is recorded in the history only
+   * once this long has passed since that record (default 15 min; 0 records every decision).
+   * See historyPolicy.ts.
+   */
+  historyHeartbeatMs?: number;
 }
 
 export interface TickOptions {
@@ -101,7 +113,7 @@ export async function runTick(deps: RuntimeDeps, options: TickOptions = {}): Pro
   for (const policy of selected) {
     const state = states.get(policy.id);
     if (!policy.enabled) outcomes.push({ poolId: policy.id, acted: false, skipped: 'disabled' });
-    else if (options.eventId && state?.handledEvents?.includes(options.eventId)) {
+    else if (options.eventId && handledEvent(state, options.eventId)) {
       outcomes.push({ poolId: policy.id, acted: false, skipped: 'duplicate_event' });
     } else if (!options.force && !isDue(policy, state, now)) outcomes.push({ poolId: policy.id, acted: false, skipped: 'not_due' });
     else due.push(policy);
@@ -242,9 +254,18 @@ async function commit(
   options: TickOptions,
 ): Promise<PoolOutcome> {
   const handledEvents = options.eventId
-    ? [...(previous.handledEvents ?? []), options.eventId].slice(-HANDLED_EVENTS_KEPT)
+    ? [...(previous.handledEvents ?? []), eventKey(options.eventId)].slice(-HANDLED_EVENTS_KEPT)
     : previous.handledEvents;
-  const next: PoolState = { ...decided, version: previous.version + 1, handledEvents, lastActionError: undefined };
+  // Decided before the claim, so the claim carries the history mark of what it will record.
+  const record = shouldRecord(decision, previous.historyMark, decision.at, deps.historyHeartbeatMs ?? DEFAULT_HISTORY_HEARTBEAT_MS, options.trigger);
+  const next: PoolState = {
+    ...decided,
+    version: previous.version + 1,
+    handledEvents,
+    lastActionError: undefined,
+    lastDecision: stateDecision(decision),
+    ...(record ? { historyMark: { at: decision.at, signature: decisionSignature(decision) } } : {}),
+  };
   try {
     await deps.states.put(next, previous.version);
   } catch (error) {
@@ -276,7 +297,7 @@ async function commit(
         lastScaleUpAt: previous.lastScaleUpAt,
         lastScaleDownAt: previous.lastScaleDownAt,
         lastActionError: actionError,
-        lastDecision: decision,
+        lastDecision: stateDecision(decision),
       };
       await deps.states.put(reverted, next.version).catch((writeError: unknown) => {
         deps.logger?.warn('could not record failed action', { poolId: policy.id, error: toError(writeError).message });
@@ -288,7 +309,7 @@ async function commit(
     // One line per pool, with its id, so a pool that stopped scaling can be found by its logs.
     deps.logger?.warn('metrics not fresh', { poolId: policy.id, metricErrors: decision.metricErrors });
   }
-  await appendWithRetry(deps, decision);
+  if (record) await appendWithRetry(deps, decision);
   deps.onDecision?.(decision, policy, status instanceof Error ? undefined : status);
   return { poolId: policy.id, decision, acted, ...(actionError ? { error: actionError } : {}) };
 }
