@@ -1,13 +1,16 @@
 import type { PredictiveRule } from '../../domain/policy';
 import { formatDuration } from '../../domain/duration';
-import { forecastPeak } from '../forecast';
+import { ACCURACY_GATE, forecastAccuracy, forecastPeak, MIN_SCORED } from '../forecast';
 import type { RuleContext, RuleOutcome } from '../RuleContext';
 
 /**
  * Seed 002 predictive scaling. The forecaster (see forecast.ts) learns in decide(); this rule
  * turns the learnt profile into workers = ceil(peak / targetUtilization). `forecast-only` only
  * reports; `forecast-and-scale` sets a floor, so it can add capacity ahead of a peak but never
- * takes away what the live rules need.
+ * takes away what the live rules need. The floor applies only while the forecaster's own recent
+ * forecasts have been accurate (their excess over the real peaks at most ACCURACY_GATE of the
+ * load, over at least MIN_SCORED slots): a forecast that keeps predicting load that does not
+ * come is reported, not paid for.
  */
 export function predictiveRule(rule: PredictiveRule, ctx: RuleContext): RuleOutcome {
   if (ctx.values[rule.metric] === undefined) {
@@ -31,5 +34,13 @@ export function predictiveRule(rule: PredictiveRule, ctx: RuleContext): RuleOutc
   if (rule.mode === 'forecast-only') {
     return { proposal: { rule: 'predictive', name: rule.name, reason: { code: 'rule.predictive.forecast', message: `${summary} (forecast only)` } }, forecast };
   }
-  return { proposal: { rule: 'predictive', name: rule.name, floor: workers, reason: { code: 'rule.predictive.floor', message: `${summary}: floor ${workers}` } }, forecast };
+  const accuracy = forecastAccuracy(fc);
+  if (accuracy.scored < MIN_SCORED || accuracy.overRatio > ACCURACY_GATE) {
+    const why =
+      accuracy.scored < MIN_SCORED
+        ? `only ${accuracy.scored} of ${MIN_SCORED} slots checked against the real load`
+        : `recent forecasts exceeded the real peaks by ${(accuracy.overRatio * 100).toFixed(0)} % of the load (> ${ACCURACY_GATE * 100} %)`;
+    return { proposal: { rule: 'predictive', name: rule.name, reason: { code: 'rule.predictive.gated', message: `${summary}, not applied: ${why}` } }, forecast };
+  }
+  return { proposal: { rule: 'predictive', name: rule.name, floor: workers, reason: { code: 'rule.predictive.floor', message: `${summary} (recent over-forecast ${(accuracy.overRatio * 100).toFixed(0)} %): floor ${workers}` } }, forecast };
 }

@@ -68,6 +68,25 @@ export function targetRule(rule: TargetRule, ctx: RuleContext): RuleOutcome {
       },
     };
   }
+  // Workers still starting report no load yet. Like the Kubernetes replica calculator
+  // (replica_calculator.go: not-ready pods count at 0 % on a scale-up, are set aside on a
+  // scale-down), size from the serving workers only, and never go below what is already
+  // ordered on a scale-up: capacity that is starting is not bought a second time.
+  const ready = Math.min(ctx.ready, current);
+  if (ready < current) {
+    if (ready <= 0) {
+      return { proposal: { rule: 'target', name: rule.name, desired: current, reason: { code: 'rule.target.starting', message: `${shown}: no worker serving yet (${current} starting): hold ${current}` } } };
+    }
+    const sized = proportional(ready, value, target);
+    const desired = ratio > 1 ? Math.max(current, sized) : Math.min(current, sized);
+    const code = desired > current ? 'rule.target.above_target' : desired < current ? 'rule.target.below_target' : 'rule.target.on_target';
+    return {
+      proposal: {
+        rule: 'target', name: rule.name, desired,
+        reason: { code, message: `${shown} vs target ${target} over ${ready} serving (${current - ready} starting count at 0): ceil(${ready} x ${round(ratio)}) = ${sized} -> ${desired}` },
+      },
+    };
+  }
   const desired = proportional(current, value, target);
   const code = desired > current ? 'rule.target.above_target' : desired < current ? 'rule.target.below_target' : 'rule.target.on_target';
   return { proposal: { rule: 'target', name: rule.name, desired, reason: { code, message: `${shown} vs target ${target}: ceil(${current} x ${round(ratio)}) -> ${desired}` } } };
