@@ -121,24 +121,6 @@ describe('Class: DynamoAgentStore', () => {
       expect(await store.claimNonce('r620', 'n-exp', 1_700_000_600_000, 1_699_999_999_000)).toBe(false);
       expect(await store.claimNonce('r620', 'n-exp', 1_700_000_700_000, 1_700_000_100_000)).toBe(true);
     });
-
-    it('pruneExpiredNonces deletes expired nonce items and nothing else (dynalite has no TTL)', async () => {
-      // Prepare
-      await store.put(record('prune-host', 1), 0);
-      await store.claimNonce('prune-host', 'old-1', 1_000_000, 0);
-      await store.claimNonce('prune-host', 'old-2', 1_000_000, 0);
-      await store.claimNonce('prune-host', 'fresh', 9_000_000_000_000, 0);
-
-      // Act
-      const deleted = await store.pruneExpiredNonces(2_000_000);
-
-      // Assess
-      expect(deleted).toBeGreaterThanOrEqual(2);
-      const key = (nonce: string) => ({ TableName: fixture.tables.agents, Key: { hostId: `nonce#prune-host#${nonce}` } });
-      expect((await fixture.documentClient.send(new GetCommand(key('old-1')))).Item).toBeUndefined();
-      expect((await fixture.documentClient.send(new GetCommand(key('fresh')))).Item).toBeDefined();
-      expect(await store.get('prune-host')).toBeDefined();
-    });
   });
 
   describe('Key spaces', () => {

@@ -10,11 +10,6 @@ import { NONCE_KEY_PREFIX } from './tables';
 export interface DynamoAgentStoreOptions {
   /** Seals secrets on write and opens them on read (AGENT_SECRET_KEY); absent: stored as given. */
   secretBox?: SecretBox;
-  /**
-   * Deletes expired nonce items (a Scan) at most this often, from `claimNonce`. For dynalite
-   * (the local control plane), which has no TTL; DynamoDB's TTL on `expiresAt` does it on AWS.
-   */
-  pruneNoncesEveryMs?: number;
 }
 
 const SUMMARY_FIELDS = ['hostId', 'poolIds', 'lastSeenAt', 'report', 'desired', 'version', 'createdAt', 'secretRotatedAt'] as const;
@@ -23,7 +18,9 @@ const SUMMARY_FIELDS = ['hostId', 'poolIds', 'lastSeenAt', 'report', 'desired', 
  * Agent records and used nonces in the agents table, in two key spaces that cannot meet:
  * a host record is keyed by its host id (which never contains `#`, see hostId.ts), a used
  * nonce by `nonce#<hostId>#<nonce>`, whose TTL `expiresAt` (epoch seconds) lets DynamoDB
- * remove it once a replay would be refused by its timestamp anyway. Reads of an id that is not
+ * remove it once a replay would be refused by its timestamp anyway (locally, where dynalite has no
+ * TTL, the embedded storage prunes by the same attribute; an expired nonce item never counts as
+ * used either way). Reads of an id that is not
  * a host id, or of an item that is not a host record (no secret), find nothing.
  *
  * Whole-record writes (enrolment, rotation) are guarded by `version`; a heartbeat's report and
@@ -31,8 +28,6 @@ const SUMMARY_FIELDS = ['hostId', 'poolIds', 'lastSeenAt', 'report', 'desired', 
  * pools of one host and concurrent heartbeats never race each other (no retries needed).
  */
 export class DynamoAgentStore implements AgentStore {
-  private lastPrune = 0;
-
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -131,7 +126,6 @@ export class DynamoAgentStore implements AgentStore {
 
   /** `expiresAt` and `now` are epoch milliseconds, like every time in poolscale; stored as TTL seconds. */
   async claimNonce(hostId: string, nonce: string, expiresAt: number, now: number): Promise<boolean> {
-    this.maybePrune(now);
     try {
       await this.client.send(
         new PutCommand({
@@ -196,55 +190,6 @@ export class DynamoAgentStore implements AgentStore {
       if (isConditionalCheckFailed(error)) return false;
       throw toStorageError('DeleteItem', this.tableName, error);
     }
-  }
-
-  /** Deletes nonce items whose `expiresAt` has passed; returns how many. */
-  async pruneExpiredNonces(now: number): Promise<number> {
-    const nowSeconds = Math.floor(now / 1000);
-    let deleted = 0;
-    let start: Record<string, unknown> | undefined;
-    try {
-      do {
-        const page = await this.client.send(
-          new ScanCommand({
-            TableName: this.tableName,
-            ProjectionExpression: 'hostId',
-            FilterExpression: 'begins_with(hostId, :nonce) AND expiresAt < :now',
-            ExpressionAttributeValues: { ':nonce': NONCE_KEY_PREFIX, ':now': nowSeconds },
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          try {
-            await this.client.send(
-              new DeleteCommand({
-                TableName: this.tableName,
-                Key: { hostId: item.hostId },
-                ConditionExpression: 'expiresAt < :now',
-                ExpressionAttributeValues: { ':now': nowSeconds },
-              }),
-            );
-            deleted += 1;
-          } catch (error) {
-            if (!isConditionalCheckFailed(error)) throw error;
-          }
-        }
-        start = page.LastEvaluatedKey;
-      } while (start);
-    } catch (error) {
-      throw toStorageError('Scan/DeleteItem (nonce pruning)', this.tableName, error);
-    }
-    return deleted;
-  }
-
-  private maybePrune(now: number): void {
-    const every = this.options.pruneNoncesEveryMs;
-    if (every === undefined || now - this.lastPrune < every) return;
-    this.lastPrune = now;
-    // In the background: a claim never waits for the sweep, and a failed sweep is retried next time.
-    this.pruneExpiredNonces(now).catch(() => {
-      this.lastPrune = 0;
-    });
   }
 
   private async createDesiredMap(hostId: string): Promise<void> {
