@@ -9,6 +9,7 @@
  * decision without its proposals, and handled event ids as short hashes, so that the one
  * conditional write per tick (the claim) stays within one DynamoDB write unit (1 KB).
  */
+import { parseDuration } from '../domain/duration';
 import type { Decision, PoolState } from '../domain/types';
 
 /** Default heartbeat of the history: a routine unchanged decision is recorded at least this often. */
@@ -71,4 +72,20 @@ export const eventKey = (eventId: string): string => `e${shortHash(eventId)}`;
 export function handledEvent(state: PoolState | undefined, eventId: string): boolean {
   const handled = state?.handledEvents;
   return handled !== undefined && (handled.includes(eventKey(eventId)) || handled.includes(eventId));
+}
+
+/**
+ * The heartbeat from a setting such as the HISTORY_HEARTBEAT environment variable: a duration
+ * ("15m", "1h", seconds as a number; "0" records every decision). Undefined when unset.
+ *
+ * @example
+ * historyHeartbeatMs(process.env.HISTORY_HEARTBEAT) // 900000 for "15m"
+ */
+export function historyHeartbeatMs(value: string | undefined, name = 'HISTORY_HEARTBEAT'): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const text = value.trim();
+  // A bare number is seconds, as in policy files.
+  const ms = parseDuration(/^\d+(\.\d+)?$/.test(text) ? Number(text) : text);
+  if (ms === undefined) throw new RangeError(`Expected \`${name}\` to be a duration such as "15m", "1h" or "0" (got ${JSON.stringify(value)})`);
+  return ms;
 }

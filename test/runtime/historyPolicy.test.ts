@@ -8,7 +8,7 @@ import { MemoryDecisionLog, MemoryPolicyStore, MemoryStateStore, StaticMetricSou
 import { type Policy, PoolSchema } from '../../shared/domain/policy';
 import type { Decision, MetricReading } from '../../shared/domain/types';
 import type { MetricRequest, MetricSource } from '../../shared/ports/MetricSource';
-import { decisionSignature, eventKey, shouldRecord } from '../../shared/runtime/historyPolicy';
+import { decisionSignature, eventKey, historyHeartbeatMs, shouldRecord } from '../../shared/runtime/historyPolicy';
 import { type RuntimeDeps, runTick } from '../../shared/runtime/tick';
 import { RecordingTarget } from '../support/recordingTarget';
 
@@ -188,5 +188,22 @@ describe('Function: shouldRecord', () => {
     { case: 'a clock that went back', decision: hold, trigger: 'schedule', mark: { ...mark, at: NOW + MINUTE }, expected: true },
   ])('says $expected for $case', ({ decision, trigger, mark: last, expected }) => {
     expect(shouldRecord(decision, last, NOW, 15 * MINUTE, trigger)).toBe(expected);
+  });
+});
+
+describe('Function: historyHeartbeatMs', () => {
+  it.each([
+    { value: undefined, expected: undefined },
+    { value: '', expected: undefined },
+    { value: '15m', expected: 900_000 },
+    { value: '1h', expected: 3_600_000 },
+    { value: '0', expected: 0 },
+    { value: '90', expected: 90_000 },
+  ])('reads $value as $expected', ({ value, expected }) => {
+    expect(historyHeartbeatMs(value)).toBe(expected);
+  });
+
+  it('refuses a value that is not a duration, naming the variable and the value', () => {
+    expect(() => historyHeartbeatMs('soon')).toThrow('Expected `HISTORY_HEARTBEAT` to be a duration such as "15m", "1h" or "0" (got "soon")');
   });
 });
