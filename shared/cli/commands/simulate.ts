@@ -50,7 +50,7 @@ const USAGE = `Usage: poolscale simulate --config FILE --trace TRACE.csv [option
 class UsageError extends PoolscaleError {}
 
 /** Reads the config to simulate in any supported format (poolscale YAML/JSON or a seed format). */
-async function loadSimulationConfig(path: string, format?: string): Promise<Config> {
+export async function loadSimulationConfig(path: string, format?: string): Promise<Config> {
   const { config, problems } = await loadConfigFile(path, format !== undefined ? { format } : {});
   if (!config) throw new ValidationError(problems);
   return config;
@@ -100,7 +100,7 @@ function parseArgs(argv: string[]): Args | 'help' {
   return args;
 }
 
-async function readTrace(path: string): Promise<Trace> {
+export async function readTrace(path: string): Promise<Trace> {
   const stream = createReadStream(path, { encoding: 'utf8' });
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   try {

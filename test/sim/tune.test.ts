@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { run } from '../../shared/cli/commands/tune';
+import { memoryIo } from '../../shared/cli/io';
+import { parseConfigText } from '../../shared/config/parseConfigText';
+import { ConfigSchema } from '../../shared/domain/policy';
+import { sliceTrace, tune } from '../../shared/sim/tune';
+import { parseTrace } from '../../shared/sim/trace';
+
+/** Two hours of a ramp-and-burst pattern repeating every 20 minutes. */
+const ARRIVALS = Array.from({ length: 120 }, (_, i) => [10, 10, 20, 40, 60, 60, 40, 20, 10, 10, 8, 8, 10, 30, 50, 30, 10, 10, 10, 10][i % 20]!);
+const CSV = `t_seconds,arrivals\n${ARRIVALS.map((a, i) => `${i * 60},${a}`).join('\n')}\n`;
+const raw = {
+  version: 1,
+  pools: [{ id: 'p', target: { kind: 'none' }, min: 1, max: 200, rules: [{ type: 'target', metric: 'utilization', targetValue: 0.8, tolerance: 0.05 }] }],
+};
+
+const dir = mkdtempSync(join(tmpdir(), 'poolscale-tune-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('Function: sliceTrace', () => {
+  it('keeps the rows and their times; the last row keeps its length', () => {
+    const trace = parseTrace(CSV);
+    const tail = sliceTrace(trace, 100, 120);
+    expect(tail.rows).toBe(20);
+    expect(tail.t[0]).toBe(6000);
+    expect(tail.endSeconds).toBe(trace.endSeconds);
+    expect(sliceTrace(trace, 0, 10).endSeconds).toBe(600);
+  });
+});
+
+describe('Function: tune', () => {
+  it('picks the cheapest setting meeting the goal on the fit part and reports it on the held-back part', async () => {
+    // Prepare
+    const pool = ConfigSchema.parse(raw).pools[0]!;
+
+    // Act
+    const result = await tune(pool, parseTrace(CSV), { kind: 'under', maxPct: 10 });
+
+    // Assess
+    expect(result.fitRows + result.heldBackRows).toBe(120);
+    expect(result.fitRows).toBe(84);
+    const meeting = result.candidates.filter((c) => c.meets);
+    expect(meeting.length).toBeGreaterThan(0);
+    for (const c of meeting) expect(result.chosen!.summary.workerHours).toBeLessThanOrEqual(c.summary.workerHours);
+    expect(result.chosen!.summary.underTimePct).toBeLessThanOrEqual(10);
+    expect(result.heldBack!.summary.hours).toBeCloseTo(36 / 60);
+    expect(result.pool!.rules[0]).toMatchObject({ targetValue: result.chosen!.utilization });
+  });
+});
+
+describe('Command: tune', () => {
+  it('prints the chosen settings, fit and held-back figures, and YAML that loads back', async () => {
+    // Prepare
+    const trace = join(dir, 't.csv');
+    const config = join(dir, 'c.json');
+    writeFileSync(trace, CSV);
+    writeFileSync(config, JSON.stringify(raw));
+    const capture = memoryIo();
+
+    // Act
+    const code = await run(['--config', config, '--trace', trace, '--wait-p95', '60', '--fit', '0.5'], capture.io);
+
+    // Assess
+    expect(capture.errors()).toBe('');
+    expect(code).toBe(0);
+    const out = capture.text();
+    expect(out).toMatch(/fitted on the first 60 rows, checked on the last 60/);
+    expect(out).toMatch(/held-back part: [\d.]+ worker-h/);
+    const yaml = out.slice(out.indexOf('# Tuned by'));
+    const parsed = parseConfigText(yaml);
+    expect(parsed.config?.pools[0]?.id).toBe('p');
+  });
+
+  it.each([
+    { args: ['--under', '1', '--wait-p95', '5'], message: /exactly one goal/ },
+    { args: ['--under', '1', '--fit', '1.5'], message: /--fit: expected a share between 0 and 1/ },
+    { args: ['--under', 'x'], message: /--under: expected a number >= 0 \(got "x"\)/ },
+  ])('refuses bad input naming the option: $args', async ({ args, message }) => {
+    const capture = memoryIo();
+    const code = await run(['--config', 'examples/recommended.yaml', '--trace', 'examples/traces/seed002-arrivals.csv', ...args], capture.io);
+    expect(code).toBe(2);
+    expect(capture.errors()).toMatch(message);
+  });
+});
