@@ -1,6 +1,7 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NotFoundError, StorageError } from '../../shared/domain/errors';
+import { parsePolicy } from '../../shared/config/validate';
+import { NotFoundError, PreconditionFailedError, StorageError } from '../../shared/domain/errors';
 import { DynamoPolicyStore } from '../../shared/adapters/dynamodb/DynamoPolicyStore';
 import { policy, startDynamoFixture, type DynamoFixture } from './dynamodbSupport';
 
@@ -54,6 +55,43 @@ describe('Class: DynamoPolicyStore', () => {
       // Act / Assess
       expect(await store.get('unknown')).toBeUndefined();
       expect(await store.get('#budget')).toBeUndefined();
+    });
+  });
+
+  describe('Items written before revisions', () => {
+    it('reads a policy stored as a map without a revision, and a write conditional on that read succeeds once', async () => {
+      // Prepare: the item shape of earlier releases.
+      const legacy = policy({ id: 'legacy-item', max: 4 });
+      await fixture.documentClient.send(new PutCommand({ TableName: fixture.tables.policies, Item: { poolId: 'legacy-item', policy: legacy, updatedAt: 1 } }));
+
+      // Act
+      const stored = await store.getStored('legacy-item');
+      const next = await store.put(policy({ id: 'legacy-item', max: 6 }), { revision: stored!.revision });
+      const stale = store.put(policy({ id: 'legacy-item', max: 8 }), { revision: stored!.revision });
+
+      // Assess
+      expect(stored?.policy).toEqual(legacy);
+      await expect(stale).rejects.toBeInstanceOf(PreconditionFailedError);
+      expect(await store.getStored('legacy-item')).toMatchObject({ revision: next, policy: { max: 6 } });
+    });
+
+    it('stores the policy as JSON text, so a map key such as constructor is written at all', async () => {
+      // Prepare
+      const withKeys = parsePolicy({
+        id: 'json-text',
+        target: { kind: 'none' },
+        min: 0,
+        max: 2,
+        metrics: { q: { source: 'cloudwatch', namespace: 'N', metricName: 'M', dimensions: JSON.parse('{"constructor":"a"}') } },
+      });
+
+      // Act
+      await store.put(withKeys);
+      const { Item } = await fixture.documentClient.send(new GetCommand({ TableName: fixture.tables.policies, Key: { poolId: 'json-text' } }));
+
+      // Assess
+      expect(typeof Item?.document).toBe('string');
+      expect(JSON.parse(Item!.document as string)).toEqual(withKeys);
     });
   });
 
