@@ -16,6 +16,7 @@ import {
   DynamoPolicyStore,
   DynamoStateStore,
 } from '../../shared/adapters/dynamodb';
+import { ecsTargetResolver } from '../../shared/adapters/cloudwatch/ecsTargetResolver';
 import { HostMetricSource } from '../../shared/adapters/host/HostMetricSource';
 import { HostScaleTarget } from '../../shared/adapters/host/HostScaleTarget';
 import { NoneTarget, StaticMetricSource } from '../../shared/adapters/memory';
@@ -154,10 +155,7 @@ function rememberListed(store: PolicyStore): { policies: PolicyStore; ecsTarget:
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-  const ecsTarget = async (poolId: string): Promise<EcsTarget | undefined> => {
-    const policy = listed.get(poolId) ?? (await store.get(poolId));
-    return policy?.target.kind === 'ecs' ? policy.target : undefined;
-  };
+  const ecsTarget = ecsTargetResolver({ get: async (poolId) => listed.get(poolId) ?? (await store.get(poolId)) });
   return { policies, ecsTarget };
 }
 
