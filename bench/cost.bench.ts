@@ -13,7 +13,12 @@
  *  - Lambda duration (measured here: an estimate of Lambda's) x the memory set in infra;
  *  - log and EMF bytes written (CloudWatch Logs ingestion);
  * and prints USD per pool-month at the list prices below for 100 and 10,000 pools.
- * `COST_POOLS=100,1000` changes the pool counts, `COST_TICKS=60` the simulated ticks.
+ *
+ * Measured at `COST_POOLS` (default 100 and 1,000) for `COST_TICKS` ticks (default 31: two
+ * history heartbeats); priced at `COST_PRICE_POOLS` (default 100 and 10,000) with the per-pool
+ * figures of the largest measured count not above it (else the largest): every request count
+ * here is linear in pools (one Scan, a BatchGetItem per 100, a GetMetricData per 500 metrics),
+ * and dynalite at 10,000 pools takes minutes per tick on a 2-core machine.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -231,6 +236,8 @@ interface TickFigures {
   getMetricDataCalls: number;
   ecsCalls: number;
   lambdaMs: number;
+  /** CPU time of the handler's process during the tick (dynalite runs in its own process). */
+  cpuMs: number;
   logBytes: number;
   acted: number;
 }
@@ -319,6 +326,7 @@ async function measure(count: number, ticks: number): Promise<{ first: TickFigur
       process.stdout.write = counting as typeof process.stdout.write;
       process.stderr.write = counting as typeof process.stderr.write;
       const started = performance.now();
+      const cpuBefore = process.cpuUsage();
       let summary;
       try {
         summary = await handler({
@@ -338,6 +346,7 @@ async function measure(count: number, ticks: number): Promise<{ first: TickFigur
         process.stderr.write = writeErr;
       }
       const lambdaMs = performance.now() - started;
+      const cpu = process.cpuUsage(cpuBefore);
       if (summary.errors.length > 0) throw new Error(`tick ${tick}: ${JSON.stringify(summary.errors.slice(0, 3))}`);
       const gmd = cloudwatch.commandCalls(GetMetricDataCommand).slice(before.gmd.length);
       figures.push({
@@ -346,6 +355,7 @@ async function measure(count: number, ticks: number): Promise<{ first: TickFigur
         getMetricDataCalls: gmd.length,
         ecsCalls: ecs.calls().length - before.ecs,
         lambdaMs,
+        cpuMs: (cpu.user + cpu.system) / 1000,
         logBytes,
         acted: ecs.commandCalls(UpdateServiceCommand).length - before.updates,
       });
@@ -372,8 +382,24 @@ function average(figures: TickFigures[]): TickFigures {
     getMetricDataCalls: sum((f) => f.getMetricDataCalls),
     ecsCalls: sum((f) => f.ecsCalls),
     lambdaMs: sum((f) => f.lambdaMs),
+    cpuMs: sum((f) => f.cpuMs),
     logBytes: sum((f) => f.logBytes),
     acted: sum((f) => f.acted),
+  };
+}
+
+/** A tick's figures times `factor` (the same per-pool figures for `factor` times the pools). */
+function scale(f: TickFigures, factor: number): TickFigures {
+  const times = (record: Record<string, number>) => Object.fromEntries(Object.entries(record).map(([key, value]) => [key, value * factor]));
+  return {
+    usage: { writeUnits: times(f.usage.writeUnits), readUnits: times(f.usage.readUnits), writes: times(f.usage.writes), bytesWritten: times(f.usage.bytesWritten) },
+    getMetricDataMetrics: f.getMetricDataMetrics * factor,
+    getMetricDataCalls: f.getMetricDataCalls * factor,
+    ecsCalls: f.ecsCalls * factor,
+    lambdaMs: f.lambdaMs * factor,
+    cpuMs: f.cpuMs * factor,
+    logBytes: f.logBytes * factor,
+    acted: f.acted * factor,
   };
 }
 
@@ -400,12 +426,15 @@ export function monthlyUsdPerPool(f: TickFigures, pools: number, memoryGb: numbe
     // History is kept historyTtlDays (TTL); state and policy items are small and constant.
     dynamoStorage: ((historyBytesPerMonth * (historyTtlDays / 30.4)) / 2 ** 30) * PRICES.dynamoStorageGbMonth,
     getMetricData: perPool(f.getMetricDataMetrics) * PRICES.getMetricDataMetric,
+    // Billed duration is wall time: measured here against dynalite on a shared 2-core machine,
+    // so an upper bound; `lambdaCpu` prices the handler's CPU time alone (a lower bound).
     lambda: perPool((f.lambdaMs / 1000) * memoryGb) * PRICES.lambdaArmGbSecond + (TICKS_PER_MONTH / pools) * PRICES.lambdaRequest,
     logs: (perPool(f.logBytes) / 2 ** 30) * PRICES.logsIngestedGb,
     // EMF: Desired, Ready, Decisions, ScaleActions per PoolId; MetricFailures by Source are shared.
     customMetrics: customMetricsUsd(4 * pools) / pools,
   };
-  return { ...items, total: Object.values(items).reduce((sum, value) => sum + value, 0) };
+  const lambdaCpu = perPool((f.cpuMs / 1000) * memoryGb) * PRICES.lambdaArmGbSecond + (TICKS_PER_MONTH / pools) * PRICES.lambdaRequest;
+  return { ...items, total: Object.values(items).reduce((sum, value) => sum + value, 0), lambdaCpu };
 }
 
 const round = (value: number, digits = 2) => value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -415,7 +444,8 @@ const bench: Bench = {
   name: 'cost',
   description: 'AWS requests and USD per pool-month for 1-minute ticks (evaluate handler, dynalite, mocked ECS/CloudWatch)',
   async run(log) {
-    const counts = (process.env.COST_POOLS ?? '100,10000').split(',').map(Number);
+    const counts = (process.env.COST_POOLS ?? '100,1000').split(',').map(Number);
+    const pricedAt = (process.env.COST_PRICE_POOLS ?? '100,10000').split(',').map(Number);
     const ticks = Number(process.env.COST_TICKS ?? 31);
     const memoryGb = lambdaMemoryGb();
     log(`Prices (us-east-1, list, as of 2026-11-27): DynamoDB on-demand $0.625/M write units, $0.125/M read units, $0.25/GB-month;`);
@@ -423,7 +453,7 @@ const bench: Bench = {
     log(`custom metrics $0.30 (first 10k) / $0.10 (next 240k) per metric-month. ECS API calls: free. Month = 730 h = ${TICKS_PER_MONTH.toLocaleString('en')} ticks.`);
     log(`Lambda memory ${memoryGb * 1024} MB (infra/PoolscaleFunction.ts); ${ticks} ticks per run, steady = ticks 2..${ticks}.`);
     log('');
-    log('| pools | tick | WCU/pool (state, history) | RCU/pool | item bytes/pool written (state, history) | GetMetricData metrics/pool | ECS calls/pool | Lambda ms/tick | log bytes/pool | scale actions |');
+    log('| pools | tick | WCU/pool (state, history) | RCU/pool | item bytes/pool written (state, history) | GetMetricData metrics/pool | ECS calls/pool | Lambda ms/tick (wall, CPU) | log bytes/pool | scale actions |');
     log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     const results: { count: number; steady: TickFigures }[] = [];
     for (const count of counts) {
@@ -434,7 +464,7 @@ const bench: Bench = {
         log(
           `| ${count.toLocaleString('en')} | ${label} | ${round(per(total(u.writeUnits)))} (${round(per(u.writeUnits.state))}, ${round(per(u.writeUnits.history))}) | ` +
             `${round(per(total(u.readUnits)))} | ${Math.round(per(u.bytesWritten.state))}, ${Math.round(per(u.bytesWritten.history))} | ${round(per(f.getMetricDataMetrics))} | ` +
-            `${round(per(f.ecsCalls), 3)} | ${Math.round(f.lambdaMs)} | ${Math.round(per(f.logBytes))} | ${round(f.acted, 1)} |`,
+            `${round(per(f.ecsCalls), 3)} | ${Math.round(f.lambdaMs)}, ${Math.round(f.cpuMs)} | ${Math.round(per(f.logBytes))} | ${round(f.acted, 1)} |`,
         );
       }
       results.push({ count, steady });
@@ -442,12 +472,16 @@ const bench: Bench = {
     log('');
     log('USD per pool-month at steady state (1-minute ticks):');
     log('');
-    log('| pools | DynamoDB writes | DynamoDB reads | DynamoDB storage | GetMetricData | Lambda | Logs | custom metrics (EMF) | total |');
-    log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-    for (const { count, steady } of results) {
-      const m = monthlyUsdPerPool(steady, count, memoryGb);
+    log('| pools | measured at | DynamoDB writes | DynamoDB reads | DynamoDB storage | GetMetricData | Lambda (wall; CPU only) | Logs | custom metrics (EMF) | total |');
+    log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const pools of pricedAt) {
+      const sorted = [...results].sort((a, b) => a.count - b.count);
+      const basis = [...sorted].reverse().find((r) => r.count <= pools) ?? sorted.at(-1)!;
+      // The basis's figures per pool, as if measured at `pools` (linear in pools).
+      const m = monthlyUsdPerPool(scale(basis.steady, pools / basis.count), pools, memoryGb);
       log(
-        `| ${count.toLocaleString('en')} | ${usd(m.dynamoWrites)} | ${usd(m.dynamoReads)} | ${usd(m.dynamoStorage)} | ${usd(m.getMetricData)} | ${usd(m.lambda)} | ${usd(m.logs)} | ${usd(m.customMetrics)} | **${usd(m.total)}** |`,
+        `| ${pools.toLocaleString('en')} | ${basis.count.toLocaleString('en')} | ${usd(m.dynamoWrites)} | ${usd(m.dynamoReads)} | ${usd(m.dynamoStorage)} | ${usd(m.getMetricData)} | ` +
+          `${usd(m.lambda)}; ${usd(m.lambdaCpu)} | ${usd(m.logs)} | ${usd(m.customMetrics)} | **${usd(m.total)}** |`,
       );
     }
   },
