@@ -104,6 +104,39 @@ describe('Function: recordDecision', () => {
     expect(lines()).toEqual([]);
   });
 
+  it('counts metric failures per source on lines of their own, without the PoolId dimension', () => {
+    // Prepare
+    const metrics = createDecisionMetrics('poolscale-evaluator');
+    const failed = decision('bots', {
+      action: 'none',
+      metricErrors: [
+        { metric: 'queue_length', source: 'redis', errorClass: 'ECONNREFUSED', message: 'x' },
+        { metric: 'busy', source: 'redis', errorClass: 'ETIMEDOUT', message: 'y' },
+        { metric: 'backlog', source: 'cloudwatch', errorClass: 'AccessDeniedException', message: 'z' },
+      ],
+    });
+
+    // Act
+    recordDecision(metrics, failed);
+    metrics.publishStoredMetrics();
+
+    // Assess: the two failure lines are written at once; the decision line when flushed.
+    const emitted = lines();
+    expect(emitted).toHaveLength(3);
+    const failures = emitted.filter((line) => 'MetricFailures' in line);
+    expect(failures.map((line) => [line.Source, line.MetricFailures, line.errorClasses, line.poolId])).toEqual([
+      ['redis', 2, 'ECONNREFUSED,ETIMEDOUT', 'bots'],
+      ['cloudwatch', 1, 'AccessDeniedException', 'bots'],
+    ]);
+    for (const line of failures) {
+      expect(line._aws.CloudWatchMetrics).toEqual([
+        { Namespace: 'poolscale', Dimensions: [expect.arrayContaining(['service', 'Source'])], Metrics: [{ Name: 'MetricFailures', Unit: 'Count' }] },
+      ]);
+      expect(line._aws.CloudWatchMetrics[0]!.Dimensions[0]).not.toContain('PoolId');
+    }
+    expect(emitted.find((line) => 'Decisions' in line)).toMatchObject({ PoolId: 'bots', Decisions: 1 });
+  });
+
   describe('Function: publishDecisions', () => {
     it('writes one line per pool so PoolId values never mix', () => {
       // Prepare
