@@ -34,7 +34,7 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 export function localToken(baseUrl: URL, env: Record<string, string | undefined> = {}, cwd = process.cwd()): string | undefined {
   if (env.POOLSCALE_TOKEN) return env.POOLSCALE_TOKEN.trim();
   if (!LOOPBACK_HOSTS.has(baseUrl.hostname)) return undefined;
-  return readToken(resolve(cwd, env.POOLSCALE_DATA ?? DEFAULT_DATA_DIR));
+  return readToken(resolve(cwd, env.POOLSCALE_DATA || DEFAULT_DATA_DIR));
 }
 
 export class ApiError extends Error {

@@ -54,8 +54,9 @@ describe('Reliability: local HTTP front (hostile raw requests)', () => {
     await plane.stop();
   });
 
+  // The Host the server bound, so that each request gets past the Host check to the handlers.
   const request = (line: string, headers: string[] = [], body = '') =>
-    `${line}\r\nHost: localhost\r\nConnection: close\r\n${headers.map((h) => `${h}\r\n`).join('')}\r\n${body}`;
+    `${line}\r\nHost: ${new URL(plane.url).host}\r\nConnection: close\r\n${headers.map((h) => `${h}\r\n`).join('')}\r\n${body}`;
 
   it.each([
     { case: 'bad percent-encoding in the pool id', payload: () => request('GET /pools/%E0%A4%A HTTP/1.1') },
@@ -76,6 +77,10 @@ describe('Reliability: local HTTP front (hostile raw requests)', () => {
     { case: 'chunked JSON', payload: () => request('POST /pools/bots/pause HTTP/1.1', ['Content-Type: application/json', 'Transfer-Encoding: chunked'], '2\r\n{}\r\n0\r\n\r\n') },
     { case: 'a heartbeat with garbage signature headers', payload: () => request('POST /agent/heartbeat HTTP/1.1', ['X-Poolscale-Host: a', 'X-Poolscale-Signature: zz', 'Content-Length: 2'], '{}') },
     { case: 'a 10000-character header value', payload: () => request('GET /pools HTTP/1.1', [`X-Junk: ${'j'.repeat(10_000)}`]) },
+    { case: 'an HTTP/1.0 request without Host', payload: () => 'GET /pools HTTP/1.0\r\n\r\n' },
+    { case: 'two Host headers', payload: () => request('GET /pools HTTP/1.1', ['Host: evil.example']) },
+    { case: 'a 10000-character Host', payload: () => `GET /pools HTTP/1.1\r\nHost: ${'h'.repeat(10_000)}\r\nConnection: close\r\n\r\n` },
+    { case: 'a bearer token of 100000 characters', payload: () => request('GET /pools HTTP/1.1', [`Authorization: Bearer ${'t'.repeat(100_000)}`]) },
   ])('$case: answers < 500 (or the HTTP parser refuses it)', async ({ payload }) => {
     // Act
     const status = await raw(plane.url, payload());
