@@ -18,8 +18,9 @@ afterEach(async () => {
 
 describe('Celery pool memory and busy figures (real Celery 5.2 workers)', () => {
   it('sees a 300 MB task at its real size under a 0.2 GB limit, and recycles its worker after the task', async () => {
-    // Prepare: one worker, concurrency 1, limit 0.2 GB; the task holds 300 MB for 6 s
-    world = await celeryWorld({ pool: { concurrency: 1, memoryLimitGb: 0.2 } });
+    // Prepare: one worker, concurrency 1, limit 0.2 GB; the task holds 300 MB for 6 s. (The
+    // app's visibility_timeout is below the grace period: the agent must warn about it.)
+    world = await celeryWorld({ pool: { concurrency: 1, memoryLimitGb: 0.2 }, gracePeriod: '60s', visibilityTimeoutS: 45 });
     const agent = world.startAgent();
     const first = await waitFor('a worker answering Celery remote control', async () => {
       const pool = (await world!.status())?.pools[0];
@@ -47,5 +48,6 @@ describe('Celery pool memory and busy figures (real Celery 5.2 workers)', () => 
     expect(log).toMatch(/"draining worker".*"why":"memory 0\.\d+ GB \(process tree\) above the 0\.2 GB limit"/);
     expect(log).toMatch(/"worker drained; SIGTERM to its main process".*"idle":true/);
     expect(log).not.toContain('did not stop within the grace period');
+    expect(log).toMatch(/"gracePeriod is not below the broker visibility_timeout.*"gracePeriodS":60,"visibilityTimeoutS":45/);
   }, 120_000);
 });

@@ -19,6 +19,8 @@ export const PYTHON = '/usr/bin/python3';
 
 export interface CeleryWorldOptions {
   acksLate?: boolean;
+  /** The app's broker_transport_options.visibility_timeout, in seconds (Celery's default 3600). */
+  visibilityTimeoutS?: number;
   gracePeriod?: string;
   interval?: string;
   pool?: Record<string, unknown>;
@@ -36,7 +38,7 @@ export async function celeryWorld(options: CeleryWorldOptions = {}) {
   const dir = tempDir('poolscale-celery-');
   const stateFile = join(dir.path, 'state', 'agent.json');
   const configPath = join(dir.path, 'agent.yaml');
-  const env = { BROKER_URL: redis.url, ACKS_LATE: options.acksLate ? '1' : '0' };
+  const env = { BROKER_URL: redis.url, ACKS_LATE: options.acksLate ? '1' : '0', VISIBILITY_TIMEOUT: String(options.visibilityTimeoutS ?? 3600) };
   const pool = {
     name: 'cel',
     kind: 'celery',
