@@ -255,11 +255,15 @@ export function staticController(count: number, interval: number): Controller {
   };
 }
 
-/** The baselines' bounds follow the pool: min at least 1 (both products' minimum), the pool's max. */
-export function baselineControllers(pool: Policy, peak: number): Controller[] {
+/** The baselines as jobs (see parallel.ts): bounds follow the pool, min at least 1 (both products' minimum). */
+export function baselineJobs(pool: Policy, peak: number) {
   const min = Math.max(1, pool.min);
   const interval = Math.max(1, Math.round(pool.interval / 1000));
-  return [hpaController({ interval, min, max: pool.max }), targetTrackingController({ min, max: pool.max }), staticController(peak, interval)];
+  return [
+    { kind: 'hpa' as const, settings: { interval, min, max: pool.max } },
+    { kind: 'target-tracking' as const, settings: { min, max: pool.max } },
+    { kind: 'static' as const, count: peak, interval },
+  ];
 }
 
 export function peakDemand(trace: Trace, options: SimulateOptions): number {

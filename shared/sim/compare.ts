@@ -3,9 +3,10 @@
  * settings, one row each, with worker-hours relative to the offline oracle.
  */
 import type { Config, Policy } from '../domain/policy';
-import { baselineControllers, oracle, peakDemand } from './baselines';
+import { baselineJobs, peakDemand } from './baselines';
 import type { Summary } from './metrics';
-import { runController, simulate } from './simulate';
+import { runJobs } from './parallel';
+import type { SimJob } from './parallel';
 import type { PoolRun, SimulateOptions } from './simulate';
 import type { Trace } from './trace';
 
@@ -26,32 +27,29 @@ export interface Comparison {
 export interface CompareOptions extends SimulateOptions {
   /** Keep every baseline's timeline too (for `--json`). Default false. */
   baselineTimelines?: boolean;
+  /** Worker threads (see runJobs); default: automatic. */
+  threads?: number;
 }
 
 /** Runs `pool` and every baseline over the trace (same model settings), worker-hours relative to both oracles. */
 export async function compare(config: Config, pool: Policy, trace: Trace, options: CompareOptions = {}): Promise<Comparison> {
-  const { onProgress: _progress, poolIds: _pools, baselineTimelines, ...quiet } = options;
-  const own = await simulate({ ...config, budget: undefined, pools: [pool] }, trace, { ...options, poolIds: [pool.id] });
-  const policyRun = own.pools[0]!;
+  const { onProgress, poolIds: _pools, baselineTimelines, threads, ...quiet } = options;
   const keep = { ...quiet, timeline: baselineTimelines === true };
   const peak = peakDemand(trace, quiet);
-  const rows: ComparisonRow[] = [{ name: pool.id, summary: policyRun.summary, supply: policyRun.supply, run: policyRun }];
-  for (const controller of baselineControllers(pool, peak)) {
-    const initial = controller.id === 'static-peak' ? { initialWorkers: controller.min } : {};
-    const run = runController(controller, trace, { ...keep, ...initial });
-    rows.push({ name: controller.id, summary: run.summary, supply: run.supply, run });
-  }
-  const fair = oracle(trace, { ...keep, min: pool.min, max: pool.max });
-  const free = oracle(trace, { ...keep, fair: false });
-  rows.push({ name: fair.id, summary: fair.summary, supply: fair.supply, run: fair });
-  rows.push({ name: free.id, summary: free.summary, supply: free.supply, run: free });
-  const fairHours = fair.summary.workerHours;
-  const freeHours = free.summary.workerHours;
+  // A budget shared with other pools is left out: the comparison is about this pool's decisions.
+  void config;
+  const jobs: SimJob[] = [{ kind: 'policy', pool, options: quiet }];
+  for (const controller of baselineJobs(pool, peak)) jobs.push({ ...controller, options: controller.kind === 'static' ? { ...keep, initialWorkers: Math.max(1, Math.ceil(peak)) } : keep } as SimJob);
+  jobs.push({ kind: 'oracle', options: { ...keep, min: pool.min, max: pool.max } }, { kind: 'oracle', options: { ...keep, fair: false } });
+  const runs = await runJobs(jobs, trace, { ...(threads !== undefined ? { threads } : {}), ...(onProgress ? { onProgress } : {}) });
+  const rows: ComparisonRow[] = runs.map((run) => ({ name: run.id, summary: run.summary, supply: run.supply, run }));
+  const fairHours = runs[jobs.length - 2]!.summary.workerHours;
+  const freeHours = runs[jobs.length - 1]!.summary.workerHours;
   for (const row of rows) {
     row.summary.xOracle = fairHours > 0 ? row.summary.workerHours / fairHours : undefined;
     row.summary.xOracleNoStartup = freeHours > 0 ? row.summary.workerHours / freeHours : undefined;
   }
-  return { poolId: pool.id, demand: policyRun.demand, rows };
+  return { poolId: pool.id, demand: runs[0]!.demand, rows };
 }
 
 const fixed = (value: number | undefined, digits: number) => (value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits));

@@ -9,8 +9,9 @@
  * below and left of another's gives less under-provisioning for the same cost.
  */
 import type { Policy } from '../domain/policy';
-import { hpaController, oracle, targetTrackingController } from './baselines';
-import { runController, simulate } from './simulate';
+import { oracle } from './baselines';
+import { runJobs } from './parallel';
+import type { SimJob } from './parallel';
 import type { SimulateOptions } from './simulate';
 import type { Trace } from './trace';
 
@@ -50,34 +51,31 @@ export function withKnob(pool: Policy, knob: number): Policy | undefined {
   return touched ? { ...pool, rules } : undefined;
 }
 
-export async function sweep(pool: Policy, trace: Trace, options: SimulateOptions = {}, knobs: readonly number[] = SWEEP_KNOBS): Promise<Sweep> {
-  const quiet: SimulateOptions = { ...options, timeline: false };
-  delete quiet.onProgress;
-  delete quiet.poolIds;
+export async function sweep(pool: Policy, trace: Trace, options: SimulateOptions & { threads?: number } = {}, knobs: readonly number[] = SWEEP_KNOBS): Promise<Sweep> {
+  const { onProgress: _progress, poolIds: _pools, threads: _threads, ...rest } = options;
+  const quiet: SimulateOptions = { ...rest, timeline: false };
   const fair = oracle(trace, { ...quiet, min: pool.min, max: pool.max });
   const oracleHours = fair.summary.workerHours;
   const points: SweepPoint[] = [];
   const push = (family: string, knob: number, s: { workerHours: number; underTimePct: number; waitP95Seconds?: number }) =>
     points.push({ family, knob, workerHours: s.workerHours, underTimePct: s.underTimePct, xOracle: oracleHours > 0 ? s.workerHours / oracleHours : Number.NaN, ...(s.waitP95Seconds !== undefined ? { waitP95Seconds: s.waitP95Seconds } : {}) });
   let note: string | undefined;
-  const total = knobs.length * 3;
-  let done = 0;
-  const tick = () => options.onProgress?.(++done / total);
+  const min = Math.max(1, pool.min);
+  const interval = Math.max(1, Math.round(pool.interval / 1000));
+  const jobs: { family: string; knob: number; job: SimJob }[] = [];
   for (const knob of knobs) {
     const variant = withKnob(pool, knob);
     if (!variant) note = `pool ${pool.id} has no utilization-tracking target rule: no policy curve`;
-    else {
-      const run = await simulate({ version: 1, pools: [variant] }, trace, { ...quiet, poolIds: [variant.id] });
-      push(pool.id, knob, run.pools[0]!.summary);
-    }
-    tick();
-    const min = Math.max(1, pool.min);
-    const interval = Math.max(1, Math.round(pool.interval / 1000));
-    push('hpa', knob, runController(hpaController({ target: knob, interval, min, max: pool.max }), trace, quiet).summary);
-    tick();
-    push('target-tracking', knob, runController(targetTrackingController({ target: knob, min, max: pool.max }), trace, quiet).summary);
-    tick();
+    else jobs.push({ family: pool.id, knob, job: { kind: 'policy', pool: variant, options: quiet } });
+    jobs.push({ family: 'hpa', knob, job: { kind: 'hpa', settings: { target: knob, interval, min, max: pool.max }, options: quiet } });
+    jobs.push({ family: 'target-tracking', knob, job: { kind: 'target-tracking', settings: { target: knob, min, max: pool.max }, options: quiet } });
   }
+  const runs = await runJobs(
+    jobs.map((j) => j.job),
+    trace,
+    { ...(options.threads !== undefined ? { threads: options.threads } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
+  );
+  runs.forEach((run, i) => push(jobs[i]!.family, jobs[i]!.knob, run.summary));
   return { poolId: pool.id, knob: 'target utilization', oracleWorkerHours: oracleHours, points, ...(note ? { note } : {}) };
 }
 

@@ -1,0 +1,88 @@
+/**
+ * Independent simulation runs (the policy, each baseline, each oracle, each sweep point) as
+ * jobs, run in worker threads when the work is large enough to pay for starting them (each
+ * thread loads the TypeScript sources once), else in this thread. Results are the same either
+ * way: every job is deterministic and runs on its own model.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Policy } from '../domain/policy';
+import { hpaController, oracle, staticController, targetTrackingController } from './baselines';
+import type { HpaSettings, OracleOptions, TargetTrackingSettings } from './baselines';
+import { runController, simulate } from './simulate';
+import type { PoolRun, SimulateOptions } from './simulate';
+import type { Trace } from './trace';
+
+export type SimJob =
+  | { kind: 'policy'; pool: Policy; options: SimulateOptions }
+  | { kind: 'hpa'; settings: HpaSettings; options: SimulateOptions }
+  | { kind: 'target-tracking'; settings: TargetTrackingSettings; options: SimulateOptions }
+  | { kind: 'static'; count: number; interval: number; options: SimulateOptions }
+  | { kind: 'oracle'; options: OracleOptions };
+
+/** Runs one job in this thread. */
+export async function runJob(job: SimJob, trace: Trace): Promise<PoolRun> {
+  switch (job.kind) {
+    case 'policy':
+      return (await simulate({ version: 1, pools: [job.pool] }, trace, { ...job.options, poolIds: [job.pool.id] })).pools[0]!;
+    case 'hpa':
+      return runController(hpaController(job.settings), trace, job.options);
+    case 'target-tracking':
+      return runController(targetTrackingController(job.settings), trace, job.options);
+    case 'static':
+      return runController(staticController(job.count, job.interval), trace, job.options);
+    case 'oracle':
+      return oracle(trace, job.options);
+  }
+}
+
+/** Simulated seconds x jobs above which threads are worth their start-up (about a second each). */
+const THREAD_WORK = 20_000_000;
+
+export interface ParallelOptions {
+  /** Worker threads: default min(jobs, available cores) when the work is large, else 0 (this thread). */
+  threads?: number;
+  onProgress?: (fraction: number) => void;
+}
+
+/** Runs every job (in worker threads when worth it); results in job order. */
+export async function runJobs(jobs: SimJob[], trace: Trace, options: ParallelOptions = {}): Promise<PoolRun[]> {
+  const work = (trace.endSeconds - trace.t[0]!) * jobs.length;
+  const threads = Math.min(jobs.length, options.threads ?? (work >= THREAD_WORK ? availableParallelism() : 0));
+  const results = new Array<PoolRun>(jobs.length);
+  let done = 0;
+  if (threads <= 1) {
+    for (let i = 0; i < jobs.length; i += 1) {
+      results[i] = await runJob(jobs[i]!, trace);
+      options.onProgress?.(++done / jobs.length);
+    }
+    return results;
+  }
+  let next = 0;
+  const workers: Worker[] = [];
+  try {
+    await Promise.all(
+      Array.from({ length: threads }, async () => {
+        const worker = new Worker(new URL('./simWorker.mjs', import.meta.url), { workerData: { trace } });
+        workers.push(worker);
+        while (next < jobs.length) {
+          const index = next++;
+          results[index] = await new Promise<PoolRun>((resolve, reject) => {
+            const onMessage = (message: { ok: true; run: PoolRun } | { ok: false; error: string }) => {
+              worker.off('error', reject);
+              if (message.ok) resolve(message.run);
+              else reject(new Error(message.error));
+            };
+            worker.once('message', onMessage);
+            worker.once('error', reject);
+            worker.postMessage(jobs[index]);
+          });
+          options.onProgress?.(++done / jobs.length);
+        }
+      }),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return results;
+}
