@@ -37,7 +37,8 @@ export function createRelayFunctionHandler(deps: RelayFunctionDeps) {
         method: request.method,
         path: request.path,
         status: response.status,
-        hostId: request.headers[HOST_HEADER],
+        // As sent (the relay answered 401 if it is not a host id): cut, a header may be 8 KB of anything.
+        hostId: request.headers[HOST_HEADER]?.slice(0, 128),
         requestId: parsed.data.requestContext.requestId,
       });
       return resultFromResponse(response);
