@@ -4,9 +4,9 @@
  *  burst   `poolscale up --agent` (local control plane: relay, tick, the agent in-process) with a
  *          host pool that follows Celery's backlog; 200 tasks of 2-10 s; the pool scales up and
  *          then in at least three times while tasks run; then `poolscale agent stop --workers`
- *          with tasks running; `up` is restarted to finish the rest and stopped with Ctrl-C
- *          (SIGINT). Run with task_acks_late off and on (reject_on_worker_lost off). Every
- *          task must finish exactly once.
+ *          with tasks running; `up` is restarted and stopped with Ctrl-C (SIGINT) while tasks
+ *          run; restarted again to finish the rest. Run with task_acks_late off and on
+ *          (reject_on_worker_lost off). Every task must finish exactly once.
  *  memory  the agent process with one worker (concurrency 1, memoryLimitGb 1) and a task that
  *          holds 1.5 GB for 15 s: the size the agent saw, and whether the worker was recycled
  *          after the task (not during it).
@@ -69,6 +69,9 @@ interface BurstFigures {
   scaleIns: number;
   runningAtStop: number;
   stopSeconds: number;
+  runningAtCtrlC: number;
+  ctrlCSeconds: number;
+  workersAliveAfterCtrlC: number;
   totalSeconds: number;
   finishedOnce: number;
   neverFinished: number;
@@ -147,9 +150,27 @@ async function burst(acksLate: boolean): Promise<BurstFigures> {
     await waitUntil('the agent and its workers stopped', () => readAgentState(stateFile)?.agentPid === undefined && [...pids].every((pid) => !alive(pid)), 120_000);
     const stopSeconds = (Date.now() - stopAt) / 1000;
 
-    // Phase 2: restart `up` to finish the rest, then Ctrl-C.
+    // Phase 2: restart `up`; Ctrl-C (SIGINT) while tasks run: `up` drains the agent's workers.
     up.child.kill('SIGINT');
     await up.exited;
+    up = run(upArgs, dir);
+    const runningAtCtrlC = await waitUntil(
+      'tasks running under the restarted agent',
+      async () => {
+        const pool = (await agentStatus(stateFile))?.pools[0];
+        pool?.workers.forEach((w) => pids.add(w.pid));
+        return pool && pool.busy > 0 && (await client.hlen('done')) < ids.length && pool.busy;
+      },
+      300_000,
+      300,
+    );
+    const ctrlCAt = Date.now();
+    up.child.kill('SIGINT');
+    await up.exited;
+    const ctrlCSeconds = (Date.now() - ctrlCAt) / 1000;
+    const aliveAfterCtrlC = [...pids].filter(alive).length;
+
+    // Phase 3: restart `up` to finish the rest, then Ctrl-C.
     up = run(upArgs, dir);
     await waitUntil('every task finished', async () => (await client.hlen('done')) >= ids.length, 600_000, 500);
     await waitUntil('the restarted agent', () => agentStatus(stateFile), 60_000);
@@ -166,6 +187,9 @@ async function burst(acksLate: boolean): Promise<BurstFigures> {
       scaleIns,
       runningAtStop,
       stopSeconds: Math.round(stopSeconds * 10) / 10,
+      runningAtCtrlC,
+      ctrlCSeconds: Math.round(ctrlCSeconds * 10) / 10,
+      workersAliveAfterCtrlC: aliveAfterCtrlC,
       totalSeconds: Math.round((Date.now() - started) / 100) / 10,
       finishedOnce: counts.filter((n) => n === 1).length,
       neverFinished: counts.filter((n) => n === 0).length,

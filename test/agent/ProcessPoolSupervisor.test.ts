@@ -152,6 +152,19 @@ function fakeTasks() {
   return { loads, stopTaking, polls, tasks };
 }
 
+describe('Class: ProcessPoolSupervisor adopting a stopping worker', () => {
+  it('does not SIGTERM it twice (a second SIGTERM may cut a warm shutdown short), and kills it after a fresh grace period', () => {
+    const host = fakeHost();
+    host.processes.set(7, 'start-7');
+    const pool = host.supervisor();
+    pool.adopt({ workers: [{ name: 'w-1', pid: 7, startTime: 'start-7', startedAt: 5, state: 'stopping' }] }, 1_000);
+    pool.reconcile(0, undefined, 5_000);
+    expect(host.signals).toEqual([]);
+    pool.reconcile(0, undefined, 11_000);
+    expect(host.scopes).toEqual([[7, 'SIGKILL', 'group']]);
+  });
+});
+
 describe('Class: ProcessPoolSupervisor with a worker protocol (Celery drain)', () => {
   it('picks the worker with the fewest running tasks, whatever its CPU share, then fewest prefetched, then newest', () => {
     // Prepare: w-1 idle but busy on CPU, w-2 runs 2 tasks at 0 % CPU, w-3 runs 1 with 1 prefetched, w-4 runs 1

@@ -75,8 +75,13 @@ export class ProcessPoolSupervisor implements Supervisor {
       const adopted: Tracked = { ...worker, rssGb: 0, cpu: 0 };
       this.tracked.push(adopted);
       this.options.logger.info('adopted worker', { pool: this.pool, worker: worker.name, pid: worker.pid, state: worker.state });
-      // A worker the previous run was stopping keeps stopping (drained again), with a fresh grace period.
-      if (worker.state === 'stopping') this.stop(adopted, now, 'was stopping when the previous agent exited');
+      // A worker the previous run was stopping keeps stopping, with a fresh grace period: drained
+      // again (cancel_consumer is idempotent); a plain worker already had its SIGTERM (a second
+      // one may cut its warm shutdown short).
+      if (worker.state === 'stopping') {
+        if (this.options.tasks) this.stop(adopted, now, 'was stopping when the previous agent exited');
+        else Object.assign(adopted, { stopDeadline: now + this.options.gracePeriodMs, expected: true, terminated: true });
+      }
     }
   }
 
