@@ -229,6 +229,23 @@ describe('Class: ProcessPoolSupervisor with a worker protocol (Celery drain)', (
     ]);
   });
 
+  it('abandons a drain in flight when the agent exits without its workers (the next agent drains it again)', async () => {
+    const host = fakeHost();
+    const celery = fakeTasks();
+    const pool = host.supervisor({ tasks: celery.tasks, terminate: 'process', gracePeriodMs: 3_600_000 });
+    pool.reconcile(1, undefined, Date.now());
+    celery.loads.set('w-1', { active: 1, reserved: 0 });
+    pool.reconcile(0, undefined, Date.now());
+    await waitFor('consuming stopped', () => celery.stopTaking.includes('w-1'));
+
+    // Act: closes within a drain poll, not after the hour of grace
+    await pool.close();
+
+    // Assess
+    expect(host.scopes).toEqual([]);
+    expect(pool.save().workers).toMatchObject([{ name: 'w-1', state: 'stopping' }]);
+  });
+
   it('recycles a worker above its memory limit only after its task: drained like a scale-in, replaced at once', async () => {
     const host = fakeHost();
     const celery = fakeTasks();

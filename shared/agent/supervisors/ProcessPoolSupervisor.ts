@@ -59,6 +59,8 @@ export class ProcessPoolSupervisor implements Supervisor {
   private crashes = 0;
   private nextSpawnAt = 0;
   private readonly drains = new Set<Promise<void>>();
+  /** The agent is exiting and leaves its workers running: drains in flight stop where they are. */
+  private closed = false;
 
   constructor(private readonly options: ProcessPoolOptions) {
     this.pool = options.pool;
@@ -158,7 +160,12 @@ export class ProcessPoolSupervisor implements Supervisor {
     await Promise.all(this.drains);
   }
 
+  /**
+   * Releases the protocol's connections. A drain still in flight is abandoned, not finished:
+   * the worker stays `stopping` in the state file and the next agent drains it again.
+   */
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.drains);
     await this.options.tasks?.close();
   }
@@ -255,6 +262,7 @@ export class ProcessPoolSupervisor implements Supervisor {
     let stopped = false;
     let idle = false;
     while (alive() && Date.now() < deadline) {
+      if (this.closed) return;
       if (!stopped) stopped = await tasks.stopTaking(worker.name).catch(() => false);
       const load = stopped ? await tasks.loadNow(worker.name).catch(() => undefined) : undefined;
       if (load && load.active + load.reserved === 0) {
@@ -263,7 +271,7 @@ export class ProcessPoolSupervisor implements Supervisor {
       }
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }
-    if (!alive() || worker.terminated) return;
+    if (!alive() || worker.terminated || this.closed) return;
     if (!idle) this.options.logger.warn('worker still holds tasks at the end of its drain time; warm shutdown now', { pool: this.pool, worker: worker.name, pid: worker.pid, consumingStopped: stopped });
     (this.options.signal ?? defaultSignal)(worker.pid, 'SIGTERM', 'process');
     worker.terminated = true;
