@@ -9,6 +9,7 @@ import { hostileApiSuite, type HostileBackend } from './apiHostileInputSuite';
 const backend: HostileBackend = {
   name: 'in-memory',
   runs: 2000,
+  timeoutMs: 120_000,
   tally: { requests: 0, serverErrors: 0 },
   deps: async (policies) => memoryDeps(policies),
 };

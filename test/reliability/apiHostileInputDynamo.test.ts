@@ -4,7 +4,7 @@
  * answer 500. Fewer runs per property than in memory (each case resets real tables);
  * POOLSCALE_FUZZ_RUNS raises them for a long run.
  */
-import { afterAll, beforeAll, vi } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { createDocumentClient, DynamoDecisionLog, DynamoPolicyStore, DynamoStateStore } from '../../shared/adapters/dynamodb';
 import { NoneTarget, StaticMetricSource } from '../../shared/adapters/memory';
 import type { ApiDeps } from '../../shared/api';
@@ -27,8 +27,6 @@ beforeAll(async () => {
     states: new DynamoStateStore(client, names.state),
     log: new DynamoDecisionLog(client, names.history),
   };
-  // A property of RUNS cases against real tables takes longer than the default 30 s.
-  vi.setConfig({ testTimeout: Math.max(120_000, RUNS * 600) });
 });
 
 afterAll(async () => {
@@ -39,6 +37,7 @@ afterAll(async () => {
 const backend: HostileBackend = {
   name: 'DynamoDB (dynalite)',
   runs: RUNS,
+  timeoutMs: Math.max(120_000, RUNS * 1_000),
   tally: { requests: 0, serverErrors: 0 },
   deps: async (policies = [policy({ id: 'bots' })]) => {
     const { policies: policyStore, states, log } = stores!;

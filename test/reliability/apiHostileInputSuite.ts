@@ -21,6 +21,8 @@ export interface HostileBackend {
   deps(policies?: Policy[]): Promise<{ deps: ApiDeps; errors: unknown[] }>;
   /** Runs per property (the memory backend affords more). */
   runs: number;
+  /** Timeout of each property. */
+  timeoutMs: number;
   /** Counts requests and 5xx answers, for the results. */
   tally: { requests: number; serverErrors: number };
 }
@@ -155,7 +157,7 @@ export function hostileApiSuite(backend: HostileBackend): void {
       }),
       { numRuns: backend.runs },
     );
-  });
+  }, backend.timeoutMs);
 
   it('unicode ids and paths are 404/400/405, never 5xx, and never reach a pool they do not name (property)', async () => {
     const unicodeSegment = fc.oneof(
@@ -188,7 +190,7 @@ export function hostileApiSuite(backend: HostileBackend): void {
       }),
       { numRuns: backend.runs },
     );
-  });
+  }, backend.timeoutMs);
 
   it('extreme JSON numbers in every numeric field are refused by field or accepted in range, never 5xx (property)', async () => {
     const numericBody = fc.oneof(
@@ -225,7 +227,7 @@ export function hostileApiSuite(backend: HostileBackend): void {
       }),
       { numRuns: backend.runs },
     );
-  });
+  }, backend.timeoutMs);
 
   it.each([
     { case: '__proto__ at the top of a scale body', route: WRITE_ROUTES[1]!, body: '{"__proto__":{"polluted":1,"admin":true},"desired":2,"reason":"r"}' },
@@ -292,7 +294,72 @@ export function hostileApiSuite(backend: HostileBackend): void {
       }),
       { numRuns: backend.runs },
     );
+  }, backend.timeoutMs);
+
+  it.each([
+    { case: 'a metric named constructor', body: '{"target":{"kind":"none"},"min":1,"max":3,"metrics":{"constructor":{"source":"static","value":1}},"rules":[{"type":"buffer","busyMetric":"constructor","minFree":1,"batch":1}]}', status: 400 },
+    { case: 'a metric named toString', body: '{"target":{"kind":"none"},"min":1,"max":3,"metrics":{"toString":{"source":"static","value":1}}}', status: 400 },
+    { case: 'a metric named __proto__', body: '{"target":{"kind":"none"},"min":1,"max":3,"metrics":{"__proto__":{"source":"static","value":1}}}', status: 400 },
+    { case: 'an interval of 999999999d', body: '{"target":{"kind":"none"},"min":1,"max":3,"interval":"999999999d"}', status: 400 },
+    { case: 'a static value of 1e300', body: '{"target":{"kind":"none"},"min":1,"max":3,"metrics":{"busy":{"source":"static","value":1e300}}}', status: 400 },
+    {
+      case: 'dimension names constructor, toString and valueOf',
+      body: '{"target":{"kind":"none"},"min":1,"max":3,"metrics":{"q":{"source":"cloudwatch","namespace":"N","metricName":"M","dimensions":{"constructor":"a","toString":"b","valueOf":"c"}}}}',
+      status: 200,
+    },
+  ])('$case, a policy that reaches the store: $status, never 5xx, read back as written', async ({ body, status }) => {
+    // Prepare
+    const { deps, errors } = await backend.deps();
+    const api = createApi(deps);
+
+    // Act
+    const response = await api(request('PUT', '/pools/bots', { headers: JSON_TYPE, body }));
+    const detail = await api(request('GET', '/pools/bots', {}));
+
+    // Assess
+    expectSafe(response, errors, body);
+    expectSafe(detail, errors, 'GET /pools/bots');
+    expect(response.status, response.body).toBe(status);
+    if (status === 200) expect(JSON.parse(detail.body).policy.metrics).toEqual(JSON.parse(body).metrics);
   });
+
+  it('valid policies with generated map keys and numbers: 200 read back exactly, or 400 by field; never 5xx (property)', async () => {
+    const key = fc.oneof(
+      fc.constantFrom('constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__', 'prototype', 'isPrototypeOf', '__lookupGetter__', 'busy', 'QueueName'),
+      fc.string({ minLength: 1, maxLength: 10 }),
+    );
+    const number = fc.oneof(extremeNumber, fc.double({ noNaN: true, noDefaultInfinity: true }).map(String), fc.integer().map(String));
+    // Valid values often enough that many cases reach the store.
+    const value = fc.oneof(fc.integer({ min: -1000, max: 1000 }).map(String), number);
+    const max = fc.oneof(fc.integer({ min: 1, max: 1000 }).map(String), number);
+    const duration = fc.oneof(fc.constantFrom('"30s"', '60', '"1m"'), number, fc.constantFrom('"999999999d"', '"366d"', '"365d"', '"1ms"', '"0s"', '"1.5h"', `"${'9'.repeat(400)}d"`));
+    let stored = 0;
+    await fc.assert(
+      fc.asyncProperty(key, key, value, duration, max, async (metric, dimension, value, interval, max) => {
+        // Prepare: JSON text by hand, so `__proto__` stays a key and 400-digit numbers stay numbers.
+        const body = `{"target":{"kind":"none"},"min":0,"max":${max},"interval":${interval},"metrics":{${JSON.stringify(metric)}:{"source":"static","value":${value}},"q":{"source":"cloudwatch","namespace":"N","metricName":"M","dimensions":{${JSON.stringify(dimension)}:"d"}}},"rules":[{"type":"buffer","busyMetric":${JSON.stringify(metric)},"minFree":1,"batch":1}]}`;
+        const { deps, errors } = await backend.deps();
+        const api = createApi(deps);
+
+        // Act
+        const response = await api(request('PUT', '/pools/bots', { headers: JSON_TYPE, body }));
+
+        // Assess
+        expectSafe(response, errors, body);
+        if (response.status === 200) {
+          stored++;
+          const detail = await api(request('GET', '/pools/bots', {}));
+          expectSafe(detail, errors, 'GET /pools/bots');
+          const metrics = JSON.parse(detail.body).policy.metrics as Record<string, { dimensions?: Record<string, string> }>;
+          expect(Object.keys(metrics)).toEqual(expect.arrayContaining([metric]));
+          expect(metrics.q?.dimensions).toEqual(JSON.parse(`{${JSON.stringify(dimension)}:"d"}`));
+        }
+      }),
+      { numRuns: backend.runs },
+    );
+    // The property is about the store: a fair share of the cases must have reached it.
+    expect(stored).toBeGreaterThan(backend.runs / 20);
+  }, backend.timeoutMs);
 
   it.each([
     { case: 'arrays 200000 deep', body: `${'['.repeat(200_000)}${']'.repeat(200_000)}` },
