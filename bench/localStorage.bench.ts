@@ -112,8 +112,9 @@ async function main() {
       );
     }
   }
+  const files = execFileSync('sh', ['-c', `ls -laS ${dir} | head -8`], { encoding: 'utf8' });
   await storage.close();
-  console.log(`final data folder after close: ${(du(dir) / 1e6).toFixed(1)} MB`);
+  console.log(`final data folder after close: ${(du(dir) / 1e6).toFixed(1)} MB\nlargest files before close:\n${files}`);
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -17,16 +17,23 @@ export function secureDataFolder(dir: string): void {
   restrictTree(dir);
 }
 
-/** Folders 0700, files 0600, below `dir` (symbolic links are left alone, never followed). */
+/**
+ * The files poolscale and the store (LevelDB: `000123.ldb`, `000124.log`, `CURRENT`, `LOCK`,
+ * `LOG`, `LOG.old`, `MANIFEST-000002`) keep in the data folder. Only these are touched, so a
+ * `--data` pointing at a folder with other files does not change theirs.
+ */
+const OWN_FILE = /^(\d+\.(ldb|log|sst)|CURRENT|LOCK|LOG|LOG\.old|MANIFEST-\d+|token|up\.pid|seeded-pools\.json(\.tmp)?)$/;
+
+/** The folder 0700 and the store's and poolscale's files in it 0600 (links are never followed). */
 export function restrictTree(dir: string): void {
   chmodSync(dir, 0o700);
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isFile() || !OWN_FILE.test(entry.name)) continue;
     const path = join(dir, entry.name);
     try {
-      if (entry.isDirectory()) restrictTree(path);
-      else if (entry.isFile() && (lstatSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+      if ((lstatSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
     } catch {
-      // A file the store removed meanwhile (leveldb compaction).
+      // A file the store removed meanwhile (LevelDB compaction).
     }
   }
 }
