@@ -78,7 +78,7 @@ describe('Function: parseConfigText / validateConfig (reliability: hostile input
       }),
       { numRuns: 3000 },
     );
-  });
+  }, 120_000);
 
   it('arbitrary JSON/YAML values: validateConfig never throws, every problem has a path and a message (property)', () => {
     fc.assert(
@@ -89,7 +89,7 @@ describe('Function: parseConfigText / validateConfig (reliability: hostile input
       }),
       { numRuns: 3000 },
     );
-  });
+  }, 120_000);
 
   it.each([
     { case: '__proto__ pool key (JSON)', text: '{"__proto__":{"polluted":1},"pools":[{"id":"a","target":{"kind":"none"},"min":1,"max":2,"__proto__":{"polluted":1}}]}' },
@@ -106,5 +106,17 @@ describe('Function: parseConfigText / validateConfig (reliability: hostile input
     const result = safeParse(text);
     expectWellFormed(result, text.slice(0, 100));
     expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')).toBe(false);
+  }, 60_000);
+
+  it.each([
+    { case: 'a metric named __proto__ (YAML)', text: 'pools:\n  - id: a\n    target: {kind: none}\n    min: 1\n    max: 2\n    metrics:\n      __proto__: {source: static, value: 1}\n', path: 'pools[0].metrics.__proto__' },
+    { case: 'a metric named __proto__ (JSON)', text: '{"pools":[{"id":"a","target":{"kind":"none"},"min":1,"max":2,"metrics":{"__proto__":{"source":"static","value":1}}}]}', path: 'pools[0].metrics.__proto__' },
+    { case: 'a metric named constructor (YAML)', text: 'pools:\n  - id: a\n    target: {kind: none}\n    min: 1\n    max: 2\n    metrics:\n      constructor: {source: static, value: 1}\n', path: 'pools[0].metrics.constructor' },
+    { case: 'a dimension named __proto__ (YAML)', text: 'pools:\n  - id: a\n    target: {kind: none}\n    min: 1\n    max: 2\n    metrics:\n      q: {source: cloudwatch, namespace: N, metricName: M, dimensions: {__proto__: x}}\n', path: 'pools[0].metrics.q.dimensions.__proto__' },
+    { case: 'a 999999999d duration (YAML)', text: 'pools:\n  - id: a\n    target: {kind: none}\n    min: 1\n    max: 2\n    staleAfter: 999999999d\n', path: 'pools[0].staleAfter' },
+  ])('$case is refused naming $path, not dropped or passed', ({ text, path }) => {
+    const result = safeParse(text);
+    expect(result.config).toBeUndefined();
+    expect(result.problems.filter((problem) => problem.severity === 'error').map((problem) => problem.path)).toContain(path);
   });
 });
