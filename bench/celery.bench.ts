@@ -11,18 +11,20 @@
  *          holds 1.5 GB for 15 s: the size the agent saw, and whether the worker was recycled
  *          after the task (not during it).
  *
- * Run: `npx tsx bench/celery.bench.ts [burst|memory]` (both by default). Figures go to stdout
- * as JSON lines and a summary table.
+ * Run: `npx tsx bench/celery.bench.ts [burst|memory]` (both by default), or with the others:
+ * `npx tsx bench/run.ts celery`. Figures go to stdout as JSON lines and a summary table.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import type { AgentStatus } from '../shared/agent/Agent';
 import { readAgentState } from '../shared/agent/AgentStateFile';
 import { startRedis } from '../test/support/redis';
+import type { Bench } from './run';
 
 const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'bin', 'poolscale.js');
@@ -280,18 +282,32 @@ function killGroup(pid: number): void {
   }
 }
 
-const which = process.argv[2] ?? 'all';
-const results: unknown[] = [];
-if (which === 'all' || which === 'burst') {
-  for (const acksLate of [false, true]) {
-    const figures = await burst(acksLate);
-    console.log(JSON.stringify({ bench: 'celery-burst', ...figures }));
+/** Runs the named parts (`burst`, `memory`, or both) and logs their figures. */
+async function runParts(which: string, log: (line: string) => void): Promise<void> {
+  const results: unknown[] = [];
+  if (which === 'all' || which === 'burst') {
+    for (const acksLate of [false, true]) {
+      const figures = await burst(acksLate);
+      log(JSON.stringify({ bench: 'celery-burst', ...figures }));
+      results.push(figures);
+    }
+  }
+  if (which === 'all' || which === 'memory') {
+    const figures = await memory();
+    log(JSON.stringify({ bench: 'celery-memory', ...figures }));
     results.push(figures);
   }
+  console.table(results);
 }
-if (which === 'all' || which === 'memory') {
-  const figures = await memory();
-  console.log(JSON.stringify({ bench: 'celery-memory', ...figures }));
-  results.push(figures);
+
+const bench: Bench = {
+  name: 'celery',
+  description: 'real Celery through poolscale up --agent: 200-task burst with drained scale-ins, stop --workers and Ctrl-C (acks_late off/on); a 1.5 GB task under a 1 GB limit',
+  run: (log) => runParts('all', log),
+};
+export default bench;
+
+// Standalone: `npx tsx bench/celery.bench.ts [burst|memory]`.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runParts(process.argv[2] ?? 'all', (line) => console.log(line));
 }
-console.table(results);
