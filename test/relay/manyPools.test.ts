@@ -111,7 +111,7 @@ describe('Many pools on one host (DynamoDB tables on dynalite)', () => {
     }
   });
 
-  it('100 concurrent signed heartbeats from 2 hosts: no 5xx, every host recorded (1,000 in bench/relay.bench.ts)', { timeout: 50_000 }, async () => {
+  it('60 concurrent signed heartbeats from 2 hosts: no 5xx, every host recorded (1,000 in bench/relay.bench.ts)', { timeout: 55_000 }, async () => {
     // Prepare: each host has one pool; an hourly interval keeps the 1,000 ticks cheap after the first.
     const hosts = ['r620-hb-1', 'r620-hb-2'];
     const secretOf = (host: string) => `secret-of-${host}-0123456789`;
@@ -122,7 +122,7 @@ describe('Many pools on one host (DynamoDB tables on dynalite)', () => {
     }
     const handler = createRelayHandler({ agents, policies, states, log, clock: systemClock });
     const pools = { celery: { running: 2, busy: 2, rssGb: 3 } };
-    const requests = Array.from({ length: 100 }, (_, index) => {
+    const requests = Array.from({ length: 60 }, (_, index) => {
       const host = hosts[index % hosts.length]!;
       return signed(host, secretOf(host), { agentVersion: 'test', report: report(40 + (index % 7), pools) }, Date.now());
     });
@@ -133,7 +133,7 @@ describe('Many pools on one host (DynamoDB tables on dynalite)', () => {
     // Assess
     const statuses = new Map<number, number>();
     for (const response of responses) statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-    expect(Object.fromEntries(statuses)).toEqual({ 200: 100 });
+    expect(Object.fromEntries(statuses)).toEqual({ 200: 60 });
     for (const host of hosts) {
       const record = await agents.get(host);
       expect(record?.report?.pools.celery?.busy).toBe(2);
