@@ -13,6 +13,7 @@ import type { Policy } from '../domain/policy';
 import type { Summary } from './metrics';
 import { simulate, SIMULATION_DEFAULTS } from './simulate';
 import type { SimulateOptions } from './simulate';
+import { runJobs } from './parallel';
 import { withKnob } from './sweep';
 import type { Trace } from './trace';
 
@@ -61,37 +62,36 @@ export function tunedPool(pool: Policy, utilization: number, stabilizationDownSe
   return variant ? { ...variant, behaviour: { ...variant.behaviour, stabilizationDown: stabilizationDownSeconds * 1000 } } : undefined;
 }
 
-async function run(pool: Policy, trace: Trace, options: SimulateOptions): Promise<Summary> {
+async function runOne(pool: Policy, trace: Trace, options: SimulateOptions): Promise<Summary> {
   const result = await simulate({ version: 1, pools: [pool] }, trace, { ...options, timeline: false, poolIds: [pool.id] });
   return result.pools[0]!.summary;
 }
 
-export async function tune(pool: Policy, trace: Trace, goal: Goal, options: SimulateOptions & { fitShare?: number } = {}): Promise<TuneResult> {
+export async function tune(pool: Policy, trace: Trace, goal: Goal, options: SimulateOptions & { fitShare?: number; threads?: number } = {}): Promise<TuneResult> {
   const share = options.fitShare ?? 0.7;
   if (!(share > 0 && share < 1)) throw new RangeError(`fit share must be between 0 and 1 (got ${share})`);
   const split = Math.min(trace.rows - 1, Math.max(1, Math.round(trace.rows * share)));
   if (trace.rows < 2) throw new RangeError('the trace needs at least 2 rows to fit on one part and check on the other');
   const fit = sliceTrace(trace, 0, split);
   const held = sliceTrace(trace, split, trace.rows);
-  const { fitShare: _share, onProgress, ...base } = options;
+  const { fitShare: _share, onProgress, threads, ...base } = options;
   if (!withKnob(pool, 0.7)) throw new RangeError(`pool ${pool.id} has no utilization-tracking target rule (targetValue) to tune`);
-  const candidates: TuneCandidate[] = [];
-  const total = TUNE_UTILIZATIONS.length * TUNE_STABILIZATION_SECONDS.length + 1;
-  for (const utilization of TUNE_UTILIZATIONS) {
-    for (const stabilization of TUNE_STABILIZATION_SECONDS) {
-      const variant = tunedPool(pool, utilization, stabilization)!;
-      const summary = await run(variant, fit, base);
-      candidates.push({ utilization, stabilizationDownSeconds: stabilization, summary, meets: meetsGoal(goal, summary) });
-      onProgress?.(candidates.length / total);
-    }
-  }
+  const grid: { utilization: number; stabilization: number }[] = [];
+  for (const utilization of TUNE_UTILIZATIONS) for (const stabilization of TUNE_STABILIZATION_SECONDS) grid.push({ utilization, stabilization });
+  const quiet: SimulateOptions = { ...base, timeline: false };
+  const runs = await runJobs(
+    grid.map((g) => ({ kind: 'policy' as const, pool: tunedPool(pool, g.utilization, g.stabilization)!, options: quiet })),
+    fit,
+    { ...(threads !== undefined ? { threads } : {}), ...(onProgress ? { onProgress: (f: number) => onProgress(f * 0.95) } : {}) },
+  );
+  const candidates: TuneCandidate[] = runs.map((r, i) => ({ utilization: grid[i]!.utilization, stabilizationDownSeconds: grid[i]!.stabilization, summary: r.summary, meets: meetsGoal(goal, r.summary) }));
   const meeting = candidates.filter((c) => c.meets).sort((a, b) => a.summary.workerHours - b.summary.workerHours);
   const result: TuneResult = { goal, fitRows: fit.rows, heldBackRows: held.rows, candidates };
   const chosen = meeting[0];
   if (!chosen) return result;
   const tuned = tunedPool(pool, chosen.utilization, chosen.stabilizationDownSeconds)!;
   const startMs = (base.startMs ?? SIMULATION_DEFAULTS.startMs) + (held.t[0]! - trace.t[0]!) * 1000;
-  const heldSummary = await run(tuned, held, { ...base, startMs });
+  const heldSummary = await runOne(tuned, held, { ...base, startMs });
   onProgress?.(1);
   return { ...result, chosen, heldBack: { summary: heldSummary, meets: meetsGoal(goal, heldSummary) }, pool: tuned };
 }
