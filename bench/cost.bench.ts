@@ -18,7 +18,8 @@
  * history heartbeats); priced at `COST_PRICE_POOLS` (default 100 and 10,000) with the per-pool
  * figures of the largest measured count not above it (else the largest): every request count
  * here is linear in pools (one Scan, a BatchGetItem per 100, a GetMetricData per 500 metrics),
- * and dynalite at 10,000 pools takes minutes per tick on a 2-core machine.
+ * and dynalite at 10,000 pools takes minutes per tick on a 2-core machine. HISTORY_HEARTBEAT
+ * sets the history heartbeat as in the evaluate function ("15m" by default, "off", "0").
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -36,6 +37,7 @@ import { EcsScaleTarget } from '../shared/adapters/ecs';
 import { createDecisionMetrics, recordDecision } from '../shared/adapters/emf/decisionMetrics';
 import { NoneTarget, StaticMetricSource } from '../shared/adapters/memory';
 import { PoolSchema, type Policy } from '../shared/domain/policy';
+import { historyHeartbeatMs } from '../shared/runtime/historyPolicy';
 import { mapLimit } from '../shared/runtime/mapLimit';
 import type { RuntimeDeps } from '../shared/runtime/tick';
 import { createTables, uniqueTableNames } from '../test/support/dynalite';
@@ -295,6 +297,8 @@ async function measure(count: number, ticks: number): Promise<{ first: TickFigur
     ],
     targets: [new EcsScaleTarget(), new NoneTarget()],
     clock: { now: () => now },
+    // HISTORY_HEARTBEAT as the evaluate function reads it (default 15m).
+    ...(process.env.HISTORY_HEARTBEAT === undefined ? {} : { historyHeartbeatMs: historyHeartbeatMs(process.env.HISTORY_HEARTBEAT) }),
     logger: powertoolsLogger(new Logger({ serviceName, logLevel: 'INFO' })),
     onDecision: (decision, _policy, status) => {
       recordDecision(metrics, decision, status);

@@ -76,7 +76,9 @@ export function handledEvent(state: PoolState | undefined, eventId: string): boo
 
 /**
  * The heartbeat from a setting such as the HISTORY_HEARTBEAT environment variable: a duration
- * ("15m", "1h", seconds as a number; "0" records every decision). Undefined when unset.
+ * ("15m", "1h", seconds as a number), "0" to record every decision, or "off" to record routine
+ * decisions only when they change (the state still shows the latest decision and when it was
+ * made). Undefined when unset.
  *
  * @example
  * historyHeartbeatMs(process.env.HISTORY_HEARTBEAT) // 900000 for "15m"
@@ -84,8 +86,9 @@ export function handledEvent(state: PoolState | undefined, eventId: string): boo
 export function historyHeartbeatMs(value: string | undefined, name = 'HISTORY_HEARTBEAT'): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   const text = value.trim();
+  if (text.toLowerCase() === 'off') return Infinity;
   // A bare number is seconds, as in policy files.
   const ms = parseDuration(/^\d+(\.\d+)?$/.test(text) ? Number(text) : text);
-  if (ms === undefined) throw new RangeError(`Expected \`${name}\` to be a duration such as "15m", "1h" or "0" (got ${JSON.stringify(value)})`);
+  if (ms === undefined) throw new RangeError(`Expected \`${name}\` to be a duration such as "15m", "1h", "0" or "off" (got ${JSON.stringify(value)})`);
   return ms;
 }

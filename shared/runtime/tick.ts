@@ -50,8 +50,9 @@ export interface RuntimeDeps {
   /**
    * A routine "no change" decision (schedule, host heartbeat) whose action, counts, reason
    * codes and metric errors equal the pool's last recorded one is recorded in the history only
-   * once this long has passed since that record (default 15 min; 0 records every decision).
-   * See historyPolicy.ts.
+   * once this long has passed since that record (default 15 min; 0 records every decision,
+   * Infinity only changes). `historyHeartbeatMs(process.env.HISTORY_HEARTBEAT)` reads the
+   * setting. See historyPolicy.ts.
    */
   historyHeartbeatMs?: number;
 }
@@ -92,7 +93,11 @@ export function isDue(policy: Policy, state: PoolState | undefined, now: number)
   return now - state.lastEvaluatedAt >= policy.interval - slack;
 }
 
-const HANDLED_EVENTS_KEPT = 20;
+/**
+ * Handled event ids kept per pool. EventBridge redelivers within minutes, and a redelivered
+ * schedule event is also not due any more; eight keeps the state item within one write unit.
+ */
+export const HANDLED_EVENTS_KEPT = 8;
 
 export async function runTick(deps: RuntimeDeps, options: TickOptions = {}): Promise<TickResult> {
   const now = deps.clock.now();

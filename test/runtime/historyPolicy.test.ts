@@ -9,7 +9,7 @@ import { type Policy, PoolSchema } from '../../shared/domain/policy';
 import type { Decision, MetricReading } from '../../shared/domain/types';
 import type { MetricRequest, MetricSource } from '../../shared/ports/MetricSource';
 import { decisionSignature, eventKey, historyHeartbeatMs, shouldRecord } from '../../shared/runtime/historyPolicy';
-import { type RuntimeDeps, runTick } from '../../shared/runtime/tick';
+import { HANDLED_EVENTS_KEPT, type RuntimeDeps, runTick } from '../../shared/runtime/tick';
 import { RecordingTarget } from '../support/recordingTarget';
 
 const MINUTE = 60_000;
@@ -80,6 +80,12 @@ describe('Function: runTick (history at steady state)', () => {
     expect(state?.lastDecision?.at).toBe(decisions[30]!.at);
   });
 
+  it('records only changes with the heartbeat off', async () => {
+    const { ticks, recorded } = setup({ heartbeatMs: Infinity });
+    await ticks(40);
+    expect(await recorded()).toHaveLength(1);
+  });
+
   it('records every decision with a heartbeat of 0', async () => {
     const { ticks, recorded } = setup({ heartbeatMs: 0 });
     await ticks(5);
@@ -137,7 +143,7 @@ describe('Function: runTick (history at steady state)', () => {
 
     // Assess
     const state = (await states.get('queue'))!;
-    expect(state.handledEvents).toHaveLength(20);
+    expect(state.handledEvents).toHaveLength(HANDLED_EVENTS_KEPT);
     expect(state.handledEvents!.every((key) => /^e[0-9a-f]{8}$/.test(key))).toBe(true);
     expect(state.lastDecision?.proposals).toEqual([]);
     expect(state.lastDecision?.reasons.length).toBeGreaterThan(0);
@@ -199,11 +205,12 @@ describe('Function: historyHeartbeatMs', () => {
     { value: '1h', expected: 3_600_000 },
     { value: '0', expected: 0 },
     { value: '90', expected: 90_000 },
+    { value: 'off', expected: Infinity },
   ])('reads $value as $expected', ({ value, expected }) => {
     expect(historyHeartbeatMs(value)).toBe(expected);
   });
 
   it('refuses a value that is not a duration, naming the variable and the value', () => {
-    expect(() => historyHeartbeatMs('soon')).toThrow('Expected `HISTORY_HEARTBEAT` to be a duration such as "15m", "1h" or "0" (got "soon")');
+    expect(() => historyHeartbeatMs('soon')).toThrow('Expected `HISTORY_HEARTBEAT` to be a duration such as "15m", "1h", "0" or "off" (got "soon")');
   });
 });
