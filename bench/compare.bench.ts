@@ -15,7 +15,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const bench: Bench = {
   name: 'compare',
-  description: 'recommended policy vs HPA, target tracking, static peak and oracle on every trace',
+  description: 'recommended policy vs HPA-style, target-tracking-style, static peak and both oracles on every trace',
   async run(log) {
     const dir = join(root, '..', 'shared', 'traces');
     const { config, problems } = await loadConfigFile(join(root, 'examples', 'recommended.yaml'));
@@ -28,7 +28,7 @@ const bench: Bench = {
       const comparison = await compare(config, config.pools[0]!, trace, {});
       const ms = performance.now() - started;
       total += ms;
-      log(`\n### ${file} (${trace.rows} rows): ${(ms / 1000).toFixed(2)} s for 4 simulations + oracle`);
+      log(`\n### ${file} (${trace.rows} rows): ${(ms / 1000).toFixed(2)} s for the policy, 3 baselines and 2 oracles`);
       log(formatComparison(comparison));
     }
     log(`\ntotal compare wall time: ${(total / 1000).toFixed(1)} s`);
