@@ -11,9 +11,8 @@
  * A secret appears in exactly two answers, enrolment and rotation, and never in a listing; the
  * store may keep it sealed (AGENT_SECRET_KEY, see shared/relay/secretBox.ts).
  *
- * `hostRoutes` has the shape of createApi's route table (template, pattern, methods taking
- * `{ request, poolId, deps }`; the `{id}` capture arrives as `poolId`); `createHostApi` serves the
- * same routes on their own (tests, or a router that delegates `/hosts` here).
+ * `hostRoutes` are createApi routes: `createApi({ ...deps, agents }, { routes: hostRoutes })`
+ * (the `{id}` of the path arrives as `poolId`; `deps.agents` is the store).
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
@@ -22,6 +21,7 @@ import { POOL_ID_PATTERN } from '../domain/policy';
 import { updateAgentRecord } from '../adapters/host/updateAgentRecord';
 import type { AgentRecord, AgentStore, AgentSummary } from '../ports/AgentStore';
 import { HOST_ID_RULE, hostIdProblem } from '../relay/hostId';
+import { route, type Route } from './createApi';
 import { errorResponse, json, validationResponse } from './respond';
 import { MAX_BODY_BYTES } from './schemas';
 import type { ApiRequest, ApiResponse } from './types';
@@ -41,11 +41,6 @@ export interface HostRouteCall {
 
 export type HostRouteHandler = (call: HostRouteCall) => Promise<ApiResponse>;
 
-export interface HostRoute {
-  template: string;
-  pattern: RegExp;
-  methods: Partial<Record<string, HostRouteHandler>>;
-}
 
 /** Secrets are 32 random bytes, base64url (43 characters). */
 export const newAgentSecret = (): string => randomBytes(32).toString('base64url');
@@ -178,10 +173,11 @@ const guarded =
     }
   };
 
-export const hostRoutes: HostRoute[] = [
-  { template: '/hosts', pattern: /^\/hosts$/, methods: { GET: guarded(listHosts), POST: guarded(addHost) } },
-  { template: '/hosts/{id}', pattern: /^\/hosts\/([^/]+)$/, methods: { GET: guarded(getHost), DELETE: guarded(removeHost) } },
-  { template: '/hosts/{id}/rotate-secret', pattern: /^\/hosts\/([^/]+)\/rotate-secret$/, methods: { POST: guarded(rotateSecret) } },
+/** For createApi: `createApi({ ...deps, agents }, { routes: hostRoutes })`. */
+export const hostRoutes: Route[] = [
+  route('/hosts', { GET: guarded(listHosts), POST: guarded(addHost) }),
+  route('/hosts/{id}', { GET: guarded(getHost), DELETE: guarded(removeHost) }),
+  route('/hosts/{id}/rotate-secret', { POST: guarded(rotateSecret) }),
 ];
 
 /**
@@ -195,39 +191,6 @@ export function hostErrorResponse(error: unknown): ApiResponse | undefined {
   if (error instanceof ConflictError) return errorResponse(409, 'Conflict', 'The host changed at the same time; retry');
   if (error instanceof HostsUnavailable) return errorResponse(501, 'NotImplemented', 'This API has no agent store: hosts cannot be managed here');
   return undefined;
-}
-
-/**
- * The host routes as a handler of their own: undefined for a path that is not a host route, so a
- * router can try it first and fall through. Errors become answers (`reportError` for the rest).
- */
-export function createHostApi(deps: HostRouteDeps & { reportError?: (error: unknown) => void }) {
-  return async (request: ApiRequest): Promise<ApiResponse | undefined> => {
-    const path = request.path.length > 1 ? request.path.replace(/\/+$/, '') : request.path;
-    const method = request.method.toUpperCase();
-    for (const route of hostRoutes) {
-      const found = route.pattern.exec(path);
-      if (!found) continue;
-      const handler = route.methods[method];
-      if (!handler) {
-        const allow = Object.keys(route.methods).join(', ');
-        return errorResponse(405, 'MethodNotAllowed', `${method.slice(0, 20)} is not allowed on ${route.template}; use ${allow}`, { allow });
-      }
-      let id = '';
-      try {
-        id = found[1] === undefined ? '' : decodeURIComponent(found[1]);
-      } catch {
-        return validationResponse([problem('path.id', 'Malformed percent-encoding in the host id')]);
-      }
-      try {
-        return await handler({ request, poolId: id, deps });
-      } catch (error) {
-        (deps.reportError ?? ((e) => console.error('poolscale api: unexpected error', e)))(error);
-        return errorResponse(500, 'InternalError', 'Internal error; it has been logged');
-      }
-    }
-    return undefined;
-  };
 }
 
 export { HOST_ID_RULE };

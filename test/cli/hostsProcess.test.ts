@@ -1,6 +1,6 @@
 /**
  * `poolscale hosts add|list|remove|rotate-secret` as users run them (`node bin/poolscale.js`),
- * against the host routes served over HTTP on agent records in DynamoDB tables (dynalite), with
+ * against the API router with the host routes, served over HTTP, on agent records in DynamoDB tables (dynalite), with
  * the relay on the same store: the secret printed once by `add` signs heartbeats the relay
  * accepts, `rotate-secret` retires the old one, `remove` ends the host (issue 10, item 9).
  */
@@ -12,13 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAgentStore, DynamoDecisionLog, DynamoPolicyStore, DynamoStateStore } from '../../shared/adapters/dynamodb';
-import { createHostApi } from '../../shared/api/hostRoutes';
 import { startHttpServer, type LocalServer } from '../../shared/local/httpServer';
 import { systemClock } from '../../shared/ports/Clock';
 import { createRelayHandler } from '../../shared/relay/createRelayHandler';
 import { createSecretBox } from '../../shared/relay/secretBox';
 import { startDynamoFixture, type DynamoFixture } from '../adapters/dynamodbSupport';
 import { memoryPolicy, report, signed } from '../relay/relayFixtures';
+import { hostApi } from '../relay/hostApi';
 
 const CLI = fileURLToPath(new URL('../../bin/poolscale.js', import.meta.url));
 const run = promisify(execFile);
@@ -44,11 +44,8 @@ describe('Process: poolscale hosts', () => {
       log: new DynamoDecisionLog(fixture.documentClient, fixture.tables.history),
       clock: systemClock,
     });
-    const hosts = createHostApi({ agents, clock: systemClock, reportError: () => {} });
-    server = await startHttpServer(
-      [{ prefix: '/', handler: async (request) => (await hosts(request)) ?? { status: 404, headers: {}, body: '{}' } }],
-      0,
-    );
+    const api = hostApi(agents);
+    server = await startHttpServer([{ prefix: '/', handler: (request) => api(request) }], 0);
   });
   afterAll(async () => {
     await server.close();
