@@ -4,6 +4,7 @@ import type { AgentRecord, AgentStore } from '../ports/AgentStore';
 import { ReplayError } from './errors';
 import { HOST_HEADER, MAX_CLOCK_SKEW_MS, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './headers';
 import { isHostId } from './hostId';
+import { isSealed, SECRET_KEY_ENV, SecretKeyError } from './secretBox';
 import { signature } from './signRequest';
 
 export interface VerifyInput {
@@ -49,6 +50,8 @@ export async function verifyRequest(input: VerifyInput): Promise<AgentRecord> {
   // Same message for an unknown host and a bad signature: do not reveal which hosts exist.
   // A record without a usable secret never reaches createHmac (an empty key would be a known key).
   if (!record || typeof record.secret !== 'string' || record.secret.length === 0) throw new AuthError('Bad signature');
+  // A deployment problem, not the caller's: say so in the logs (500), never check against the sealed text.
+  if (isSealed(record.secret)) throw new SecretKeyError(`The secret of agent "${hostId}" is sealed but no key is configured (set ${SECRET_KEY_ENV})`);
   const expected = Buffer.from(signature(record.secret, timestamp, nonce, input.body), 'hex');
   const actual = /^[0-9a-f]{64}$/i.test(given) ? Buffer.from(given, 'hex') : Buffer.alloc(0);
   if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) throw new AuthError('Bad signature');

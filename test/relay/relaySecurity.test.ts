@@ -199,3 +199,17 @@ describe('Function: serveRelay (malformed requests)', () => {
     }
   });
 });
+
+describe('Function: createRelayHandler (a sealed secret and no key)', () => {
+  it('does not check signatures against the sealed text: it fails loudly (a deployment problem)', async () => {
+    // Prepare: the record holds a sealed secret, the relay has no key.
+    const now = Date.now();
+    const agents = new MemoryAgentStore(() => now);
+    const sealed = createSecretBox(Buffer.alloc(32, 1)).seal(SECRET_A, 'a');
+    await agents.put({ hostId: 'a', secret: sealed, poolIds: [], desired: {}, version: 1 }, 0);
+    const handler = createRelayHandler({ agents, policies: new MemoryPolicyStore(), states: new MemoryStateStore(), log: new MemoryDecisionLog(), clock: { now: () => now } });
+
+    // Act / Assess: signed with the sealed text as key: still refused, with the reason.
+    await expect(handler(signed('a', sealed, beat, now))).rejects.toThrow(/sealed but no key is configured \(set AGENT_SECRET_KEY\)/);
+  });
+});
