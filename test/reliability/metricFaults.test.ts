@@ -83,6 +83,14 @@ describe('Reliability: metric faults', () => {
     expect(down[1]!.queue?.decision?.desired).toBe(6);
     expect(down[2]!.queue?.decision?.reasons.map((r) => r.code)).toContain('fallback');
     expect(count('queue')).toBe(8);
+    // Each blind decision says why: the source, a class and the key, in the rule's reason too.
+    for (const outcome of down) {
+      expect(outcome.queue?.decision?.metricErrors).toEqual([
+        { metric: 'queue_length', source: 'redis', errorClass: expect.stringMatching(/\S/), message: expect.stringMatching(/^LLEN jobs: /) },
+      ]);
+      expect(outcome.queue?.decision?.reasons.map((r) => r.message).join('\n')).toMatch(/no fresh queue_length \(redis: LLEN jobs: /);
+      expect(outcome.steady?.decision?.metricErrors).toBeUndefined();
+    }
     for (const outcome of down) {
       expect(outcome.steady?.error).toBeUndefined();
       expect(outcome.steady?.decision?.reasons.map((r) => r.code)).not.toContain('data.missing');
@@ -104,6 +112,7 @@ describe('Reliability: metric faults', () => {
     // Assess: readings return and the policy scales in again on real data.
     expect(count('queue')).toBe(1);
     expect(recovered?.queue?.decision?.reasons.map((r) => r.code)).not.toContain('data.missing');
+    expect(recovered?.queue?.decision?.metricErrors).toBeUndefined();
     expect(target.calls.filter((call) => call.poolId === 'queue').map((call) => call.desired)).toEqual([8, 1]);
     await runner.close?.();
   }, 60_000);
@@ -141,6 +150,10 @@ describe('Reliability: metric faults', () => {
       for (const outcome of failing) {
         expect(outcome.upstash?.decision?.reasons.map((r) => r.code)).toContain('data.missing');
         expect(outcome.upstash?.decision?.desired).toBe(6);
+        expect(outcome.upstash?.decision?.metricErrors).toEqual([
+          expect.objectContaining({ metric: 'queue_length', source: 'redis', message: expect.stringMatching(/^LLEN jobs: Upstash REST at /) }),
+        ]);
+        expect(outcome.upstash?.decision?.metricErrors?.[0]?.message).not.toContain(shim.token);
         expect(outcome.steady?.decision).toBeDefined();
       }
       expect(healthy.upstash?.decision).toMatchObject({ action: 'scale_down', desired: 1 });
