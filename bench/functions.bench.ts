@@ -12,11 +12,12 @@
  *     dynalite and ECS mocked at the SDK: the first invocation (deps built) and warm ones.
  *     Target <= 1 s.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { build } from 'esbuild';
@@ -36,6 +37,7 @@ const SIZE_TARGET_KIB = 500;
 const IMPORT_RATIO_TARGET = 2;
 const LATENCY_TARGET_MS = 1_000;
 const RUNS = 5;
+const execFileAsync = promisify(execFile);
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)]!;
@@ -91,14 +93,16 @@ function coldImportMs(file: string): number {
  * Milliseconds from nothing to the end of the first invocation in a fresh node process: the
  * import plus `handler(event)`, so work the handler defers to its first call counts too.
  */
-function coldStartMs(file: string, event: unknown, env: Record<string, string>): number {
+async function coldStartMs(file: string, event: unknown, env: Record<string, string>): Promise<number> {
   const script = `const t=performance.now();const m=await import(${JSON.stringify(pathToFileURL(file).href)});await m.handler(${JSON.stringify(event)});process.stdout.write('@@'+String(performance.now()-t));process.exit(0);`;
-  const output = execFileSync(process.execPath, ['--input-type=module', '--no-warnings', '-e', script], {
+  // Asynchronous: dynalite answers from this process, so it must not block while the child runs.
+  const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '--no-warnings', '-e', script], {
     env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR', AWS_REGION: TEST_REGION, AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, ...env },
     cwd: root,
     encoding: 'utf8',
+    timeout: 120_000,
   });
-  return Number(output.slice(output.lastIndexOf('@@') + 2));
+  return Number(stdout.slice(stdout.lastIndexOf('@@') + 2));
 }
 
 /** Cold imports of several files interleaved (a, b, c, a, b, c, ...), so load changes hit each alike. */
@@ -138,7 +142,9 @@ async function firstInvocations(log: (line: string) => void, minimal: string, ev
     };
     const files = [{ label: 'minimal (one GetItem)', index: minimal }, ...evaluates];
     const runs = files.map(() => [] as number[]);
-    for (let round = 0; round < RUNS; round++) files.forEach((file, index) => runs[index]!.push(coldStartMs(file.index, tick, env)));
+    for (let round = 0; round < RUNS; round++) {
+      for (const [index, file] of files.entries()) runs[index]!.push(await coldStartMs(file.index, tick, env));
+    }
     const base = median(runs[0]!);
     log('cold start to the end of the first invocation (import + handler(event), dynalite), median of 5:');
     files.forEach((file, index) => {
