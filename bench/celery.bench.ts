@@ -4,8 +4,8 @@
  *  burst   `poolscale up --agent` (local control plane: relay, tick, the agent in-process) with a
  *          host pool that follows Celery's backlog; 200 tasks of 2-10 s; the pool scales up and
  *          then in at least three times while tasks run; then `poolscale agent stop --workers`
- *          with tasks running; `up` is restarted and stopped with Ctrl-C (SIGINT) while tasks
- *          run; restarted again to finish the rest. Run with task_acks_late off and on
+ *          with tasks running; 24 more tasks, `up` is restarted and stopped with Ctrl-C
+ *          (SIGINT) while tasks run; restarted again to finish the rest. Run with task_acks_late off and on
  *          (reject_on_worker_lost off). Every task must finish exactly once.
  *  memory  the agent process with one worker (concurrency 1, memoryLimitGb 1) and a task that
  *          holds 1.5 GB for 15 s: the size the agent saw, and whether the worker was recycled
@@ -30,6 +30,8 @@ const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'bin', 'poolscale.js');
 const APP_DIR = join(ROOT, 'test', 'fixtures', 'celery');
 const PYTHON = '/usr/bin/python3';
+/** Tasks in the burst (default 200; smaller for a quick check). */
+const TASKS = Number(process.env.CELERY_BENCH_TASKS ?? 200);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, everyMs = 250): Promise<T> {
@@ -120,7 +122,7 @@ async function burst(acksLate: boolean): Promise<BurstFigures> {
   );
   const upArgs = ['up', '--config', 'pools.yaml', '--in-memory', '--data', join(dir, 'data'), '--port', '0', '--redis', redis.url, '--tick', '1', '--agent', 'agent.yaml'];
   const started = Date.now();
-  const ids = enqueue(env, 'sleep', 200, 'burst', 2, 10, acksLate ? 2 : 1);
+  const ids = enqueue(env, 'sleep', TASKS, 'burst', 2, 10, acksLate ? 2 : 1);
   let up = run(upArgs, dir);
   const pids = new Set<number>();
   try {
@@ -152,9 +154,11 @@ async function burst(acksLate: boolean): Promise<BurstFigures> {
     await waitUntil('the agent and its workers stopped', () => readAgentState(stateFile)?.agentPid === undefined && [...pids].every((pid) => !alive(pid)), 120_000);
     const stopSeconds = (Date.now() - stopAt) / 1000;
 
-    // Phase 2: restart `up`; Ctrl-C (SIGINT) while tasks run: `up` drains the agent's workers.
+    // Phase 2: 24 more tasks (the drain above may have finished the burst); restart `up` and
+    // Ctrl-C (SIGINT) it while tasks run: `up` drains the agent's workers.
     up.child.kill('SIGINT');
     await up.exited;
+    ids.push(...enqueue(env, 'sleep', 24, 'ctrlc', 2, 10, 3));
     up = run(upArgs, dir);
     const runningAtCtrlC = await waitUntil(
       'tasks running under the restarted agent',
@@ -198,6 +202,9 @@ async function burst(acksLate: boolean): Promise<BurstFigures> {
       finishedTwice: counts.filter((n) => n > 1).length,
       startedTwice: startedIds.length - new Set(startedIds).size,
     };
+  } catch (error) {
+    console.error(`poolscale up output:\n${up.output().slice(-4_000)}`);
+    throw error;
   } finally {
     if (up.child.exitCode === null) up.child.kill('SIGKILL');
     for (const pid of pids) killGroup(pid);
