@@ -139,16 +139,23 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     port = Number(new URL(server.url).port);
     closers.push(server.close);
 
-    // DynamoDB's TTL, done here (dynalite has none), and file modes kept private.
+    let running: Promise<void> | undefined;
+    // DynamoDB's TTL, done here (dynalite has none), and file modes kept private. A prune may
+    // reopen the store (see embeddedStorage.ts): it waits for the running tick, and ticks skip
+    // while it runs.
     let pruning: Promise<void> | undefined;
     const prune = () =>
-      (pruning ??= storage
-        .prune()
-        .then(() => (options.dataDir ? restrictTree(options.dataDir) : undefined))
-        .catch((error: unknown) => options.logger?.warn('prune failed', { error: error instanceof Error ? error.message : String(error) }))
-        .finally(() => {
-          pruning = undefined;
-        }));
+      (pruning ??= (async () => {
+        while (running) await running;
+        running = storage
+          .prune()
+          .then(() => (options.dataDir ? restrictTree(options.dataDir) : undefined))
+          .catch((error: unknown) => options.logger?.warn('prune failed', { error: error instanceof Error ? error.message : String(error) }));
+        await running;
+        running = undefined;
+      })().finally(() => {
+        pruning = undefined;
+      }));
     const pruneTimer = setInterval(() => void prune(), options.pruneMs ?? 10 * 60_000);
     pruneTimer.unref();
     closers.push(async () => {
@@ -157,7 +164,6 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     });
     await prune();
 
-    let running: Promise<void> | undefined;
     const tick = async () => {
       // Never overlap ticks locally: a slow Redis makes the next tick wait, not pile up.
       if (running) return running;

@@ -4,6 +4,9 @@
  * as written by DynamoDecisionLog with the deployed TTL, used relay nonces), and each pool's
  * history beyond the local limit. With a simulated clock, and in memory (`--in-memory`) too.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NONCE_KEY_PREFIX } from '../../shared/adapters/dynamodb/tables';
@@ -91,6 +94,30 @@ describe('Function: embedded storage prune (simulated clock)', () => {
     expect(result.overLimit).toBe(7);
     const kept = await storage.log.list('bots', { limit: 100 });
     expect(kept.map((d) => (T0 - d.at) / 1000)).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
+describe('Function: embedded storage prune on disk', () => {
+  it('reopens and compacts the store: the kept items read back and writes go on', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'poolscale-prune-disk-'));
+    const storage = await startEmbeddedStorage(dir, { now: () => T0, historyLimitPerPool: 5 });
+    try {
+      await storage.policies.put(botsConfig().pools[0]!);
+      for (let i = 0; i < 200; i++) await storage.log.append(decision('bots', T0 - (200 - i) * 1000));
+
+      // Act
+      const result = await storage.prune(T0);
+      await storage.log.append(decision('bots', T0));
+
+      // Assess
+      expect(result.overLimit).toBe(195);
+      expect((await storage.log.list('bots', { limit: 100 })).map((d) => (T0 - d.at) / 1000)).toEqual([0, 1, 2, 3, 4, 5]);
+      expect((await storage.policies.get('bots'))?.id).toBe('bots');
+    } finally {
+      await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
