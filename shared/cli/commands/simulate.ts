@@ -35,7 +35,8 @@ const USAGE = `Usage: poolscale simulate --config FILE --trace TRACE.csv [option
                          entry per evaluation with the mean serving, starting, draining, billed
                          workers and demand until the next one (every summary figure recomputes
                          from them); with --compare each baseline's summary and timeline too
-  --compare              run the HPA, target-tracking, static-peak and oracle baselines beside it
+  --compare              run HPA-style, target-tracking-style, static-peak and two oracles (fair:
+                         min and startup paid; no-startup) beside it
   --sweep                the frontier: the policy, HPA-style and target-tracking-style over target
                          utilization ${SWEEP_KNOBS.join(', ')}: worker-hours vs under-provisioned
                          time (a table; with --json the points; with --out a plot in the report)
