@@ -20,7 +20,7 @@ describe('Reliability: engine fixes found by the fault tests', () => {
       id: 'api', target: { kind: 'ecs', cluster: 'main', service: 'api' }, min: 1, max: 40, interval: '1m',
       metrics: { busy: { source: 'static', value: 9 } }, rules: [{ type: 'buffer', minFree: 2, batch: 3 }],
     });
-    const target = new EcsScaleTarget({ clients: () => client, sleep: async () => {}, random: () => 0.5 });
+    const target = new EcsScaleTarget({ clients: () => client });
 
     // Act
     const result = await runTick({
