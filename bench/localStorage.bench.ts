@@ -8,7 +8,9 @@
  * table items (relay nonces, 1 heartbeat/s of one host), with the local prune (TTL from the
  * table definitions + the per-pool history limit) every 10 simulated minutes, as `up` does.
  *
- *   npx tsx bench/localStorage.bench.ts [--minutes 60] [--limit 10000] [--no-prune]
+ *   npx tsx bench/localStorage.bench.ts [--minutes 60] [--limit 2000] [--no-prune] [--in-memory]
+ *
+ * `--in-memory` keeps the store in memory (`up --in-memory`) and reports the heap instead.
  *
  * `--limit N` sets the per-pool history limit (a scaled run: a small limit shows the plateau
  * that the default limit reaches after 10,000 decisions per pool).
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     limit: { type: 'string', default: String(LOCAL_HISTORY_LIMIT_PER_POOL) },
     'no-prune': { type: 'boolean', default: false },
     pools: { type: 'string', default: '9' },
+    'in-memory': { type: 'boolean', default: false },
   },
 });
 const MINUTES = Number(values.minutes);
@@ -55,6 +58,11 @@ class NoisyLoad implements MetricSource {
 
 const du = (dir: string): number => Number(execFileSync('du', ['-sk', dir], { encoding: 'utf8' }).split('\t')[0]) * 1024;
 
+const heapMb = (): string => {
+  (globalThis as { gc?: () => void }).gc?.();
+  return (process.memoryUsage().heapUsed / 1e6).toFixed(1);
+};
+
 async function count(storage: EmbeddedStorage, table: string): Promise<number> {
   let total = 0;
   let startKey: Record<string, unknown> | undefined;
@@ -69,7 +77,8 @@ async function count(storage: EmbeddedStorage, table: string): Promise<number> {
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'poolscale-bench-storage-'));
   let now = Date.UTC(2026, 10, 1);
-  const storage = await startEmbeddedStorage(dir, { now: () => now, historyLimitPerPool: Number(values.limit) });
+  const inMemory = values['in-memory'];
+  const storage = await startEmbeddedStorage(inMemory ? undefined : dir, { now: () => now, historyLimitPerPool: Number(values.limit) });
   for (let i = 0; i < POOLS; i++) {
     await storage.policies.put(
       PoolSchema.parse({
@@ -93,7 +102,7 @@ async function main() {
     clock: { now: () => now },
   };
   console.log(`# ${POOLS} pools at 1 s for ${MINUTES} simulated minutes, history limit ${values.limit}/pool, prune ${PRUNE ? 'every 10 min' : 'off'}`);
-  console.log('| simulated min | data folder MB | history items | agents items | prune ms | wall s |');
+  console.log(`| simulated min | ${inMemory ? 'heap used MB (after GC)' : 'data folder MB'} | history items | agents items | prune ms | wall s |`);
   console.log('|---:|---:|---:|---:|---:|---:|');
   const started = Date.now();
   for (let second = 1; second <= MINUTES * 60; second++) {
@@ -108,7 +117,7 @@ async function main() {
       if (PRUNE) await storage.prune();
       const pruneMs = Date.now() - pruneStart;
       console.log(
-        `| ${second / 60} | ${(du(dir) / 1e6).toFixed(1)} | ${await count(storage, storage.tables.history)} | ${await count(storage, storage.tables.agents)} | ${PRUNE ? pruneMs : '-'} | ${((Date.now() - started) / 1000).toFixed(0)} |`,
+        `| ${second / 60} | ${inMemory ? heapMb() : (du(dir) / 1e6).toFixed(1)} | ${await count(storage, storage.tables.history)} | ${await count(storage, storage.tables.agents)} | ${PRUNE ? pruneMs : '-'} | ${((Date.now() - started) / 1000).toFixed(0)} |`,
       );
     }
   }
