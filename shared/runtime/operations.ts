@@ -102,8 +102,13 @@ export interface ManualScaleRequest {
   by?: string;
 }
 
-/** Times a manual scale re-records its override when another writer changed the pool meanwhile. */
-const MANUAL_ATTEMPTS = 4;
+/**
+ * Times a manual scale records its override and runs its tick when other writers keep changing
+ * the pool; each recording retries its own state write a few times. Kept small: under heavy
+ * contention a prompt 409 the operator can retry beats a long wait.
+ */
+const MANUAL_ATTEMPTS = 2;
+const MANUAL_WRITE_ATTEMPTS = 3;
 
 /**
  * Sets a manual desired count and applies it at once through a forced tick of the pool.
@@ -135,7 +140,7 @@ export async function setManual(deps: RuntimeDeps, poolId: string, request: Manu
     ...(request.by ? { by: request.by } : {}),
   };
   for (let attempt = 1; ; attempt++) {
-    const written = await updateState(deps, poolId, (state) => ({ ...state, manual }));
+    const written = await updateState(deps, poolId, (state) => ({ ...state, manual }), MANUAL_WRITE_ATTEMPTS);
     // The tick may only claim the state this request wrote: had another writer (a second
     // manual scale, a scheduled tick) changed it in between, the tick would decide on that
     // writer's override and this request would answer for a change it did not make.

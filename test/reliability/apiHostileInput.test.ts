@@ -1,5 +1,5 @@
 /**
- * The hostile-input suite (apiHostileInputSuite.ts) on the in-memory stores: 2000 generated
+ * The hostile-input suite (apiHostileInputSuite.ts) on the in-memory stores: 1000 generated
  * requests per property.
  */
 import { afterAll } from 'vitest';
@@ -8,7 +8,7 @@ import { hostileApiSuite, type HostileBackend } from './apiHostileInputSuite';
 
 const backend: HostileBackend = {
   name: 'in-memory',
-  runs: 2000,
+  runs: 1000,
   timeoutMs: 120_000,
   tally: { requests: 0, serverErrors: 0 },
   deps: async (policies) => memoryDeps(policies),
