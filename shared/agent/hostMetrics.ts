@@ -6,7 +6,7 @@
  * injectable so tests can set memory values.
  */
 import { cpus, loadavg } from 'node:os';
-import { descendantPids, fsProcReader, parseMeminfo, parseStat, readMemoryGb, readPidStat, type ProcReader } from '../adapters/host/procfs';
+import { descendantPids, fsProcReader, parseMeminfo, parseStat, readMemoryGb, readPidStat, readRssGb, type ProcReader } from '../adapters/host/procfs';
 
 export interface HostSample {
   memAvailableGb: number;
@@ -15,9 +15,9 @@ export interface HostSample {
   cpu: number;
   load1: number;
   /**
-   * Per pid, over the process and all its descendants: memory in GiB (PSS, so pages a fork
-   * shares are counted once; VmRSS where PSS is unavailable) and CPU percent of one core since
-   * the previous sample.
+   * Per pid, over the process and all its descendants: memory in GiB (a lone process: VmRSS;
+   * a tree: PSS summed, so pages a fork shares are counted once; VmRSS where PSS is
+   * unavailable) and CPU percent of one core since the previous sample.
    */
   processes: Map<number, { rssGb: number; cpu: number }>;
 }
@@ -55,12 +55,16 @@ export class HostMetrics {
     const ticks = new Map<number, number>();
     for (const pid of pids) {
       const pidStat = readPidStat(this.reader, pid);
-      const mainGb = readMemoryGb(this.reader, pid);
+      const descendants = descendantPids(this.reader, pid);
+      // A lone process: VmRSS (cheap). A tree: PSS summed (pages a fork shares counted once;
+      // PSS costs the kernel a page-table walk, ~1 ms per process, so only where it matters).
+      const memoryOf = descendants.length === 0 ? readRssGb : readMemoryGb;
+      const mainGb = memoryOf(this.reader, pid);
       if (!pidStat || mainGb === undefined) continue;
       let rssGb = mainGb;
       let treeTicks = pidStat.cpuTicks;
-      for (const descendant of descendantPids(this.reader, pid)) {
-        rssGb += readMemoryGb(this.reader, descendant) ?? 0;
+      for (const descendant of descendants) {
+        rssGb += memoryOf(this.reader, descendant) ?? 0;
         treeTicks += readPidStat(this.reader, descendant)?.cpuTicks ?? 0;
       }
       ticks.set(pid, treeTicks);
