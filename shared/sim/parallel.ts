@@ -36,7 +36,7 @@ export async function runJob(job: SimJob, trace: Trace): Promise<PoolRun> {
   }
 }
 
-/** Simulated seconds x jobs above which threads are worth their start-up (about a second each). */
+/** Simulated seconds x jobs above which threads are worth their start-up (each loads the TypeScript sources: 1.5-2.5 s of CPU here): a sweep over a month, not a comparison. */
 const THREAD_WORK = 20_000_000;
 
 export interface ParallelOptions {
