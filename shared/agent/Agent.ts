@@ -426,7 +426,7 @@ export class Agent {
     gauge('poolscale_agent_desired', 'Desired worker count per pool', status.pools.map((p) => [label(p.name), p.desired]));
     gauge('poolscale_agent_busy', 'Busy per pool: Celery tasks running, gunicorn requests in flight', status.pools.map((p) => [label(p.name), p.busy]));
     gauge('poolscale_agent_queue_length', 'Backlog per pool: queue list, or Celery ready + unacknowledged tasks', status.pools.flatMap((p) => (p.queueLength !== undefined ? [[label(p.name), p.queueLength] as [string, number]] : [])));
-    gauge('poolscale_agent_workers_memory_bytes', 'Memory of the serving workers (whole process trees, PSS)', status.pools.map((p) => [label(p.name), Math.round(p.rssGb * 1024 ** 3)]));
+    gauge('poolscale_agent_workers_memory_bytes', 'Memory of the serving workers (whole process trees: RSS, PSS summed for a tree)', status.pools.map((p) => [label(p.name), Math.round(p.rssGb * 1024 ** 3)]));
     gauge('poolscale_agent_max_workers', 'Host-side cap on workers per pool', status.pools.flatMap((p) => (p.maxWorkers !== undefined ? [[label(p.name), p.maxWorkers] as [string, number]] : [])));
     gauge('poolscale_agent_mem_available_bytes', 'Host MemAvailable', [['', Math.round((status.host?.memAvailableGb ?? 0) * 1024 ** 3)]]);
     gauge('poolscale_agent_cpu', 'Host CPU busy percent over the last interval', [['', status.host?.cpu ?? 0]]);

@@ -20,7 +20,7 @@ export interface PoolReport {
    * flight, the pool's processing list, else workers using >= 20 % of a core (command pools).
    */
   busy: number;
-  /** Memory of the serving workers' whole process trees (PSS). */
+  /** Memory of the serving workers' whole process trees (VmRSS of a lone process, PSS summed over a tree). */
   rssGb: number;
   /** The pool's backlog: its `queue.key` list, or Celery's ready + unacknowledged tasks. */
   queueLength?: number;
