@@ -171,7 +171,7 @@ export function redisDriversOnly(drivers: readonly RedisDriver[]): Plugin {
       builder.onLoad({ filter: /.*/, namespace: 'redis-driver-left-out' }, (args) => {
         const driver = left.find((candidate) => DRIVER_MODULES[candidate].file === args.path)!;
         const { exported, what } = DRIVER_MODULES[driver];
-        const message = `This function was bundled without the ${what} Redis client: deploy with a redis setting that names it (Poolscale props redis.drivers)`;
+        const message = `This function was bundled without the ${what} Redis client: deploy with a redis setting that names it (Poolscale props redis.drivers, or cdk -c redisDrivers=tcp,rest)`;
         return { contents: `export function ${exported}() { throw new Error(${JSON.stringify(message)}); }`, loader: 'js' };
       });
     },
