@@ -3,6 +3,7 @@ import { dashboardHtml } from '../dashboard/page';
 import type { z } from 'zod';
 import { AuthError, ConflictError, NotFoundError, PreconditionFailedError, ScaleTargetError, ValidationError, type FieldProblem } from '../domain/errors';
 import { POOL_ID_PATTERN } from '../domain/policy';
+import { historyCursor } from '../ports/DecisionLog';
 import type { PolicyWriteCondition } from '../ports/PolicyStore';
 import { deletePolicy, getPool, history, listPools, pause, putPolicy, resume, setManual } from '../runtime/operations';
 import { openApiDocument } from './openApiDocument';
@@ -312,9 +313,10 @@ async function historyRoute({ deps, poolId, request }: RouteCall): Promise<ApiRe
   requireKnownId(poolId);
   const query = parseWith(HistoryQuerySchema, pickQuery(request, ['limit', 'before']), 'query');
   const limit = query.limit ?? HISTORY_DEFAULT_LIMIT;
-  const decisions = await history(deps, poolId, { limit, ...(query.before === undefined ? {} : { before: query.before }) });
+  const before = query.before === undefined ? {} : typeof query.before === 'string' ? { cursor: query.before } : { before: query.before };
+  const decisions = await history(deps, poolId, { limit, ...before });
   const last = decisions.at(-1);
-  return json(200, { poolId, decisions, ...(decisions.length === limit && last ? { next: last.at } : {}) });
+  return json(200, { poolId, decisions, ...(decisions.length === limit && last ? { next: historyCursor(last) } : {}) });
 }
 
 async function scaleRoute({ deps, poolId, request }: RouteCall): Promise<ApiResponse> {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { PoolSchema } from '../domain/policy';
+import { isHistoryCursor } from '../ports/DecisionLog';
 
 /** Largest request body accepted (bytes, after base64 decoding). */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -48,10 +49,10 @@ export const HistoryQuerySchema = z.object({
   limit: queryInteger(1, HISTORY_MAX_LIMIT).optional().describe(`1..${HISTORY_MAX_LIMIT}, default ${HISTORY_DEFAULT_LIMIT}`),
   before: z
     .string()
-    .refine((value) => parseTime(value) !== undefined, 'Expected epoch milliseconds or an ISO 8601 time')
-    .transform((value) => parseTime(value) as number)
+    .refine((value) => isHistoryCursor(value) || parseTime(value) !== undefined, 'Expected the `next` of the previous page, epoch milliseconds or an ISO 8601 time')
+    .transform((value): number | string => (isHistoryCursor(value) ? value : (parseTime(value) as number)))
     .optional()
-    .describe('Only decisions strictly before this time (epoch ms or ISO 8601): the `next` of the previous page'),
+    .describe('The `next` of the previous page (older decisions only, none skipped), or a time: only decisions strictly before it (epoch ms or ISO 8601)'),
 });
 
 /** Epoch milliseconds or an ISO 8601 time; undefined for anything else. */
@@ -125,7 +126,7 @@ export const PoolDetailSchema = z.object({
 export const HistoryPageSchema = z.object({
   poolId: z.string(),
   decisions: z.array(DecisionSchema),
-  next: z.number().optional().describe('Pass as `before` for the next (older) page'),
+  next: z.string().optional().describe('Pass as `before` for the next (older) page'),
 });
 
 export const HealthSchema = z.object({ status: z.literal('ok'), time: z.string() });

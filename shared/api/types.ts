@@ -1,3 +1,4 @@
+import type { AgentStore } from '../ports/AgentStore';
 import type { RuntimeDeps } from '../runtime/tick';
 
 /** One HTTP request, independent of API Gateway, a local server or a test. */
@@ -30,6 +31,8 @@ export interface RouteContext {
 }
 
 export type ApiDeps = RuntimeDeps & {
+  /** Agent records, for the host routes (shared/api/hostRoutes.ts); absent: they answer 501. */
+  agents?: AgentStore;
   /**
    * Allows or refuses a request: return false or throw AuthError for 403. Absent: every caller
    * that reached the API is allowed (API Gateway IAM auth already ran).
