@@ -28,6 +28,8 @@ const TTIN_TIMEOUT_MS = 10_000;
 /** Beyond graceful_timeout: the master kills an overdue worker on its next loop (1 s) and reaps it. */
 const TTOU_MARGIN_MS = 5_000;
 const GUNICORN_GRACEFUL_DEFAULT_MS = 30_000;
+/** How long a master the agent started may take to boot its initial workers. */
+const MASTER_BOOT_TIMEOUT_MS = 60_000;
 
 /**
  * gunicorn: one master owns the workers. The agent moves the master's worker count one step
@@ -203,6 +205,8 @@ export class GunicornSupervisor implements Supervisor {
     this.master = { name: `${this.pool}-master`, pid: spawned.pid, startTime: spawned.startTime, startedAt: now, state: 'running', mark: spawned.mark };
     this.owned = true;
     this.requested = workers;
+    // Its workers boot one by one: no SIGTTIN for those still booting (it would add one more).
+    this.inFlight = { up: true, expect: workers, at: now, timeoutMs: MASTER_BOOT_TIMEOUT_MS };
     this.options.logger.info('started gunicorn master', { pool: this.pool, pid: spawned.pid, workers });
   }
 }
