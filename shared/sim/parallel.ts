@@ -1,10 +1,8 @@
 /**
  * Independent simulation runs (the policy, each baseline, each oracle, each sweep point) as
- * jobs, run in worker threads when the work is large enough to pay for starting them (each
- * thread loads the TypeScript sources once), else in this thread. Results are the same either
- * way: every job is deterministic and runs on its own model.
+ * jobs, run in this thread or, when asked, in worker threads (each loads the TypeScript sources
+ * once). Results are the same either way: every job is deterministic and runs on its own model.
  */
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Policy } from '../domain/policy';
 import { hpaController, oracle, staticController, targetTrackingController } from './baselines';
@@ -36,19 +34,19 @@ export async function runJob(job: SimJob, trace: Trace): Promise<PoolRun> {
   }
 }
 
-/** Simulated seconds x jobs above which threads are worth their start-up (each loads the TypeScript sources: 1.5-2.5 s of CPU here): a sweep over a month, not a comparison. */
-const THREAD_WORK = 20_000_000;
-
 export interface ParallelOptions {
-  /** Worker threads: default min(jobs, available cores) when the work is large, else 0 (this thread). */
+  /**
+   * Worker threads (at most one per job). Default 0: this thread. Each thread first loads the
+   * TypeScript sources (1.5-2.5 s of CPU); measured on a busy 2-core machine, threads made a
+   * month's sweep slower (bench/RESULTS.md), so they are opt-in (`--threads N`).
+   */
   threads?: number;
   onProgress?: (fraction: number) => void;
 }
 
-/** Runs every job (in worker threads when worth it); results in job order. */
+/** Runs every job (in worker threads when asked); results in job order. */
 export async function runJobs(jobs: SimJob[], trace: Trace, options: ParallelOptions = {}): Promise<PoolRun[]> {
-  const work = (trace.endSeconds - trace.t[0]!) * jobs.length;
-  const threads = Math.min(jobs.length, options.threads ?? (work >= THREAD_WORK ? availableParallelism() : 0));
+  const threads = Math.min(jobs.length, Math.max(0, Math.floor(options.threads ?? 0)));
   const results = new Array<PoolRun>(jobs.length);
   let done = 0;
   if (threads <= 1) {

@@ -32,6 +32,7 @@ const USAGE = `Usage: poolscale tune --config FILE --trace TRACE.csv (--under PC
   --startup SECONDS      seconds until a new worker serves (default ${SIMULATION_DEFAULTS.startupSeconds})
   --service-time SECONDS seconds one job holds a worker (default ${SIMULATION_DEFAULTS.serviceSeconds})
   --slo SECONDS          waits above this count against the SLO (default ${SIMULATION_DEFAULTS.sloSeconds})
+  --threads N            run the grid in N worker threads (default 0: this thread)
 
 Searched: target utilization ${TUNE_UTILIZATIONS.join(', ')} of every utilization-tracking target
 rule x scale-down stabilisation ${TUNE_STABILIZATION_SECONDS.map((s) => `${s / 60}m`).join(', ')}.`;
@@ -41,10 +42,10 @@ interface Args {
   trace?: string;
   pool?: string;
   json: boolean;
-  numbers: Partial<Record<'under' | 'wait-p95' | 'fit' | 'startup' | 'service-time' | 'slo', number>>;
+  numbers: Partial<Record<'under' | 'wait-p95' | 'fit' | 'startup' | 'service-time' | 'slo' | 'threads', number>>;
 }
 
-const NUMBERS = ['under', 'wait-p95', 'fit', 'startup', 'service-time', 'slo'] as const;
+const NUMBERS = ['under', 'wait-p95', 'fit', 'startup', 'service-time', 'slo', 'threads'] as const;
 
 function parseArgs(argv: string[]): Args | 'help' | string {
   const args: Args = { json: false, numbers: {} };
@@ -127,7 +128,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.err(`poolscale tune: unknown pool "${args.pool}"; the config has: ${config.pools.map((p) => p.id).join(', ')}`);
     return 2;
   }
-  const options: SimulateOptions & { fitShare?: number } = {
+  const options: SimulateOptions & { fitShare?: number; threads?: number } = {
+    ...(n.threads !== undefined ? { threads: Math.floor(n.threads) } : {}),
     ...(n['service-time'] !== undefined ? { serviceSeconds: n['service-time'] } : {}),
     ...(n.startup !== undefined ? { startupSeconds: n.startup } : {}),
     ...(n.slo !== undefined ? { sloSeconds: n.slo } : {}),
