@@ -1,7 +1,7 @@
 /**
  * `simulate --sweep` on every trace in shared/traces (not the .gaps file): the frontier of the
  * recommended policy, HPA-style and target-tracking-style over target utilization 0.5-0.9
- * (worker-hours vs under-provisioned time), with wall time per trace (worker threads on).
+ * (worker-hours vs under-provisioned time), with wall time per trace (one thread, the default).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
