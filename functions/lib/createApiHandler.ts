@@ -1,5 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { createApi, type ApiDeps, type ApiHandler } from '../../shared/api';
+import { hostRoutes } from '../../shared/api/hostRoutes';
 import { describeError } from './describeError';
 import { HttpEventSchema } from './events';
 import type { FunctionLogger, MetricsFlusher } from './FunctionLogger';
@@ -39,10 +40,13 @@ export function createApiHandler(deps: ApiHandlerDeps) {
       const runtime = await deps.runtime();
       if (!api || built !== runtime) {
         built = runtime;
-        api = createApi({
-          ...runtime,
-          reportError: (error, where) => deps.logger.error('api request failed', { ...where, ...describeError(error) }),
-        });
+        api = createApi(
+          {
+            ...runtime,
+            reportError: (error, where) => deps.logger.error('api request failed', { ...where, ...describeError(error) }),
+          },
+          { routes: hostRoutes },
+        );
       }
       const response = await api(request);
       const poolId = /^\/pools\/([^/]+)/.exec(request.path)?.[1];

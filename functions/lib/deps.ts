@@ -31,7 +31,9 @@ import type { AgentStore } from '../../shared/ports/AgentStore';
 import type { MetricSource } from '../../shared/ports/MetricSource';
 import type { PolicyStore } from '../../shared/ports/PolicyStore';
 import type { RelayDeps } from '../../shared/relay';
+import { historyHeartbeatMs } from '../../shared/runtime/historyPolicy';
 import type { RuntimeDeps } from '../../shared/runtime/tick';
+import { secretBoxFromEnv } from '../../shared/relay/secretBox';
 import type { FunctionLogger } from './FunctionLogger';
 import { lazyMetricSource, lazyScaleTarget } from './lazy';
 
@@ -166,7 +168,16 @@ export async function buildDeps(env: FunctionEnv, options: BuildOptions): Promis
   const { policies, ecsTarget } = rememberListed(new DynamoPolicyStore(client, required(env, 'POLICIES_TABLE')));
   const states = new DynamoStateStore(client, required(env, 'STATE_TABLE'));
   const log = new DynamoDecisionLog(client, required(env, 'HISTORY_TABLE'), ttlDays === undefined ? {} : { ttlDays });
-  const agents = new DynamoAgentStore(client, required(env, 'AGENTS_TABLE'));
+  const secretBox = secretBoxFromEnv(env);
+  const agents = new DynamoAgentStore(client, required(env, 'AGENTS_TABLE'), secretBox ? { secretBox } : {});
+
+  let heartbeat: number | undefined;
+  try {
+    // Unset: the runtime's default (15 minutes) between records of routine "no change" decisions.
+    heartbeat = historyHeartbeatMs(env.HISTORY_HEARTBEAT);
+  } catch (error) {
+    throw new FunctionConfigError(error instanceof Error ? error.message : String(error), { cause: error });
+  }
 
   const redis = await redisConfig(env, options.fetchSecret, options.fetchParameter);
   const runner = redis ? redisRunnerFromConfig(redis) : undefined;
@@ -194,6 +205,7 @@ export async function buildDeps(env: FunctionEnv, options: BuildOptions): Promis
     clock: systemClock,
     logger: options.logger,
     ...(options.onDecision ? { onDecision: options.onDecision } : {}),
+    ...(heartbeat === undefined ? {} : { historyHeartbeatMs: heartbeat }),
   };
   const relay: RelayDeps = {
     agents,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FunctionConfigError, redisConfig } from '../../functions/lib/deps';
+import { buildDeps, FunctionConfigError, redisConfig } from '../../functions/lib/deps';
 import { once } from '../../functions/lib/once';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:poolscale/redis-AbCdEf';
@@ -85,5 +85,28 @@ describe('Function: once', () => {
     expect(first.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(second).toEqual([2, 2, 2]);
     expect(builds).toBe(2);
+  });
+});
+
+describe('Function: buildDeps, HISTORY_HEARTBEAT', () => {
+  const tables = { POLICIES_TABLE: 'p', STATE_TABLE: 's', HISTORY_TABLE: 'h', AGENTS_TABLE: 'a' };
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+  it.each([
+    { case: 'unset (the runtime default)', value: undefined, expected: undefined },
+    { case: 'a duration', value: '5m', expected: 300_000 },
+    { case: 'off', value: 'off', expected: Infinity },
+  ])('passes $case to the runtime', async ({ value, expected }) => {
+    // Act
+    const deps = await buildDeps({ ...tables, ...(value === undefined ? {} : { HISTORY_HEARTBEAT: value }) }, { logger: quiet });
+
+    // Assess
+    expect(deps.runtime.historyHeartbeatMs).toBe(expected);
+  });
+
+  it('refuses a bad value with a FunctionConfigError naming the variable', async () => {
+    const attempt = buildDeps({ ...tables, HISTORY_HEARTBEAT: 'sometimes' }, { logger: quiet });
+    await expect(attempt).rejects.toThrow(FunctionConfigError);
+    await expect(attempt).rejects.toThrow(/HISTORY_HEARTBEAT.*sometimes/);
   });
 });

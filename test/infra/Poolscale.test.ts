@@ -209,6 +209,11 @@ describe('Construct: Poolscale', { timeout: 120_000 }, () => {
       'POST /pools/{id}/resume',
       'GET /openapi.json',
       'GET /dashboard',
+      'GET /hosts',
+      'POST /hosts',
+      'GET /hosts/{id}',
+      'DELETE /hosts/{id}',
+      'POST /hosts/{id}/rotate-secret',
     ].map((route) => ({ case: route, route })))('operator route $case requires IAM (SigV4)', ({ route }) => {
       // Assess
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: route, AuthorizationType: 'AWS_IAM' });
@@ -216,7 +221,7 @@ describe('Construct: Poolscale', { timeout: 120_000 }, () => {
 
     it('has no route beyond the operator routes and the heartbeat', () => {
       // Assess
-      template.resourceCountIs('AWS::ApiGatewayV2::Route', 11);
+      template.resourceCountIs('AWS::ApiGatewayV2::Route', 16);
     });
 
     it('leaves the heartbeat to the relay, which verifies HMAC signatures itself', () => {
