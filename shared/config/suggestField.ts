@@ -3,6 +3,7 @@
  * a likely typo (case difference, or at most two edits for names longer than four letters).
  */
 import * as policy from '../domain/policy';
+import { closest } from './closest';
 
 let known: string[] | undefined;
 
@@ -19,27 +20,5 @@ function knownFields(): string[] {
 }
 
 export function suggestField(name: string): string | undefined {
-  const lower = name.toLowerCase();
-  let best: { field: string; distance: number } | undefined;
-  for (const field of knownFields()) {
-    if (field === name) continue;
-    if (field.toLowerCase() === lower) return field;
-    const distance = editDistance(lower, field.toLowerCase());
-    if (!best || distance < best.distance) best = { field, distance };
-  }
-  const limit = name.length > 4 ? 2 : 1;
-  return best && best.distance <= limit ? best.field : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2) return 3;
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
+  return closest(name, knownFields());
 }

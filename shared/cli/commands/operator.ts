@@ -1,15 +1,17 @@
 /**
  * Operator commands against a local (`poolscale up`) or deployed API:
- * status, scale, pause, resume, history, apply. The first argument is the command's own name.
+ * status, scale, pause, resume, history, apply, delete. The first argument is the command's own name.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { createInterface } from 'node:readline/promises';
+import { stringify } from 'yaml';
 import { toNativePolicy } from '../../config/format';
 import { loadConfigFile } from '../../config/load';
 import { parsePolicy } from '../../config/validate';
 import { parseDuration } from '../../domain/duration';
 import type { Decision, MetricError } from '../../domain/types';
 import { ApiError, type ApiClient, createApiClient } from '../apiClient';
+import { parseCommandArgs, wholeNumber } from '../args';
 import { oneLine, type CliIo } from '../io';
 
 export const summary = 'Operate pools through the API';
@@ -21,11 +23,12 @@ const COMMON = `  --api URL        API base URL (default $POOLSCALE_API or http:
 
 const USAGE: Record<string, string> = {
   status: `Usage: poolscale status [ID] [options]\n\nPools with desired count, bounds, state and the last decision, with the metrics it could\nnot read and why. With ID: that pool's last decision in full.\n\n${COMMON}`,
-  scale: `Usage: poolscale scale ID N --reason TEXT [--for DURATION] [options]\n\nSets a manual desired count (within the pool's bounds); the policy resumes after --for\n(e.g. 30m) or on \`poolscale resume ID\`.\n\n${COMMON}`,
+  scale: `Usage: poolscale scale ID DESIRED --reason TEXT [--for DURATION] [options]\n\nSets a manual desired count (within the pool's bounds); the policy resumes after --for\n(e.g. 30m) or on \`poolscale resume ID\`.\n\n${COMMON}`,
   pause: `Usage: poolscale pause ID [--reason TEXT] [options]\n\n${COMMON}`,
   resume: `Usage: poolscale resume ID [--clear-manual] [options]\n\nResumes a paused pool. A manual override stays in force unless --clear-manual is given.\n\n${COMMON}\n  --clear-manual   also end a manual override (\`poolscale scale\`)`,
   history: `Usage: poolscale history ID [--limit N] [options]\n\nDecisions newest first, with their reasons.\n\n${COMMON}`,
-  apply: `Usage: poolscale apply FILE [--dry-run] [--format F] [options]\n\nValidates FILE (poolscale or a seed format), shows the difference with the pools the API\nhas, then applies it (creates and updates pools; never deletes). Each write is conditional\non the revision the difference was computed from: a pool changed meanwhile by someone else\nis not overwritten (exit 1; run apply again to see the new difference).\n\n${COMMON}\n  --dry-run        show the difference only`,
+  delete: `Usage: poolscale delete ID [--yes] [options]\n\nDeletes a pool's policy (its history stays readable). Asks for confirmation on a terminal;\nwithout one (a script, a pipe) --yes is required. The delete is conditional on the revision\nshown: a pool changed meanwhile is not deleted (exit 1).\n\n${COMMON}\n  --yes, -y        do not ask for confirmation`,
+  apply: `Usage: poolscale apply FILE [--dry-run] [--format F] [options]\n\nValidates FILE (poolscale or a seed format), shows the difference with the pools the API\nhas (a new pool in full, as YAML), then applies it (creates and updates pools; never deletes). Each write is conditional\non the revision the difference was computed from: a pool changed meanwhile by someone else\nis not overwritten (exit 1; run apply again to see the new difference).\n\n${COMMON}\n  --dry-run        show the difference only`,
 };
 
 interface PoolRow {
@@ -48,32 +51,30 @@ interface PoolDetail {
   lastDecision?: Decision;
 }
 
+const OPTIONS = {
+  api: { type: 'string' },
+  sigv4: { type: 'boolean' },
+  region: { type: 'string' },
+  json: { type: 'boolean' },
+  reason: { type: 'string' },
+  'clear-manual': { type: 'boolean' },
+  for: { type: 'string' },
+  limit: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  format: { type: 'string' },
+  yes: { type: 'boolean', short: 'y' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const [command = 'status', ...args] = argv;
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        api: { type: 'string' },
-        sigv4: { type: 'boolean', default: false },
-        region: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        reason: { type: 'string' },
-        'clear-manual': { type: 'boolean', default: false },
-        for: { type: 'string' },
-        limit: { type: 'string', default: '20' },
-        'dry-run': { type: 'boolean', default: false },
-        format: { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    io.err(`poolscale ${command}: ${(error as Error).message}\n\n${USAGE[command]}`);
+  const parsed = parseCommandArgs(args, OPTIONS);
+  if ('error' in parsed) {
+    io.err(`poolscale ${command}: ${parsed.error}\n\n${USAGE[command]}`);
     return 2;
   }
-  const { values, positionals } = parsed;
+  const { positionals } = parsed;
+  const values = { ...parsed.values, limit: parsed.values.limit ?? '20' };
   if (values.help) {
     io.out(USAGE[command] ?? '');
     return 0;
@@ -92,12 +93,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   try {
     switch (command) {
       case 'status':
-        return await status(api, io, positionals[0], values.json);
+        return await status(api, io, positionals[0], values.json ?? false);
       case 'scale': {
         const [id, count] = positionals;
-        if (!id || count === undefined) return usage('expected a pool id and a count');
-        const desired = Number(count);
-        if (!Number.isInteger(desired) || desired < 0) return usage(`N must be a whole number >= 0 (got "${count}")`);
+        if (!id || count === undefined) return usage('expected a pool id and a count (DESIRED)');
+        const desired = wholeNumber(count, 'DESIRED', 0);
+        if (typeof desired === 'string') return usage(desired);
         if (!values.reason) return usage('--reason is required: say why, it is recorded in the history');
         let durationSeconds: number | undefined;
         if (values.for !== undefined) {
@@ -133,8 +134,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       case 'history': {
         const [id] = positionals;
         if (!id) return usage('expected a pool id');
-        const limit = Number(values.limit);
-        if (!Number.isInteger(limit) || limit < 1 || limit > 500) return usage(`--limit must be 1..500 (got "${values.limit}")`);
+        const limit = wholeNumber(values.limit, '--limit', 1, 500);
+        if (typeof limit === 'string') return usage(limit);
         const result = await api<{ decisions: Decision[] }>('GET', `/pools/${encodeURIComponent(id)}/history?limit=${limit}`);
         if (values.json) io.out(JSON.stringify(result, null, 2));
         else for (const d of result.decisions) io.out(`${new Date(d.at).toISOString()}  ${d.action.padEnd(10)} ${String(d.current).padStart(3)} -> ${String(d.desired).padEnd(3)}  ${d.reasons.map((r) => r.message).join('; ')}`);
@@ -143,7 +144,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       case 'apply': {
         const [file] = positionals;
         if (!file) return usage('expected a config file');
-        return await apply(api, io, resolve(io.cwd, file), values.format, values['dry-run']);
+        return await apply(api, io, resolve(io.cwd, file), values.format, values['dry-run'] ?? false);
+      }
+      case 'delete': {
+        const [id, extra] = positionals;
+        if (!id || extra !== undefined) return usage(id ? `expected one pool id, got ${positionals.length}` : 'expected a pool id');
+        return await deletePool(api, io, id, values.yes ?? false, usage);
       }
       default:
         return usage(`unknown operator command "${command}"`);
@@ -201,14 +207,15 @@ async function status(api: ApiClient, io: CliIo, id: string | undefined, json: b
     return 0;
   }
   const rows = pools.map((p) => [
-    p.id,
-    p.target,
+    oneLine(p.id),
+    oneLine(p.target),
     String(p.desired ?? '-'),
+    String(p.ready ?? '-'),
     `${p.min}..${p.max}`,
     p.paused ? 'paused' : p.manual ? `manual ${p.manual.desired}` : p.dryRun ? 'dry-run' : 'auto',
-    p.lastAction ? `${p.lastAction.action}: ${p.lastAction.summary}` : '-',
+    p.lastAction ? `${p.lastAction.action}: ${oneLine(p.lastAction.summary)}` : '-',
   ]);
-  const header = ['POOL', 'TARGET', 'DESIRED', 'BOUNDS', 'STATE', 'LAST DECISION'];
+  const header = ['POOL', 'TARGET', 'DESIRED', 'READY', 'BOUNDS', 'STATE', 'LAST DECISION'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   for (const row of [header, ...rows]) io.out(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
   // Why a pool holds: the metrics its last decision could not read, with the error of each.
@@ -265,6 +272,8 @@ async function apply(api: ApiClient, io: CliIo, file: string, format: string | u
     }
     if (current === undefined) {
       io.out(`+ pool ${policy.id} (new)`);
+      // All of it: there is nothing to compare a new pool with, so what would be created is the difference.
+      for (const line of stringify(wanted, { lineWidth: 120 }).trimEnd().split('\n')) io.out(`  + ${line}`);
     } else {
       const lines = diffPolicies(current, wanted);
       if (lines.length === 0) {
@@ -298,4 +307,32 @@ async function apply(api: ApiClient, io: CliIo, file: string, format: string | u
   if (stale.length === 0) return 0;
   io.err(`poolscale apply: ${stale.length} pool(s) not applied (${stale.join(', ')}): run apply again to see the new difference`);
   return 1;
+}
+
+/** `delete ID`: confirms (or `--yes`), then deletes on the revision that was shown. */
+async function deletePool(api: ApiClient, io: CliIo, id: string, yes: boolean, usage: (message: string) => number): Promise<number> {
+  const detail = await api<PoolDetail>('GET', `/pools/${encodeURIComponent(id)}`);
+  const line = `pool ${oneLine(id)}: target ${oneLine(detail.policy.target.kind)}, bounds ${detail.policy.min}..${detail.policy.max}, desired ${detail.state?.desired ?? '-'}`;
+  if (!yes) {
+    if (!process.stdin.isTTY) return usage('refusing to delete without --yes: stdin is not a terminal, so there is no one to confirm');
+    const prompt = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      const answer = await prompt.question(`Delete ${line}? [y/N] `);
+      if (!/^y(es)?$/i.test(answer.trim())) {
+        io.err('poolscale delete: not deleted');
+        return 1;
+      }
+    } finally {
+      prompt.close();
+    }
+  }
+  try {
+    await api('DELETE', `/pools/${encodeURIComponent(id)}`, undefined, { 'if-match': detail.revision ? `"${detail.revision}"` : '*' });
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 412)) throw error;
+    io.err(`poolscale delete: pool ${oneLine(id)} changed since it was read (someone else wrote it); not deleted. Run delete again to see it.`);
+    return 1;
+  }
+  io.out(`deleted ${line}`);
+  return 0;
 }
