@@ -20,6 +20,7 @@ import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { ValidationError, type FieldProblem } from '../shared/domain/errors';
+import { historyHeartbeatMs } from '../shared/runtime/historyPolicy';
 import { REDIS_DRIVERS, type RedisDriver } from './bundling/bundleFunction';
 import { PoolscaleFunction, type EcsServiceRef } from './PoolscaleFunction';
 import { TABLE_DEFINITIONS, type KeyAttribute, type TableDefinition, type TableKey } from '../shared/adapters/dynamodb/tables';
@@ -64,6 +65,11 @@ export interface PoolscaleProps {
   alarmPrefix?: string;
   /** Decision history kept this many days (DynamoDB TTL). @default 30 */
   historyTtlDays?: number;
+  /**
+   * How often a routine unchanged decision is still recorded in the history (HISTORY_HEARTBEAT):
+   * a duration such as `15m`, `0` for every decision, `off` for changes only. @default '15m'
+   */
+  historyHeartbeat?: string;
   /** Tables and log groups. @default RemovalPolicy.RETAIN */
   removalPolicy?: RemovalPolicy;
   /** Stage-wide API throttling (requests per second). @default { rateLimit: 20, burstLimit: 40 } */
@@ -128,7 +134,11 @@ export class Poolscale extends Construct {
     const functionsDir = props.functionsDir ?? DEFAULT_FUNCTIONS_DIR;
     const common = {
       removalPolicy,
-      environment: { HISTORY_TTL_DAYS: String(historyTtlDays), ALARM_PREFIX: alarmPrefix },
+      environment: {
+        HISTORY_TTL_DAYS: String(historyTtlDays),
+        ALARM_PREFIX: alarmPrefix,
+        ...(props.historyHeartbeat !== undefined ? { HISTORY_HEARTBEAT: props.historyHeartbeat } : {}),
+      },
       redisDrivers: redisDriversOf(props.redis),
     };
 
@@ -348,6 +358,13 @@ function validateProps(props: PoolscaleProps, historyTtlDays: number): void {
     problems.push({ path, message, value, severity: 'error' });
   if (!Number.isInteger(historyTtlDays) || historyTtlDays < 1) {
     problem('historyTtlDays', `Expected a whole number of days, at least 1 (got ${historyTtlDays})`, historyTtlDays);
+  }
+  if (props.historyHeartbeat !== undefined) {
+    try {
+      historyHeartbeatMs(props.historyHeartbeat, 'historyHeartbeat');
+    } catch (error) {
+      problem('historyHeartbeat', error instanceof Error ? error.message : String(error), props.historyHeartbeat);
+    }
   }
   (props.ecsServices ?? []).forEach((service, index) => {
     if (!service.cluster || !service.service || /[/,*\s]/.test(service.cluster + service.service)) {

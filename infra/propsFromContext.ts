@@ -12,7 +12,8 @@ import type { PoolscaleProps, RedisConnection } from './Poolscale';
  * - redisSecretArn=arn:aws:secretsmanager:... | redisSsmParameter=/poolscale/redis |
  *   redisUrl=redis://host:6379 (no password) | createRedisSecret=true
  * - redisDrivers=tcp | rest | tcp,rest (with a secret or parameter: the clients to bundle)
- * - schedule=rate(1 minute), alarmPrefix=poolscale-, historyTtlDays=30, destroyOnRemoval=true
+ * - schedule=rate(1 minute), alarmPrefix=poolscale-, historyTtlDays=30, historyHeartbeat=15m|0|off,
+ *   destroyOnRemoval=true
  */
 export function propsFromContext(node: Node): PoolscaleProps {
   const text = (key: string): string | undefined => {
@@ -31,6 +32,8 @@ export function propsFromContext(node: Node): PoolscaleProps {
   if (alarmPrefix) props.alarmPrefix = alarmPrefix;
   const ttl = text('historyTtlDays');
   if (ttl) props.historyTtlDays = Number(ttl);
+  const heartbeat = text('historyHeartbeat');
+  if (heartbeat) props.historyHeartbeat = heartbeat;
   if (text('destroyOnRemoval') === 'true') props.removalPolicy = RemovalPolicy.DESTROY;
   return props;
 }

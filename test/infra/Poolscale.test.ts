@@ -508,3 +508,21 @@ describe('Function: redisDriversOf', () => {
     expect(() => buildStack({ redis: { createSecret: true, drivers: drivers as never } })).toThrow(/redis\.drivers/);
   });
 });
+
+describe('Construct: Poolscale, historyHeartbeat', () => {
+  it('passes HISTORY_HEARTBEAT to every function', () => {
+    // Act
+    const { template } = buildStack({ historyHeartbeat: 'off' });
+
+    // Assess
+    for (const service of ['poolscale-evaluate', 'poolscale-api', 'poolscale-relay']) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: service, HISTORY_HEARTBEAT: 'off' }) },
+      });
+    }
+  });
+
+  it('refuses a value the functions would refuse, naming the field', () => {
+    expect(() => buildStack({ historyHeartbeat: 'sometimes' })).toThrow(/historyHeartbeat/);
+  });
+});
