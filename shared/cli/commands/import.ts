@@ -11,6 +11,7 @@ import { formatProblem } from '../../config/formatProblem';
 import { FORMATS, loadConfigFile, toFormat } from '../../config/load';
 import type { CliIo } from '../io';
 import { usageError } from '../../config/usageError';
+import { dataProblems, withMetricsTodos } from '../../config/dataProblems';
 
 export const summary = 'Convert a seed-format config (000/001/003/004/002) to poolscale YAML';
 
@@ -28,22 +29,19 @@ Options:
       --host HOST      Host id for seed 003 projects (default: victus)
   -h, --help           Show this help`;
 
+const OPTIONS = {
+  format: { type: 'string', short: 'f' },
+  json: { type: 'boolean', default: false },
+  host: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
 export async function run(argv: string[], io: CliIo): Promise<number> {
   let args;
   try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        format: { type: 'string', short: 'f' },
-        json: { type: 'boolean', default: false },
-        host: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
+    args = parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
   } catch (cause) {
-    io.err(`poolscale import: ${usageError(cause)}\n\n${USAGE}`);
+    io.err(`poolscale import: ${usageError(cause, OPTIONS)}\n\n${USAGE}`);
     return 2;
   }
   const { values, positionals } = args;
@@ -70,10 +68,20 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     for (const e of errors) io.err(`error: ${formatProblem(e)}`);
     return 1;
   }
+  // Rules whose metrics nothing provides: say so, and (in YAML) leave a block to fill in.
+  const unfed = dataProblems(result.config);
+  for (const problem of unfed) io.err(`${problem.severity}: ${formatProblem(problem)}`);
+  if (unfed.length > 0) {
+    io.err(
+      values.json
+        ? 'poolscale import: define the metrics above under each pool\'s `metrics:` before applying'
+        : 'poolscale import: the output has a commented `metrics:` block (TODO) in each pool above: fill it in before applying',
+    );
+  }
   if (values.json) {
     io.out(JSON.stringify(toNativeConfig(result.config), null, 2));
   } else {
-    io.out(toYaml(result.config, `Converted from ${result.format} (${file}) by \`poolscale import\`.\nReview targets and metrics before applying: seed tools scale differently.`));
+    io.out(withMetricsTodos(toYaml(result.config, `Converted from ${result.format} (${file}) by \`poolscale import\`.\nReview targets and metrics before applying: seed tools scale differently.`), result.config));
   }
   return 0;
 }

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { stringify } from 'yaml';
 import { toNativePolicy } from '../../config/format';
+import { withDataProblems } from '../../config/dataProblems';
 import { loadConfigFile } from '../../config/load';
 import { parsePolicy } from '../../config/validate';
 import { parseDuration } from '../../domain/duration';
@@ -249,7 +250,7 @@ export function diffPolicies(before: unknown, after: unknown): string[] {
 }
 
 async function apply(api: ApiClient, io: CliIo, file: string, format: string | undefined, dryRun: boolean): Promise<number> {
-  const loaded = await loadConfigFile(file, format ? { format } : {});
+  const loaded = withDataProblems(await loadConfigFile(file, format ? { format } : {}));
   for (const problem of loaded.problems) io.err(`${problem.severity}: ${problem.path || '(root)'}: ${problem.message}`);
   if (!loaded.config) {
     io.err(`poolscale apply: ${file} is not valid; nothing applied`);

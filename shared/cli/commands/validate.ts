@@ -8,6 +8,7 @@ import { FORMATS, loadConfigFile, toFormat } from '../../config/load';
 import { formatProblem } from '../../config/formatProblem';
 import type { CliIo } from '../io';
 import { usageError } from '../../config/usageError';
+import { withDataProblems } from '../../config/dataProblems';
 
 export const summary = 'Check a config file; list every problem';
 
@@ -22,22 +23,19 @@ Options:
       --json           Print the result as JSON
   -h, --help           Show this help`;
 
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  format: { type: 'string', short: 'f' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
 export async function run(argv: string[], io: CliIo): Promise<number> {
   let args;
   try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        config: { type: 'string', short: 'c' },
-        format: { type: 'string', short: 'f' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
+    args = parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
   } catch (cause) {
-    io.err(`poolscale validate: ${usageError(cause)}\n\n${USAGE}`);
+    io.err(`poolscale validate: ${usageError(cause, OPTIONS)}\n\n${USAGE}`);
     return 2;
   }
   const { values, positionals } = args;
@@ -56,7 +54,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
 
-  const result = await loadConfigFile(resolve(io.cwd, file), format ? { format } : {});
+  const result = withDataProblems(await loadConfigFile(resolve(io.cwd, file), format ? { format } : {}));
   const errors = result.problems.filter((p) => p.severity === 'error');
   const warnings = result.problems.filter((p) => p.severity === 'warning');
   const ok = Boolean(result.config) && errors.length === 0;
