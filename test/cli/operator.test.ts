@@ -34,8 +34,8 @@ describe('Commands: status, scale, pause, resume, history, apply', () => {
   it('status lists pools with desired count, bounds and the last decision', async () => {
     const { code, out } = await cli('status');
     expect(code).toBe(0);
-    expect(out).toMatch(/POOL\s+TARGET\s+DESIRED/);
-    expect(out).toMatch(/bots\s+none\s+7\s+2\.\.20\s+auto\s+scale_up/);
+    expect(out).toMatch(/POOL\s+TARGET\s+DESIRED\s+READY\s+BOUNDS/);
+    expect(out).toMatch(/bots\s+none\s+7\s+7\s+2\.\.20\s+auto\s+scale_up/);
   });
 
   it('scale sets a manual count and history shows who asked', async () => {
@@ -49,9 +49,13 @@ describe('Commands: status, scale, pause, resume, history, apply', () => {
 
   it.each([
     { case: 'no reason', args: ['scale', 'bots', '3'], message: '--reason is required' },
-    { case: 'count not a number', args: ['scale', 'bots', 'lots', '--reason', 'x'], message: 'N must be a whole number' },
+    { case: 'count not a number', args: ['scale', 'bots', 'lots', '--reason', 'x'], message: 'poolscale scale: DESIRED must be a whole number ≥ 0, got "lots"' },
+    { case: 'negative count', args: ['scale', 'bots', '-1', '--reason', 'x'], message: 'poolscale scale: DESIRED must be a whole number ≥ 0, got "-1"' },
+    { case: 'fractional count', args: ['scale', 'bots', '2.5', '--reason', 'x'], message: 'DESIRED must be a whole number ≥ 0, got "2.5"' },
+    { case: 'negative limit', args: ['history', 'bots', '--limit', '-5'], message: '--limit must be a whole number from 1 to 500, got "-5"' },
+    { case: 'misspelt option', args: ['scale', 'bots', '3', '--reasn', 'x'], message: 'unknown option --reasn (did you mean --reason?)' },
     { case: 'bad duration', args: ['scale', 'bots', '3', '--reason', 'x', '--for', 'soon'], message: '--for must be a duration' },
-    { case: 'bad limit', args: ['history', 'bots', '--limit', '0'], message: '--limit must be 1..500' },
+    { case: 'bad limit', args: ['history', 'bots', '--limit', '0'], message: '--limit must be a whole number from 1 to 500, got "0"' },
   ])('refuses $case before calling the API', async ({ args, message }) => {
     const { code, err } = await cli(...args);
     expect(code).toBe(2);
