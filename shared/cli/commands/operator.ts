@@ -80,16 +80,18 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.out(USAGE[command] ?? '');
     return 0;
   }
-  const api = createApiClient({
-    baseUrl: values.api ?? io.env.POOLSCALE_API ?? 'http://127.0.0.1:8080',
-    ...(values.sigv4 ? { sigv4: true } : {}),
-    ...(values.region ? { region: values.region } : {}),
-    env: io.env,
-  });
   const usage = (message: string) => {
     io.err(`poolscale ${command}: ${message}\n\n${USAGE[command]}`);
     return 2;
   };
+  // An empty $POOLSCALE_API counts as unset.
+  const baseUrl = values.api ?? (io.env.POOLSCALE_API || 'http://127.0.0.1:8080');
+  let api: ApiClient;
+  try {
+    api = createApiClient({ baseUrl, ...(values.sigv4 ? { sigv4: true } : {}), ...(values.region ? { region: values.region } : {}), env: io.env });
+  } catch (error) {
+    return usage(`--api must be an http(s) URL such as http://127.0.0.1:8080, got "${baseUrl}" (${(error as Error).message})`);
+  }
 
   try {
     switch (command) {
