@@ -149,6 +149,26 @@ describe('Process: delete and apply --dry-run against an API', () => {
     expect(missing.err).toContain('404');
   }, 120_000);
 
+  it.each([
+    { answer: 'n', code: 1, kept: true },
+    { answer: 'y', code: 0, kept: false },
+  ])('delete on a terminal asks first; answering $answer', async ({ answer, code, kept }) => {
+    const deps = await start();
+    // util-linux `script` gives the CLI a pseudo-terminal as stdin; the answer is typed into it.
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} delete bots --api ${server!.url}; echo "exit=$?"`;
+    const child = execFile('script', ['-qec', command, '/dev/null'], { cwd: dir, env: { ...process.env, POOLSCALE_API: '' }, timeout: 60_000 });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('[y/N]') && !child.stdin!.writableEnded) child.stdin!.end(`${answer}\n`);
+    });
+    await new Promise((resolve) => child.on('close', resolve));
+
+    expect(output).toMatch(/Delete pool bots: target none, bounds 1\.\.20, desired -\? \[y\/N\]/);
+    expect(output).toContain(`exit=${code}`);
+    expect((await deps.policies.get('bots')) !== undefined).toBe(kept);
+  }, 120_000);
+
   it('apply --dry-run shows a new pool in full (its YAML) and writes nothing', async () => {
     const deps = await start();
     const config = file(
