@@ -2,6 +2,9 @@ import { Redis } from 'ioredis';
 import { MetricSourceError } from '../../domain/errors';
 import type { RedisCommand, RedisCommandRunner, RedisReply } from './RedisCommandRunner';
 
+/** Messages ioredis gives each command of a batch when the connection itself is gone. */
+const CONNECTION_LOST = /Stream isn't writeable|Connection is closed/i;
+
 export interface IoredisRunnerOptions {
   /** Connect and per-command timeout (default 2 s): a tick must not hang on a dead Redis. */
   timeoutMs?: number;
@@ -79,6 +82,10 @@ export function ioredisRunner(url: string, options: IoredisRunnerOptions = {}): 
       if (replies === null || replies.length !== commands.length) {
         throw new MetricSourceError(`Redis returned ${replies?.length ?? 0} replies for ${commands.length} commands`);
       }
+      // The connection can drop between the status check and the write: ioredis then fails each
+      // command of the batch with a stream error. That is the source being down, not a bad command.
+      const lost = replies.find(([error]) => error && CONNECTION_LOST.test(error.message));
+      if (lost) throw unavailable(lost[0]);
       return replies.map(([error, result]) => (error ? { error: error.message } : { result }));
     },
     async close() {
