@@ -7,8 +7,14 @@ import { main } from '../../shared/cli/main';
 
 interface Entry {
   t: number;
+  until: number;
   desired: number;
   ready: number;
+  serving: number;
+  starting: number;
+  draining: number;
+  billed: number;
+  demand: number | null;
   action: string;
   reasons: { code: string; message: string }[];
 }
@@ -103,9 +109,9 @@ describe('Command: simulate (output)', () => {
     // Assess
     expect(out.pools).toHaveLength(1);
     const pool = out.pools[0]!;
-    expect(Object.keys(pool).sort()).toEqual(['id', 'summary', 'timeline']);
+    expect(Object.keys(pool).sort()).toEqual(['id', 'start', 'summary', 'timeline']);
     expect(pool.summary).toMatchObject({ workerHours: expect.any(Number), underTimePct: expect.any(Number), waitP95Seconds: expect.any(Number) });
-    expect(Object.keys(pool.timeline[0]!).sort()).toEqual(['action', 'desired', 'ready', 'reasons', 't']);
+    expect(Object.keys(pool.timeline[0]!).sort()).toEqual(['action', 'billed', 'demand', 'desired', 'draining', 'ready', 'reasons', 'serving', 'starting', 't', 'until']);
   });
 
   it('--compare prints an aligned table with the baselines', async () => {
