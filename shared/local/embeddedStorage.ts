@@ -28,7 +28,59 @@ import { lockDataFolder, secureDataFolder } from './dataFolder';
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite') as (options: { path?: string; createTableMs?: number }) => Server;
 /** dynalite's store module: `create` makes the LevelDB-backed store a server uses. */
-const dynaliteDb = require('dynalite/db') as { create: (options: object) => { db?: { compactRange?: (start: string, end: string) => Promise<void> } } };
+const dynaliteDb = require('dynalite/db') as { create: (options: object) => { db?: LevelDb } };
+
+interface LevelIterator {
+  close(): Promise<void>;
+}
+type LevelDb = { compactRange?: (start: string, end: string) => Promise<void> } & Partial<Record<'keys' | 'values' | 'iterator', (...args: unknown[]) => LevelIterator>>;
+
+/** Iterators open longer than this are ones dynalite stopped reading and never closed (a request takes milliseconds). */
+const STALE_ITERATOR_MS = 10_000;
+const tracked = new WeakMap<LevelDb, Map<LevelIterator, number>>();
+
+/**
+ * dynalite does not close the LevelDB iterators of queries it stops reading early; each one
+ * keeps a snapshot (in memory: the old versions of the data; on disk: the table files of its
+ * time). The store's iterator factories are wrapped to remember when each iterator opened, so
+ * that the prune can close those that outlived any real query.
+ */
+function trackIterators(db: LevelDb | undefined): Map<LevelIterator, number> {
+  if (!db) return new Map();
+  let open = tracked.get(db);
+  if (open) return open;
+  const registry = new Map<LevelIterator, number>();
+  open = registry;
+  tracked.set(db, registry);
+  for (const method of ['keys', 'values', 'iterator'] as const) {
+    const original = db[method]?.bind(db);
+    if (!original) continue;
+    db[method] = (...args: unknown[]) => {
+      const iterator = original(...args);
+      registry.set(iterator, Date.now());
+      const close = iterator.close.bind(iterator);
+      iterator.close = () => {
+        registry.delete(iterator);
+        return close();
+      };
+      return iterator;
+    };
+  }
+  return registry;
+}
+
+async function closeStaleIterators(db: LevelDb | undefined): Promise<number> {
+  const open = trackIterators(db);
+  const cutoff = Date.now() - STALE_ITERATOR_MS;
+  let closed = 0;
+  for (const [iterator, openedAt] of open) {
+    if (openedAt >= cutoff) continue;
+    open.delete(iterator);
+    await iterator.close().catch(() => undefined);
+    closed++;
+  }
+  return closed;
+}
 
 /**
  * Starts dynalite and returns its LevelDB too. dynalite keeps the store to itself; its `db`
@@ -40,8 +92,13 @@ function startDynalite(options: { path?: string; createTableMs: number }) {
   dynaliteDb.create = (storeOptions) => (store = create(storeOptions));
   try {
     const server = dynalite(options);
+    trackIterators(store?.db);
     // dynalite's `recreate` (on listen after close) replaces the fields of the same object.
-    return { server, compact: async () => store?.db?.compactRange?.('', '\uffff') };
+    return {
+      server,
+      compact: async () => store?.db?.compactRange?.('', '\uffff'),
+      closeStaleIterators: () => closeStaleIterators(store?.db),
+    };
   } finally {
     dynaliteDb.create = create;
   }
@@ -69,6 +126,8 @@ export interface PruneResult {
   expired: Partial<Record<TableKey, number>>;
   /** Decisions removed beyond the per-pool limit. */
   overLimit: number;
+  /** LevelDB iterators dynalite left open (see trackIterators), closed. */
+  staleIterators: number;
 }
 
 export interface EmbeddedStorage {
@@ -93,7 +152,7 @@ export async function startEmbeddedStorage(dataDir: string | undefined, options:
   // mkdtemp creates the folder 0700; the socket in it is reachable by this user only.
   const socketDir = mkdtempSync(join(tmpdir(), 'poolscale-store-'));
   const socketPath = join(socketDir, 'dynalite.sock');
-  const { server, compact } = startDynalite({ ...(dataDir ? { path: dataDir } : {}), createTableMs: 0 });
+  const { server, compact, closeStaleIterators: closeStale } = startDynalite({ ...(dataDir ? { path: dataDir } : {}), createTableMs: 0 });
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -156,6 +215,7 @@ export async function startEmbeddedStorage(dataDir: string | undefined, options:
     log: new DynamoDecisionLog(client, LOCAL_TABLES.history),
     agents: new DynamoAgentStore(client, LOCAL_TABLES.agents),
     prune: async (at = now()) => {
+      const staleIterators = await closeStale();
       const expired: PruneResult['expired'] = {};
       for (const key of Object.keys(LOCAL_TABLES) as TableKey[]) {
         const attribute = TABLE_DEFINITIONS[key].timeToLiveAttribute;
@@ -166,7 +226,7 @@ export async function startEmbeddedStorage(dataDir: string | undefined, options:
       for (const { id } of await policies.list()) overLimit += await trimHistory(client, id, historyLimitPerPool);
       // On disk only: reopening an in-memory store would empty it.
       if (dataDir && overLimit + Object.values(expired).reduce((sum, n) => sum + n, 0) > 0) await reopen();
-      return { expired, overLimit };
+      return { expired, overLimit, staleIterators };
     },
     close,
   };
