@@ -126,13 +126,23 @@ export function formatStatus(status: AgentStatus, now: number): string {
       ]),
     ]),
   ];
+  // A desired count above the host cap is refused: say so (the relay sees it in the heartbeat too).
+  for (const pool of status.pools) if (pool.refused) lines.push(`${pool.name}: ${pool.refused}`);
   const workers = status.pools.flatMap((pool) => pool.workers);
   if (workers.length > 0) {
     lines.push(
       '',
       pad([
-        ['WORKER', 'PID', 'STATE', 'UP', 'RSS GB', 'CPU %'],
-        ...workers.map((w) => [w.name, String(w.pid), w.state, ago(now, w.startedAt).replace(' ago', ''), w.rssGb.toFixed(2), w.cpu.toFixed(0)]),
+        ['WORKER', 'PID', 'STATE', 'UP', 'RSS GB', 'CPU %', 'TASKS'],
+        ...workers.map((w) => [
+          w.name,
+          String(w.pid),
+          w.state,
+          ago(now, w.startedAt).replace(' ago', ''),
+          w.rssGb.toFixed(2),
+          w.cpu.toFixed(0),
+          w.tasks === undefined ? '-' : `${w.tasks}${w.reserved ? `+${w.reserved}` : ''}`,
+        ]),
       ]),
     );
   }
