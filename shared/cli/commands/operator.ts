@@ -28,7 +28,7 @@ const USAGE: Record<string, string> = {
   pause: `Usage: poolscale pause ID [--reason TEXT] [options]\n\n${COMMON}`,
   resume: `Usage: poolscale resume ID [--clear-manual] [options]\n\nResumes a paused pool. A manual override stays in force unless --clear-manual is given.\n\n${COMMON}\n  --clear-manual   also end a manual override (\`poolscale scale\`)`,
   history: `Usage: poolscale history ID [--limit N] [options]\n\nDecisions newest first, with their reasons.\n\n${COMMON}`,
-  delete: `Usage: poolscale delete ID [--yes] [options]\n\nDeletes a pool: its policy and its state (manual override, pause). Asks for confirmation on a terminal;\nwithout one (a script, a pipe) --yes is required. The delete is conditional on the revision\nshown: a pool changed meanwhile is not deleted (exit 1).\n\n${COMMON}\n  --yes, -y        do not ask for confirmation`,
+  delete: `Usage: poolscale delete ID [--yes] [options]\n\nDeletes a pool: its policy and its state (manual override, pause). Asks for\nconfirmation on a terminal; without one (a script, a pipe) --yes is required. The delete is\nconditional on the revision shown: a pool changed meanwhile is not deleted (exit 1).\n\n${COMMON}\n  --yes, -y        do not ask for confirmation`,
   apply: `Usage: poolscale apply FILE [--dry-run] [--format F] [options]\n\nValidates FILE (poolscale or a seed format), shows the difference with the pools the API\nhas (a new pool in full, as YAML), then applies it (creates and updates pools; never deletes). Each write is conditional\non the revision the difference was computed from: a pool changed meanwhile by someone else\nis not overwritten (exit 1; run apply again to see the new difference).\n\n${COMMON}\n  --dry-run        show the difference only`,
 };
 
