@@ -91,6 +91,8 @@ const OPERATOR_ROUTES: readonly { path: string; methods: HttpMethod[] }[] = [
   { path: '/pools/{id}/resume', methods: [HttpMethod.POST] },
   { path: '/openapi.json', methods: [HttpMethod.GET] },
   { path: '/dashboard', methods: [HttpMethod.GET] },
+  { path: '/dashboard/app.js', methods: [HttpMethod.GET] },
+  { path: '/dashboard/app.css', methods: [HttpMethod.GET] },
   { path: '/hosts', methods: [HttpMethod.GET, HttpMethod.POST] },
   { path: '/hosts/{id}', methods: [HttpMethod.GET, HttpMethod.DELETE] },
   { path: '/hosts/{id}/rotate-secret', methods: [HttpMethod.POST] },

@@ -1,5 +1,5 @@
 import { toNativePolicy } from '../config/format';
-import { dashboardHtml } from '../dashboard/page';
+import { dashboardResponse } from '../dashboard/page';
 import type { z } from 'zod';
 import { AuthError, ConflictError, NotFoundError, PreconditionFailedError, ScaleTargetError, ValidationError, type FieldProblem } from '../domain/errors';
 import { POOL_ID_PATTERN } from '../domain/policy';
@@ -67,9 +67,11 @@ const routes: Route[] = [
   route('/health', { GET: async () => json(200, { status: 'ok', time: new Date().toISOString() }) }),
   route('/openapi.json', { GET: async () => json(200, openApiDocument()) }),
   // The dashboard page: it calls the routes above relative to where it is served.
-  route('/dashboard', {
-    GET: async () => ({ status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: dashboardHtml() }),
-  }),
+  // Page, script, stylesheet and icon with their CSP; `/dashboard/` redirects so relative links resolve.
+  route('/dashboard', { GET: async ({ request }) => dashboardResponse(request.path)! }),
+  route('/dashboard/app.js', { GET: async () => dashboardResponse('/dashboard/app.js')! }),
+  route('/dashboard/app.css', { GET: async () => dashboardResponse('/dashboard/app.css')! }),
+  route('/favicon.ico', { GET: async () => dashboardResponse('/favicon.ico')! }),
   route('/pools', { GET: listPoolsRoute }),
   route('/pools/{id}', { GET: getPoolRoute, PUT: putPoolRoute, DELETE: deletePoolRoute }),
   route('/pools/{id}/history', { GET: historyRoute }),

@@ -5,6 +5,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { createApi } from '../api';
+import { hostRoutes } from '../api/hostRoutes';
 import { HostMetricSource } from '../adapters/host/HostMetricSource';
 import { HostScaleTarget } from '../adapters/host/HostScaleTarget';
 import { NoneTarget, StaticMetricSource } from '../adapters/memory';
@@ -119,7 +120,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     if (options.dataDir) writeSeededPools(options.dataDir, [...seeded, ...options.config.pools.map((pool) => pool.id)]);
     if (options.config.budget && (overwrite || !(await policies.getBudget()))) await policies.putBudget(options.config.budget);
 
-    const api = createApi(deps);
+    const api = createApi({ ...deps, agents }, { routes: hostRoutes });
     // Host pools are evaluated when their agent's heartbeat arrives, with Redis metrics too.
     const relay = createRelayHandler({ ...deps, agents, metrics });
     let port = 0;

@@ -221,7 +221,7 @@ describe('Construct: Poolscale', { timeout: 120_000 }, () => {
 
     it('has no route beyond the operator routes and the heartbeat', () => {
       // Assess
-      template.resourceCountIs('AWS::ApiGatewayV2::Route', 16);
+      template.resourceCountIs('AWS::ApiGatewayV2::Route', 18);
     });
 
     it('leaves the heartbeat to the relay, which verifies HMAC signatures itself', () => {

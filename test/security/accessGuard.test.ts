@@ -15,7 +15,7 @@ const req = (headers: Record<string, string>, path = '/pools', method = 'GET'): 
 const ok = { host: `127.0.0.1:${PORT}`, authorization: `Bearer ${TOKEN}` };
 
 describe('Function: checkAccess', () => {
-  it.each([
+  it.each<{ case: string; headers: Record<string, string>; status: number | undefined }>([
     { case: 'the bound address with the token', headers: ok, status: undefined },
     { case: 'localhost:PORT', headers: { ...ok, host: `localhost:${PORT}` }, status: undefined },
     { case: '[::1]:PORT', headers: { ...ok, host: `[::1]:${PORT}` }, status: undefined },
