@@ -12,6 +12,8 @@ describe('Function: bufferRule', () => {
     { case: 'exactly minFree is enough', current: 10, values: { busy: 7 }, rule: { minFree: 3, batch: 5 }, desired: 10, code: 'rule.buffer.ok' },
     { case: 'surplus above maxFree released in steps', current: 20, values: { busy: 2 }, rule: { minFree: 3, batch: 5, maxFree: 10, scaleInStep: 2 }, desired: 18, code: 'rule.buffer.above_max_free' },
     { case: 'whole surplus without scaleInStep', current: 20, values: { busy: 2 }, rule: { minFree: 3, batch: 5, maxFree: 10 }, desired: 12, code: 'rule.buffer.above_max_free' },
+    { case: 'a fractional busy releases whole workers only', current: 20, values: { busy: 2.5 }, rule: { minFree: 3, batch: 5, maxFree: 10 }, desired: 13, code: 'rule.buffer.above_max_free' },
+    { case: 'less than one whole idle worker over maxFree holds', current: 6, values: { busy: 4.440892098500627e-16 }, rule: { minFree: 0, batch: 1, maxFree: 5 }, desired: 6, code: 'rule.buffer.ok' },
     { case: 'empty pool', current: 0, values: { busy: 0 }, rule: { minFree: 1, batch: 2 }, desired: 2, code: 'rule.buffer.below_min_free' },
   ])('$case -> $desired', ({ current, values, rule, desired, code }) => {
     // Prepare

@@ -32,8 +32,10 @@ export function bufferRule(rule: BufferRule, ctx: RuleContext): RuleOutcome {
       },
     };
   }
-  if (rule.maxFree !== undefined && free > rule.maxFree) {
-    const surplus = free - rule.maxFree;
+  // Only whole idle workers are surplus: a fractional busy reading (an average) must not turn
+  // into a fractional count (6 - 0.9999 = 5.0000001 workers).
+  if (rule.maxFree !== undefined && Math.floor(free - rule.maxFree) >= 1) {
+    const surplus = Math.floor(free - rule.maxFree);
     const remove = Math.min(rule.scaleInStep ?? surplus, surplus, current);
     const desired = current - remove;
     return {
