@@ -5,49 +5,18 @@
  * rules can never receive data: unfedPools.test.ts.
  */
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryDecisionLog, MemoryPolicyStore, MemoryStateStore, StaticMetricSource } from '../../shared/adapters/memory';
 import type { ApiDeps } from '../../shared/api';
 import { policy } from '../api/support';
 import { startApiServer, type ApiServer } from '../support/apiServer';
 import { RecordingTarget } from '../support/recordingTarget';
+import { CLI, ROOT, cliWorkspace, exec } from '../support/cliProcess';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(ROOT, 'bin/poolscale.js');
-const exec = promisify(execFile);
-
-interface Result {
-  code: number;
-  out: string;
-  err: string;
-}
-
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'poolscale-daily-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function cli(...args: string[]): Promise<Result> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { cwd: dir, env: { ...process.env, POOLSCALE_API: '' }, timeout: 60_000 });
-    return { code: 0, out: stdout, err: stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === 'number' ? failed.code : -1, out: failed.stdout ?? '', err: failed.stderr ?? '' };
-  }
-}
-
-function file(name: string, text: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
+const workspace = cliWorkspace('poolscale-daily-');
+const { cli, file } = workspace;
 
 // Each case is its own process with no shared state: run them side by side.
 describe.concurrent('Process: version, did-you-mean, number arguments, completion', () => {
@@ -157,7 +126,7 @@ describe('Process: delete and apply --dry-run against an API', () => {
     const deps = await start();
     // util-linux `script` gives the CLI a pseudo-terminal as stdin; the answer is typed into it.
     const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} delete bots --api ${server!.url}; echo "exit=$?"`;
-    const child = execFile('script', ['-qec', command, '/dev/null'], { cwd: dir, env: { ...process.env, POOLSCALE_API: '' }, timeout: 60_000 });
+    const child = execFile('script', ['-qec', command, '/dev/null'], { cwd: workspace.dir, env: { ...process.env, POOLSCALE_API: '' }, timeout: 60_000 });
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();

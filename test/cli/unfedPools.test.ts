@@ -3,45 +3,12 @@
  * for target `none`), a misspelt metric always; `import` of a seed without metric sources leaves
  * a commented `metrics:` block to fill in and says so. Run as users run them, as processes.
  */
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { ROOT, cliWorkspace } from '../support/cliProcess';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(ROOT, 'bin/poolscale.js');
-const exec = promisify(execFile);
-
-interface Result {
-  code: number;
-  out: string;
-  err: string;
-}
-
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'poolscale-unfed-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function cli(...args: string[]): Promise<Result> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { cwd: dir, env: { ...process.env, POOLSCALE_API: '' }, timeout: 60_000 });
-    return { code: 0, out: stdout, err: stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === 'number' ? failed.code : -1, out: failed.stdout ?? '', err: failed.stderr ?? '' };
-  }
-}
-
-function file(name: string, text: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
+const workspace = cliWorkspace('poolscale-unfed-');
+const { cli, file } = workspace;
 
 // Each case is its own process and its own files: run them side by side.
 describe.concurrent('Process: pools whose rules can never receive data', () => {
@@ -72,7 +39,7 @@ describe.concurrent('Process: pools whose rules can never receive data', () => {
       'pools:\n  - id: bots\n    target: {kind: ecs, cluster: c, service: s}\n    min: 0\n    max: 9\n    metrics:\n      free: {source: redis, type: number, key: free}\n    rules:\n      - {type: buffer, minFree: 1, batch: 2}\n' +
       '  - id: office\n    target: {kind: ecs, cluster: c, service: t}\n    min: 0\n    max: 9\n    rules:\n      - type: schedule\n        windows: [{cron: "0 8 * * 1-5", duration: 10h, min: 3}]\n';
     const result = await cli('validate', file('fed.yaml', yaml));
-    expect(result.out).toBe(`OK: 2 pool(s) in ${join(dir, 'fed.yaml')} (poolscale)\n`);
+    expect(result.out).toBe(`OK: 2 pool(s) in ${join(workspace.dir, 'fed.yaml')} (poolscale)\n`);
     expect(result.code).toBe(0);
   }, 60_000);
 
