@@ -141,7 +141,9 @@ describe('Function: createApiClient', () => {
       res.writeHead(200).end('{}');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    await createApiClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })('GET', '/pools');
+    // An empty working directory: a token left by an earlier `npm start` must not leak in.
+    const cwd = mkdtempSync(join(tmpdir(), 'poolscale-operator-'));
+    await createApiClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, env: {}, cwd })('GET', '/pools');
     server.close();
     expect(seen[0]?.authorization).toBeUndefined();
   });
