@@ -1,0 +1,99 @@
+/**
+ * Numbers as a person reads them, for messages only (reasons, CLI, dashboard, report). Stored
+ * values stay exact; these functions are for the strings written next to them.
+ *
+ * Pure and dependency-free so that every runtime (engine, CLI, dashboard) formats alike.
+ */
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** What a message shows for a value that is not a number (NaN); never the string `NaN`. */
+export const UNKNOWN_NUMBER = '?';
+
+/** Most decimal places a fraction keeps: smaller magnitudes read as `0`. */
+const MAX_DECIMALS = 6;
+
+/** `"<big><bigUnit>"` or `"<big><bigUnit> <small><smallUnit>"` when the smaller part is not 0. */
+function twoUnits(total: number, per: number, bigUnit: string, smallUnit: string): string {
+  const big = Math.floor(total / per);
+  const small = total % per;
+  return small === 0 ? `${big}${bigUnit}` : `${big}${bigUnit} ${small}${smallUnit}`;
+}
+
+/**
+ * Formats milliseconds as a rounded human duration of at most two units:
+ *
+ * | range (after rounding) | resolution         | examples                    |
+ * | ---------------------- | ------------------ | --------------------------- |
+ * | 0                      |                    | `0s`                        |
+ * | under 100 ms           | 1 ms               | `40ms`                      |
+ * | under 1 s              | 0.1 s              | `0.4s`                      |
+ * | under 1 min            | 1 s                | `59s`                       |
+ * | under 1 h              | 1 s                | `10m`, `1m 30s`             |
+ * | under 1 d              | 1 min              | `2h`, `2h 5m`               |
+ * | 1 d and more           | 1 h                | `1d`, `3d 4h`, `400d`       |
+ *
+ * Each value is rounded to the nearest step of its range (halves up), and a value that rounds up
+ * into the next range is written in that range: `59_967` -> `1m`, `3_599_700` -> `1h`. Negative
+ * durations get a leading `-`; infinities read `forever` / `-forever`; NaN reads `?`.
+ *
+ * @example humanDuration(59_967) // '1m'
+ * @example humanDuration(90_000) // '1m 30s'
+ */
+export function humanDuration(ms: number): string {
+  if (Number.isNaN(ms)) return UNKNOWN_NUMBER;
+  if (ms < 0) return `-${humanDuration(-ms)}`;
+  if (ms === Infinity) return 'forever';
+  if (ms === 0) return '0s';
+  const wholeMs = Math.round(ms);
+  if (wholeMs < 100) return `${wholeMs}ms`;
+  const tenths = Math.round(ms / 100);
+  if (tenths < 10) return `0.${tenths}s`;
+  const seconds = Math.round(ms / SECOND);
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 60 * 60) return twoUnits(seconds, 60, 'm', 's');
+  const minutes = Math.round(ms / MINUTE);
+  if (minutes < 24 * 60) return twoUnits(minutes, 60, 'h', 'm');
+  return twoUnits(Math.round(ms / HOUR), 24, 'd', 'h');
+}
+
+/**
+ * Formats a number for a message: integers stay whole (`12`, `1500000`); other values of
+ * magnitude 100 or more round to the nearest integer (`1234.5` -> `1235`); smaller fractions keep
+ * 3 significant digits (`0.7430894` -> `0.743`, `12.345` -> `12.3`) but at most 6 decimal places
+ * (`0.0000001` -> `0`). Never exponent notation, never `-0`; NaN reads `?`, infinities `∞`/`-∞`.
+ *
+ * @example humanNumber(0.7430894308943089) // '0.743'
+ */
+export function humanNumber(x: number): string {
+  if (Number.isNaN(x)) return UNKNOWN_NUMBER;
+  if (x === Infinity) return '∞';
+  if (x === -Infinity) return '-∞';
+  const sign = x < 0 ? '-' : '';
+  const magnitude = Math.abs(x);
+  let text: string;
+  if (Number.isInteger(magnitude) || magnitude >= 99.95) {
+    // BigInt writes every digit: String(1e21) would be '1e+21'.
+    text = BigInt(Math.round(magnitude)).toString();
+  } else {
+    const rounded = Number(magnitude.toPrecision(3));
+    const exponent = Math.floor(Math.log10(rounded || 1));
+    const decimals = Math.min(MAX_DECIMALS, Math.max(0, 2 - exponent));
+    text = rounded.toFixed(decimals);
+    if (text.includes('.')) text = text.replace(/0+$/, '').replace(/\.$/, '');
+  }
+  return text === '0' ? '0' : `${sign}${text}`;
+}
+
+/**
+ * Formats a ratio as a percentage with `humanNumber`'s rounding: `0.743` -> `74.3%`,
+ * `0.97` -> `97%`, `1.5` -> `150%`.
+ *
+ * @example humanPercent(0.7430894308943089) // '74.3%'
+ */
+export function humanPercent(ratio: number): string {
+  return `${humanNumber(ratio * 100)}%`;
+}

@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { humanDuration, humanNumber, humanPercent } from '../../shared/domain/humanFormat';
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Reads a humanDuration string back into milliseconds (`"1m 30s"` -> 90000), beyond a year too. */
+const readBack = (text: string): number => {
+  const negative = text.startsWith('-');
+  const total = text
+    .replace(/^-/, '')
+    .split(' ')
+    .reduce((sum, part) => {
+      const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(part);
+      if (!match) throw new Error(`not a duration part: ${part} in ${text}`);
+      return sum + Number(match[1]) * UNIT_MS[match[2]!]!;
+    }, 0);
+  return negative ? -total : total;
+};
+
+const YEAR = 365 * 86_400_000;
+
+describe('Function: humanDuration', () => {
+  it.each([
+    { case: 'zero', ms: 0, text: '0s' },
+    { case: 'a few milliseconds', ms: 40, text: '40ms' },
+    { case: 'fractional milliseconds round', ms: 0.4, text: '0ms' },
+    { case: 'just under 100 ms rounds to tenths', ms: 99.6, text: '0.1s' },
+    { case: 'tenths of a second', ms: 400, text: '0.4s' },
+    { case: 'tenths round up into whole seconds', ms: 960, text: '1s' },
+    { case: 'whole seconds', ms: 59_000, text: '59s' },
+    { case: 'seconds round to nearest', ms: 59_499, text: '59s' },
+    { case: 'rounding up into minutes', ms: 59_967, text: '1m' },
+    { case: 'minutes and seconds', ms: 90_000, text: '1m 30s' },
+    { case: 'whole minutes', ms: 600_000, text: '10m' },
+    { case: 'just under an hour', ms: 3_599_000, text: '59m 59s' },
+    { case: 'rounding up into hours', ms: 3_599_700, text: '1h' },
+    { case: 'hours and minutes', ms: 2 * 3_600_000 + 5 * 60_000 + 20_000, text: '2h 5m' },
+    { case: 'rounding up into days', ms: 86_400_000 - 20_000, text: '1d' },
+    { case: 'one day', ms: 86_400_000, text: '1d' },
+    { case: 'days and hours', ms: 3 * 86_400_000 + 4 * 3_600_000 + 1_000, text: '3d 4h' },
+    { case: 'a year', ms: YEAR, text: '365d' },
+    { case: 'negative', ms: -90_000, text: '-1m 30s' },
+    { case: 'not a number', ms: NaN, text: '?' },
+    { case: 'infinite', ms: Infinity, text: 'forever' },
+  ])('formats $case ($ms ms) as $text', ({ ms, text }) => {
+    expect(humanDuration(ms)).toBe(text);
+  });
+
+  it('is within a rounding step of the exact value, never NaN or undefined, at most 9 characters', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 10 * YEAR, noNaN: true }), (ms) => {
+        const text = humanDuration(ms);
+        expect(text).not.toMatch(/NaN|undefined|e[+-]/);
+        expect(text.length).toBeLessThanOrEqual(9);
+        // The step of the range the value is written in (see the table on humanDuration).
+        const step = ms < 99.5 ? 1 : ms < 950 ? 100 : ms < 3_599_500 ? 1_000 : ms < 86_370_000 ? 60_000 : 3_600_000;
+        expect(Math.abs(readBack(text) - ms)).toBeLessThanOrEqual(step / 2);
+      }),
+    );
+  });
+
+  it('never rounds a longer duration to a shorter one', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: YEAR, noNaN: true }), fc.double({ min: 0, max: YEAR, noNaN: true }), (a, b) => {
+        const [low, high] = a <= b ? [a, b] : [b, a];
+        expect(readBack(humanDuration(low))).toBeLessThanOrEqual(readBack(humanDuration(high)));
+      }),
+    );
+  });
+
+  it('is symmetric around zero', () => {
+    fc.assert(
+      fc.property(fc.double({ min: Number.MIN_VALUE, max: YEAR, noNaN: true }), (ms) => {
+        expect(humanDuration(-ms)).toBe(`-${humanDuration(ms)}`);
+      }),
+    );
+  });
+});
+
+describe('Function: humanNumber', () => {
+  it.each([
+    { case: 'a long ratio', x: 0.7430894308943089, text: '0.743' },
+    { case: 'a short ratio', x: 0.97, text: '0.97' },
+    { case: 'zero', x: 0, text: '0' },
+    { case: 'negative zero', x: -0, text: '0' },
+    { case: 'an integer', x: 12, text: '12' },
+    { case: 'a big integer', x: 1_500_000, text: '1500000' },
+    { case: 'an integer beyond exponent notation', x: 1e21, text: '1000000000000000000000' },
+    { case: 'a fraction over 100', x: 1234.5, text: '1235' },
+    { case: 'a fraction between 10 and 100', x: 12.345, text: '12.3' },
+    { case: 'rounding up to 100', x: 99.96, text: '100' },
+    { case: 'rounding to an integer below 100', x: 2.0004, text: '2' },
+    { case: 'a small fraction', x: 0.00012345, text: '0.000123' },
+    { case: 'a fraction below six decimals', x: 1e-7, text: '0' },
+    { case: 'a negative fraction', x: -0.7430894, text: '-0.743' },
+    { case: 'a negative fraction rounding to zero', x: -1e-9, text: '0' },
+    { case: 'floating-point noise', x: 0.1 + 0.2, text: '0.3' },
+    { case: 'not a number', x: NaN, text: '?' },
+    { case: 'infinity', x: Infinity, text: '∞' },
+    { case: 'minus infinity', x: -Infinity, text: '-∞' },
+  ])('formats $case ($x) as $text', ({ x, text }) => {
+    expect(humanNumber(x)).toBe(text);
+  });
+
+  it('is a plain decimal within 3 significant digits (or 0.5e-6) of the value, never NaN or undefined', () => {
+    fc.assert(
+      fc.property(fc.double({ min: -1e6, max: 1e6, noNaN: true }), (x) => {
+        const text = humanNumber(x);
+        expect(text).toMatch(/^-?\d+(\.\d+)?$/);
+        // Fractions below 100 in magnitude: '-0.000123' is the longest form.
+        if (Math.abs(x) < 99.95) expect(text.length).toBeLessThanOrEqual(9);
+        const allowed = Math.max(Math.abs(x) * 0.005, 0.5e-6, Math.abs(x) >= 99.95 ? 0.5 : 0);
+        expect(Math.abs(Number(text) - x)).toBeLessThanOrEqual(allowed * (1 + 1e-9));
+      }),
+    );
+  });
+
+  it('never rounds a larger number to a smaller one', () => {
+    fc.assert(
+      fc.property(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.double({ min: -1e6, max: 1e6, noNaN: true }), (a, b) => {
+        const [low, high] = a <= b ? [a, b] : [b, a];
+        expect(Number(humanNumber(low))).toBeLessThanOrEqual(Number(humanNumber(high)));
+      }),
+    );
+  });
+
+  it('keeps every safe integer exactly', () => {
+    fc.assert(
+      fc.property(fc.maxSafeInteger(), (n) => {
+        expect(humanNumber(n)).toBe(String(n));
+      }),
+    );
+  });
+});
+
+describe('Function: humanPercent', () => {
+  it.each([
+    { case: 'a long ratio', ratio: 0.7430894308943089, text: '74.3%' },
+    { case: 'a ratio with float noise', ratio: 0.97, text: '97%' },
+    { case: 'above one', ratio: 1.5, text: '150%' },
+    { case: 'zero', ratio: 0, text: '0%' },
+    { case: 'not a number', ratio: NaN, text: '?%' },
+  ])('formats $case ($ratio) as $text', ({ ratio, text }) => {
+    expect(humanPercent(ratio)).toBe(text);
+  });
+});
