@@ -97,3 +97,32 @@ export function humanNumber(x: number): string {
 export function humanPercent(ratio: number): string {
   return `${humanNumber(ratio * 100)}%`;
 }
+
+/** `magnitude` (>= 0) to `digits` significant digits as a plain decimal, trailing zeros dropped. */
+function significant(magnitude: number, digits: number): string {
+  const rounded = Number(magnitude.toPrecision(digits));
+  const exponent = Math.floor(Math.log10(rounded || 1));
+  const text = rounded.toFixed(Math.min(100, Math.max(0, digits - 1 - exponent)));
+  return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
+}
+
+/**
+ * `humanNumber(value)`, with more significant digits when needed so that the shown value compares
+ * with `reference` as `value` does: a message never reads `0.97 > 0.97` (for 0.9704) or
+ * `12.4 < 12.354` (for 12.352). Use it for a measured value printed next to a threshold.
+ *
+ * @example humanCompared(0.9704, 0.97) // '0.9704'
+ * @example humanCompared(0.7430894, 0.97) // '0.743'
+ */
+export function humanCompared(value: number, reference: number): string {
+  const side = (shown: number) => Math.sign(shown - reference);
+  const short = humanNumber(value);
+  if (!Number.isFinite(value) || !Number.isFinite(reference) || side(Number(short)) === side(value)) return short;
+  const sign = value < 0 ? '-' : '';
+  for (let digits = 4; digits <= 17; digits++) {
+    const text = `${sign}${significant(Math.abs(value), digits)}`;
+    if (side(Number(text)) === side(value)) return text;
+  }
+  // 17 significant digits name every double exactly; only values beyond 100 decimals get here.
+  return short;
+}

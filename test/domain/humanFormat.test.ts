@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { humanDuration, humanNumber, humanPercent } from '../../shared/domain/humanFormat';
+import { humanCompared, humanDuration, humanNumber, humanPercent } from '../../shared/domain/humanFormat';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -143,5 +143,35 @@ describe('Function: humanPercent', () => {
     { case: 'not a number', ratio: NaN, text: '?%' },
   ])('formats $case ($ratio) as $text', ({ ratio, text }) => {
     expect(humanPercent(ratio)).toBe(text);
+  });
+});
+
+describe('Function: humanCompared', () => {
+  it.each([
+    { case: 'far from the reference', value: 0.7430894308943089, reference: 0.97, text: '0.743' },
+    { case: 'just above the reference', value: 0.9704, reference: 0.97, text: '0.9704' },
+    { case: 'just below the reference', value: 0.96996, reference: 0.97, text: '0.96996' },
+    { case: 'equal to the reference', value: 0.97, reference: 0.97, text: '0.97' },
+    { case: 'rounding would cross the reference', value: 12.352, reference: 12.354, text: '12.35' },
+    { case: 'an integer stays whole', value: 5, reference: 4.9999, text: '5' },
+    { case: 'a large fraction near an integer reference', value: 1234.4, reference: 1234.3, text: '1234.4' },
+    { case: 'a negative value', value: -0.50004, reference: -0.5, text: '-0.50004' },
+    { case: 'not a number', value: NaN, reference: 1, text: '?' },
+  ])('formats $case ($value against $reference) as $text', ({ value, reference, text }) => {
+    expect(humanCompared(value, reference)).toBe(text);
+  });
+
+  it('shows a value on the same side of the reference as the exact value, as a plain decimal', () => {
+    const near = fc.tuple(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.double({ min: -1e-3, max: 1e-3, noNaN: true }));
+    fc.assert(
+      fc.property(fc.oneof(near, fc.tuple(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.double({ min: -1e6, max: 1e6, noNaN: true }))), ([reference, offset]) => {
+        const value = reference + offset;
+        // Beyond 100 decimals (subnormal doubles) a plain decimal cannot show the difference.
+        fc.pre(value === 0 || Math.abs(value) > 1e-80);
+        const text = humanCompared(value, reference);
+        expect(text).toMatch(/^-?\d+(\.\d+)?$/);
+        expect(Math.sign(Number(text) - reference)).toBe(Math.sign(value - reference));
+      }),
+    );
   });
 });
