@@ -18,13 +18,22 @@ export interface CliIo {
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**
+ * Whole terminal escape sequences, dropped rather than shown as `?[31m`: CSI (`ESC [` or the
+ * one-byte 0x9B, parameters, final byte: colours, cursor moves, erases), OSC (`ESC ]` up to BEL
+ * or `ESC \\`: window titles, hyperlinks; an unterminated one loses only its `ESC ]`) and
+ * two-character escapes (`ESC 7`, `ESC c`).
+ */
+// eslint-disable-next-line no-control-regex
+const ESCAPE_SEQUENCE = /(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]|(?:\u001b\]|\u009d)[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)|\u001b[ -/]*[0-~]/g;
+
+/**
  * Text from data (pool ids, scale reasons, error messages, anything a config, the API or a
- * remote answer supplied) made safe for a terminal: control characters, which could move the
- * cursor, rewrite earlier lines, set the window title or hide text, are replaced by `?`
- * (newlines are kept). Everything a command prints goes through it.
+ * remote answer supplied) made safe for a terminal: escape sequences are dropped whole, and any
+ * other control character, which could move the cursor, rewrite earlier lines, set the window
+ * title or hide text, is replaced by `?` (newlines are kept). Everything a command prints goes through it.
  */
 export function stripControl(text: string): string {
-  return text.replace(CONTROL, '?');
+  return text.replace(ESCAPE_SEQUENCE, '').replace(CONTROL, '?');
 }
 
 /** One line: like stripControl, and newlines become spaces. */

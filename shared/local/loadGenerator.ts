@@ -1,8 +1,10 @@
 /**
  * Replays a `t_seconds,arrivals` trace into a Redis list, sped up: the demo's load. Each
  * trace row's arrivals are pushed spread over the row's (scaled) interval, so the queue grows
- * smoothly rather than in one burst per row.
+ * smoothly rather than in one burst per row. On stop it removes the jobs it pushed that nobody
+ * took (and only those: each job's id carries this run's id), so the next run starts clean.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 
@@ -22,7 +24,32 @@ export interface LoadGenerator {
   /** Trace time reached, seconds. */
   position(): number;
   pushed(): number;
-  stop(): Promise<void>;
+  /** Real seconds per pass over the trace (it starts again after that when looping). */
+  loopSeconds: number;
+  /** Stops pushing (nothing is removed yet: workers may still be taking jobs). */
+  halt(): void;
+  /**
+   * Stops pushing, removes from the list the jobs this generator pushed that are still there,
+   * and closes its connection. Resolves to how many it removed (0 when Redis did not answer).
+   */
+  stop(): Promise<number>;
+}
+
+/** The id of the jobs a generator pushes: `<run>-<n>`, JSON-encoded first in the job. */
+const jobPrefix = (run: string) => `{"id":"${run}-`;
+
+/** Removes from `queue` the entries that start with `prefix`, reading the list in pages. */
+async function removeJobs(redis: Redis, queue: string, prefix: string): Promise<number> {
+  const PAGE = 1000;
+  const ours = new Set<string>();
+  for (let start = 0; ; start += PAGE) {
+    const page = await redis.lrange(queue, start, start + PAGE - 1);
+    for (const entry of page) if (entry.startsWith(prefix)) ours.add(entry);
+    if (page.length < PAGE) break;
+  }
+  let removed = 0;
+  for (const entry of ours) removed += await redis.lrem(queue, 0, entry);
+  return removed;
 }
 
 export function readArrivals(path: string): { t: number; arrivals: number }[] {
@@ -45,6 +72,7 @@ export function startLoadGenerator(options: LoadGeneratorOptions): LoadGenerator
   const redis = new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
   redis.on('error', () => {}); // reported by the runner's own Redis check
   const span = (rows.at(-1)?.t ?? 0) + 60;
+  const run = randomBytes(6).toString('hex');
   const startedAt = Date.now();
   let pushed = 0;
   let owed = 0;
@@ -67,19 +95,25 @@ export function startLoadGenerator(options: LoadGeneratorOptions): LoadGenerator
     const count = Math.floor(owed);
     if (count <= 0) return;
     owed -= count;
-    const jobs = Array.from({ length: count }, (_, i) => JSON.stringify({ id: `${Date.now()}-${pushed + i}`, at: Date.now() }));
+    const jobs = Array.from({ length: count }, (_, i) => JSON.stringify({ id: `${run}-${pushed + i}`, at: Date.now() }));
     pushed += count;
     redis.lpush(options.queue, ...jobs).catch(() => {});
   }, 200);
 
+  const halt = () => clearInterval(timer);
   return {
     position: () => traceTime(),
     pushed: () => pushed,
+    loopSeconds: span / options.speedup,
+    halt,
     stop: async () => {
-      if (stopped) return;
+      if (stopped) return 0;
       stopped = true;
-      clearInterval(timer);
+      halt();
+      // A push still in flight lands before the removal: commands run in order on one connection.
+      const removed = await removeJobs(redis, options.queue, jobPrefix(run)).catch(() => 0);
       await redis.quit().catch(() => redis.disconnect());
+      return removed;
     },
   };
 }

@@ -2,16 +2,19 @@
  * `poolscale up --config FILE`: the whole control plane on this machine, no AWS account.
  */
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { dataProblems, withDataProblems } from '../../config/dataProblems';
 import { toNativePolicy } from '../../config/format';
+import { formatProblem } from '../../config/formatProblem';
 import { loadConfigFile } from '../../config/load';
-import type { Policy } from '../../domain/policy';
-import type { Decision, TargetStatus } from '../../domain/types';
+import type { FieldProblem } from '../../domain/errors';
+import { humanDuration } from '../../domain/humanFormat';
 import { type ConfigChange, type ControlPlane, startControlPlane, usesRedis } from '../../local/controlPlane';
 import { DEFAULT_DATA_DIR, TOKEN_FILE, loadOrCreateToken } from '../../local/dataFolder';
 import { type LoadGenerator, startLoadGenerator } from '../../local/loadGenerator';
+import { parseCommandArgs } from '../args';
 import { type CliIo, oneLine } from '../io';
+import { LiveBoard, boardEntry } from '../statusBoard';
 import { diffPolicies } from './operator';
 
 export const summary = 'Run the whole control plane locally (API, ticks, agent, dashboard)';
@@ -24,7 +27,14 @@ and a load generator. Ctrl-C stops everything.
 
 The config file seeds the pools the store does not have yet; changes made through the API or
 the dashboard (and deleted pools) are kept across restarts. --apply writes the file's pools
-over the stored ones, after printing the differences.
+over the stored ones, after printing the differences. A pool whose rules read a metric its
+\`metrics:\` block does not define would never scale: up refuses it (exit 2, nothing started)
+unless its target is \`none\`, as \`poolscale validate\` reports it.
+
+On a terminal each pool has one live line, failures first: FAILED (the last scaling action
+failed, with the error), PAUSED or OVERRIDE (a manual count), then the pool id, desired and
+ready counts, [min..max], the action and its reasons. A line wider than the terminal loses its
+middle (marked …), never its end. Without a terminal: one line per scaling action.
 
 The API needs the token in the data folder (file "token", mode 0600; the CLI sends it, or set
 POOLSCALE_TOKEN); the dashboard address printed at start carries it.
@@ -39,44 +49,55 @@ Options:
   --tick SECONDS       how often pools are checked (default 1; each pool runs at its interval)
   --redis URL          Redis for metrics (default $REDIS_URL or redis://127.0.0.1:6379)
   --agent FILE         also run the on-host agent with this config, talking to the local relay
-  --load TRACE.csv     replay a t_seconds,arrivals trace into a Redis list
+  --load TRACE.csv     replay a t_seconds,arrivals trace into a Redis list, in a loop; the
+                       jobs it queued that no worker took are removed at the stop
   --load-queue KEY     list to push jobs to (default demo:jobs)
   --load-speedup N     trace seconds per real second (default 60)
   --load-scale X       multiply arrivals (default 1)
   --duration SECONDS   stop by itself after this long (for scripts and tests)
 `;
 
+const OPTIONS = {
+  config: { type: 'string' },
+  format: { type: 'string' },
+  port: { type: 'string' },
+  data: { type: 'string' },
+  'in-memory': { type: 'boolean' },
+  apply: { type: 'boolean' },
+  tick: { type: 'string' },
+  redis: { type: 'string' },
+  agent: { type: 'string' },
+  load: { type: 'string' },
+  'load-queue': { type: 'string' },
+  'load-speedup': { type: 'string' },
+  'load-scale': { type: 'string' },
+  duration: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string' },
-        format: { type: 'string' },
-        port: { type: 'string', default: '8080' },
-        data: { type: 'string', default: DEFAULT_DATA_DIR },
-        'in-memory': { type: 'boolean', default: false },
-        apply: { type: 'boolean', default: false },
-        tick: { type: 'string', default: '1' },
-        redis: { type: 'string' },
-        agent: { type: 'string' },
-        load: { type: 'string' },
-        'load-queue': { type: 'string', default: 'demo:jobs' },
-        'load-speedup': { type: 'string', default: '60' },
-        'load-scale': { type: 'string', default: '1' },
-        duration: { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    io.err(`poolscale up: ${(error as Error).message}\n\n${USAGE}`);
+  const parsed = parseCommandArgs(argv, OPTIONS);
+  if ('error' in parsed) {
+    io.err(`poolscale up: ${parsed.error}\n\n${USAGE}`);
     return 2;
   }
+  const values = {
+    ...parsed.values,
+    port: parsed.values.port ?? '8080',
+    data: parsed.values.data ?? DEFAULT_DATA_DIR,
+    tick: parsed.values.tick ?? '1',
+    'load-queue': parsed.values['load-queue'] ?? 'demo:jobs',
+    'load-speedup': parsed.values['load-speedup'] ?? '60',
+    'load-scale': parsed.values['load-scale'] ?? '1',
+    apply: parsed.values.apply ?? false,
+  };
   if (values.help) {
     io.out(USAGE);
     return 0;
+  }
+  if (parsed.positionals.length > 0) {
+    io.err(`poolscale up: unexpected argument "${parsed.positionals[0]}" (the config is given as --config FILE)\n\n${USAGE}`);
+    return 2;
   }
   if (!values.config) {
     io.err(`poolscale up: --config is required\n\n${USAGE}`);
@@ -94,11 +115,19 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     numbers[name] = value;
   }
 
-  const loaded = await loadConfigFile(resolve(io.cwd, values.config), values.format ? { format: values.format as never } : {});
-  for (const problem of loaded.problems) {
-    io.err(`${problem.severity === 'error' ? 'error' : 'warning'}: ${problem.path || '(root)'}: ${problem.message}`);
-  }
+  // As `validate` checks it: a pool whose rules can never receive data would hold forever.
+  const read = await loadConfigFile(resolve(io.cwd, values.config), values.format ? { format: values.format as never } : {});
+  const loaded = withDataProblems(read);
+  for (const problem of loaded.problems) io.err(`${problem.severity === 'error' ? 'error' : 'warning'}: ${formatProblem(problem)}`);
   if (!loaded.config) {
+    const unfed = read.config ? unfedPools(read.config.pools, dataProblems(read.config)) : [];
+    if (unfed.length > 0) {
+      io.err(
+        `poolscale up: nothing started: ${unfed.map((p) => `pool "${p.id}" (${p.field})`).join(', ')} can never receive data. ` +
+          'Define the metric under the pool\'s `metrics:` (or make its target `none`), then run up again; `poolscale validate` shows the same.',
+      );
+      return 2;
+    }
     io.err(`poolscale up: ${values.config} is not a valid config`);
     return 1;
   }
@@ -115,7 +144,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     }
   }
 
-  const status = new StatusBoard(io);
+  // Live lines only when stdout is the terminal; a pipe or a log gets one line per action.
+  const terminal = io.isTty && process.stdout.isTTY ? { write: (text: string) => void process.stdout.write(text), columns: () => process.stdout.columns } : undefined;
+  const status = new LiveBoard(terminal, (line) => io.out(line));
   const dataDir = resolve(io.cwd, values.data);
   let plane: ControlPlane | undefined;
   let load: LoadGenerator | undefined;
@@ -144,7 +175,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         warn: (message, extra) => io.err(oneLine(`warn: ${message} ${extra ? JSON.stringify(extra) : ''}`)),
         error: (message, extra) => io.err(oneLine(`error: ${message} ${extra ? JSON.stringify(extra) : ''}`)),
       },
-      onDecision: (decision, policy, targetStatus) => status.update(decision, policy, targetStatus),
+      onDecision: (decision, policy, targetStatus) => status.update(boardEntry(decision, policy, targetStatus)),
     });
     io.out(
       `poolscale up: API on ${plane.url} (token in ${join(dataDir, TOKEN_FILE)}), ${config.pools.length} pool(s) in the file, ` +
@@ -165,7 +196,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         scale: numbers['load-scale']!,
         loop: true,
       });
-      io.out(`poolscale up: replaying ${values.load} into ${values['load-queue']} at ${numbers['load-speedup']}x`);
+      io.out(
+        `poolscale up: replaying ${values.load} into ${values['load-queue']} at ${numbers['load-speedup']}x; ` +
+          `the load starts again every ${humanDuration(load.loopSeconds * 1000)} (jobs still queued at the stop are removed)`,
+      );
     }
     io.out('Press Ctrl-C to stop.');
     await waitForStop(numbers.duration);
@@ -175,8 +209,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 1;
   } finally {
     status.close();
-    await load?.stop();
+    load?.halt();
     await agent?.stop();
+    // After the workers stopped: what is left in the list was queued and never taken.
+    const removed = (await load?.stop()) ?? 0;
+    if (removed > 0) io.out(`poolscale up: removed the ${removed} job(s) the load generator queued that no worker took from ${values['load-queue']}`);
     await plane?.stop();
     process.off('uncaughtException', onException);
     process.off('unhandledRejection', onRejection);
@@ -234,35 +271,10 @@ function waitForStop(durationSeconds: number | undefined): Promise<void> {
   });
 }
 
-/** One live line per pool on a terminal; a plain line per scaling action otherwise. */
-class StatusBoard {
-  private readonly lines = new Map<string, string>();
-  private drawn = 0;
-
-  constructor(private readonly io: CliIo) {}
-
-  update(decision: Decision, policy: Policy, status?: TargetStatus): void {
-    const reason = oneLine(decision.reasons.map((r) => r.message).join('; '));
-    const line =
-      `${oneLine(policy.id).padEnd(14)} desired ${String(decision.desired).padStart(3)}  ready ${String(status?.ready ?? '?').padStart(3)}` +
-      `  [${policy.min}..${policy.max}]  ${decision.action.padEnd(10)} ${reason}`;
-    this.lines.set(policy.id, line);
-    if (!this.io.isTty) {
-      if (decision.action !== 'none') this.io.out(`${new Date(decision.at).toISOString()} ${line}`);
-      return;
-    }
-    this.redraw();
-  }
-
-  private redraw(): void {
-    const width = process.stdout.columns ?? 120;
-    let text = this.drawn > 0 ? `\x1b[${this.drawn}F` : '';
-    for (const line of this.lines.values()) text += `\x1b[2K${line.slice(0, width - 1)}\n`;
-    this.drawn = this.lines.size;
-    process.stdout.write(text);
-  }
-
-  close(): void {
-    this.drawn = 0;
-  }
+/** The pools (and the field) that a data problem error names: they can never receive data. */
+function unfedPools(pools: readonly { id: string }[], problems: readonly FieldProblem[]): { id: string; field: string }[] {
+  return problems.flatMap((p) => {
+    const index = p.severity === 'error' ? /^pools\[(\d+)\]/.exec(p.path)?.[1] : undefined;
+    return index === undefined ? [] : [{ id: oneLine(pools[Number(index)]?.id ?? `pools[${index}]`), field: p.path }];
+  });
 }
