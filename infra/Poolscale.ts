@@ -21,6 +21,7 @@ import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { ValidationError, type FieldProblem } from '../shared/domain/errors';
 import { historyHeartbeatMs } from '../shared/runtime/historyPolicy';
+import { SECRET_KEY_SECRET_ENV } from '../shared/relay/secretBox';
 import { REDIS_DRIVERS, type RedisDriver } from './bundling/bundleFunction';
 import { PoolscaleFunction, type EcsServiceRef } from './PoolscaleFunction';
 import { TABLE_DEFINITIONS, type KeyAttribute, type TableDefinition, type TableKey } from '../shared/adapters/dynamodb/tables';
@@ -116,6 +117,8 @@ export class Poolscale extends Construct {
   public readonly scheduleRule: Rule;
   public readonly alarmRule: Rule;
   public readonly redisSecret?: ISecret;
+  /** The generated key that seals agents' HMAC secrets at rest (AGENT_SECRET_KEY_SECRET_ARN). */
+  public readonly agentSecretKey: Secret;
 
   constructor(scope: Construct, id: string, props: PoolscaleProps = {}) {
     super(scope, id);
@@ -193,6 +196,22 @@ export class Poolscale extends Construct {
       .bindMetricsRead();
 
     this.redisSecret = this.bindRedis(props.redis, [this.evaluate, this.api, this.relay]);
+
+    // Agents' HMAC secrets are sealed at rest (AES-256-GCM) under a key that is not in the table:
+    // generated here, read by the two functions that enrol hosts and check their signatures.
+    // Evaluate never opens a host secret. Retained always: deleting it would leave every sealed
+    // host secret unopenable (every host would have to be enrolled again).
+    this.agentSecretKey = new Secret(this, 'AgentSecretKey', {
+      description: 'poolscale: key sealing the agents\' HMAC secrets in the agents table ({"key": "..."}; the key is its SHA-256)',
+      generateSecretString: { secretStringTemplate: '{}', generateStringKey: 'key', passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.agentSecretKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating the sealing key would leave every sealed host secret unopenable; to change it, set a new key and enrol each host again (README, Security).',
+    });
+    for (const fn of [this.api, this.relay]) fn.bindSecret(this.agentSecretKey, SECRET_KEY_SECRET_ENV);
 
     this.scheduleRule = new Rule(this, 'Schedule', {
       description: 'poolscale: periodic evaluation tick',

@@ -33,7 +33,7 @@ import type { PolicyStore } from '../../shared/ports/PolicyStore';
 import type { RelayDeps } from '../../shared/relay';
 import { historyHeartbeatMs } from '../../shared/runtime/historyPolicy';
 import type { RuntimeDeps } from '../../shared/runtime/tick';
-import { secretBoxFromEnv } from '../../shared/relay/secretBox';
+import { createSecretBox, keyFromSecretValue, SECRET_KEY_SECRET_ENV, secretBoxFromEnv, type SecretBox } from '../../shared/relay/secretBox';
 import type { FunctionLogger } from './FunctionLogger';
 import { lazyMetricSource, lazyScaleTarget } from './lazy';
 
@@ -139,6 +139,33 @@ export async function redisConfig(
 }
 
 /**
+ * The box sealing agents' secrets at rest: AGENT_SECRET_KEY, or the key in the Secrets Manager
+ * secret named by AGENT_SECRET_KEY_SECRET_ARN (the stack generates one), read once per container.
+ * Undefined: secrets are stored as given.
+ */
+export async function agentSecretBox(env: FunctionEnv, fetchSecret = secretsManagerFetch): Promise<SecretBox | undefined> {
+  let direct: SecretBox | undefined;
+  try {
+    direct = secretBoxFromEnv(env);
+  } catch (error) {
+    throw new FunctionConfigError(error instanceof Error ? error.message : String(error), { cause: error });
+  }
+  const arn = env[SECRET_KEY_SECRET_ENV];
+  if (direct || !arn) return direct;
+  let text: string;
+  try {
+    text = await fetchSecret(arn);
+  } catch (error) {
+    throw new FunctionConfigError(`Could not read the agent secret key ${arn} (${SECRET_KEY_SECRET_ENV})`, { cause: error });
+  }
+  try {
+    return createSecretBox(keyFromSecretValue(text, `Secret ${arn}`));
+  } catch (error) {
+    throw new FunctionConfigError(error instanceof Error ? error.message : String(error), { cause: error });
+  }
+}
+
+/**
  * The policy store, remembering the policies of its last `list()`. Every tick starts with one,
  * so the ECS service behind a pool's `source: ecs` metric is known without another read. A
  * proxy rather than a class, so every other method of the port passes through unchanged.
@@ -168,7 +195,7 @@ export async function buildDeps(env: FunctionEnv, options: BuildOptions): Promis
   const { policies, ecsTarget } = rememberListed(new DynamoPolicyStore(client, required(env, 'POLICIES_TABLE')));
   const states = new DynamoStateStore(client, required(env, 'STATE_TABLE'));
   const log = new DynamoDecisionLog(client, required(env, 'HISTORY_TABLE'), ttlDays === undefined ? {} : { ttlDays });
-  const secretBox = secretBoxFromEnv(env);
+  const secretBox = await agentSecretBox(env, options.fetchSecret);
   const agents = new DynamoAgentStore(client, required(env, 'AGENTS_TABLE'), secretBox ? { secretBox } : {});
 
   let heartbeat: number | undefined;

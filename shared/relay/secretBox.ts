@@ -7,13 +7,22 @@
  *
  * Sealed form: `sealed:v1:<base64 iv(12) | tag(16) | ciphertext>`.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { PoolscaleError } from '../domain/errors';
 
 export const SEALED_PREFIX = 'sealed:v1:';
 
 /** Environment variable holding the sealing key: 32 random bytes, base64 (`openssl rand -base64 32`). */
 export const SECRET_KEY_ENV = 'AGENT_SECRET_KEY';
+
+/**
+ * Environment variable naming a Secrets Manager secret that holds the sealing key (what the CDK
+ * stack sets: it generates the secret, so the key never appears in the function configuration).
+ */
+export const SECRET_KEY_SECRET_ENV = 'AGENT_SECRET_KEY_SECRET_ARN';
+
+/** Shortest generated passphrase accepted as key material (the stack generates 64 characters). */
+const MIN_PASSPHRASE = 32;
 
 export class SecretKeyError extends PoolscaleError {}
 
@@ -33,6 +42,27 @@ export function parseSecretKey(text: string, field = SECRET_KEY_ENV): Buffer {
     throw new SecretKeyError(`${field} must be 32 random bytes in base64 (e.g. \`openssl rand -base64 32\`); got ${key.length === 0 ? 'no valid base64' : `${key.length} bytes`}`);
   }
   return key;
+}
+
+/**
+ * The sealing key from the value of a Secrets Manager secret: either the JSON the stack generates,
+ * `{"key": "<64 random characters>"}` (the key is SHA-256 of that text: a generated secret cannot
+ * be raw bytes), or a plain 32-byte base64 key (`openssl rand -base64 32`) an operator stored.
+ * `where` names the secret in errors; the value itself never appears in them.
+ */
+export function keyFromSecretValue(value: string, where: string): Buffer {
+  const trimmed = value.trim();
+  if (!trimmed.startsWith('{')) return parseSecretKey(trimmed, where);
+  let key: unknown;
+  try {
+    key = (JSON.parse(trimmed) as { key?: unknown }).key;
+  } catch {
+    throw new SecretKeyError(`${where} is not valid JSON (expected {"key": "..."} or a base64 key)`);
+  }
+  if (typeof key !== 'string' || key.length < MIN_PASSPHRASE) {
+    throw new SecretKeyError(`${where} must hold {"key": "<at least ${MIN_PASSPHRASE} random characters>"}; its "key" is ${typeof key === 'string' ? `${key.length} characters` : 'missing'}`);
+  }
+  return createHash('sha256').update(key, 'utf8').digest();
 }
 
 export function createSecretBox(key: Buffer): SecretBox {

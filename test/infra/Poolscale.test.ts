@@ -364,9 +364,31 @@ describe('Construct: Poolscale', { timeout: 120_000 }, () => {
         (Array.isArray(s.Action) ? s.Action : [s.Action]).includes('secretsmanager:GetSecretValue'),
       );
 
+      const redisGrants = secretGrants.filter((s) => JSON.stringify(s.Resource).includes('RedisSecret'));
+
       // Assess
-      expect(secretGrants).toHaveLength(3);
+      expect(redisGrants).toHaveLength(3);
       template.hasResourceProperties('AWS::SecretsManager::Secret', Match.not(Match.objectLike({ SecretString: Match.anyValue() })));
+    });
+
+    it('generates the key sealing agents\' secrets, retained, read by api and relay only', () => {
+      // Prepare
+      const keyId = logicalIdOf(stack, poolscale.agentSecretKey);
+      const keyGrants = allStatements.filter(
+        (s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes('secretsmanager:GetSecretValue') && JSON.stringify(s.Resource).includes(keyId),
+      );
+      const functionsWithKey = Object.values(template.findResources('AWS::Lambda::Function'))
+        .filter((fn) => fn.Properties.Environment?.Variables?.AGENT_SECRET_KEY_SECRET_ARN !== undefined)
+        .map((fn) => fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME)
+        .sort();
+
+      // Assess
+      template.hasResource('AWS::SecretsManager::Secret', {
+        Properties: { GenerateSecretString: { SecretStringTemplate: '{}', GenerateStringKey: 'key', PasswordLength: 64, ExcludePunctuation: true } },
+        DeletionPolicy: 'Retain',
+      });
+      expect(functionsWithKey).toEqual(['poolscale-api', 'poolscale-relay']);
+      expect(keyGrants).toHaveLength(2);
     });
   });
 
@@ -399,7 +421,7 @@ describe('Construct: Poolscale', { timeout: 120_000 }, () => {
       const { template: imported } = buildStack({ redis: { secretArn: arn } });
 
       // Assess
-      imported.resourceCountIs('AWS::SecretsManager::Secret', 0);
+      imported.resourceCountIs('AWS::SecretsManager::Secret', 1); // the agents' sealing key only
       imported.hasResourceProperties('AWS::IAM::Policy', {
         PolicyDocument: {
           Statement: Match.arrayWith([

@@ -9,7 +9,8 @@ import { MemoryAgentStore, MemoryDecisionLog, MemoryPolicyStore, MemoryStateStor
 import { createRelayHandler } from '../../shared/relay/createRelayHandler';
 import { NonceStoreFullError } from '../../shared/ports/AgentStore';
 import { NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../shared/relay/headers';
-import { createSecretBox, parseSecretKey, SecretKeyError } from '../../shared/relay/secretBox';
+import { createHash } from 'node:crypto';
+import { createSecretBox, keyFromSecretValue, parseSecretKey, SecretKeyError } from '../../shared/relay/secretBox';
 import { signResponse } from '../../shared/relay/signRequest';
 import { relayWorld, report, SECRET_A, signed } from './relayFixtures';
 
@@ -165,6 +166,28 @@ describe('Module: secretBox', () => {
 
   it.each(['', 'short', Buffer.alloc(16).toString('base64'), '!!!not base64!!!'])('refuses the key %j naming AGENT_SECRET_KEY', (text) => {
     expect(() => parseSecretKey(text)).toThrow(/AGENT_SECRET_KEY must be 32 random bytes in base64/);
+  });
+
+  const passphrase = 'aB3'.repeat(21) + 'x';
+  it.each([
+    { case: 'the generated JSON: SHA-256 of its key', value: JSON.stringify({ key: passphrase }), key: createHash('sha256').update(passphrase).digest() },
+    { case: 'a plain base64 key', value: ` ${Buffer.alloc(32, 3).toString('base64')}\n`, key: Buffer.alloc(32, 3) },
+  ])('keyFromSecretValue reads $case', ({ value, key: expected }) => {
+    expect(keyFromSecretValue(value, 'Secret arn:k').equals(expected)).toBe(true);
+  });
+
+  it.each([
+    { case: 'a short generated key', value: JSON.stringify({ key: 'short' }), error: /Secret arn:k must hold \{"key".*5 characters/ },
+    { case: 'no key field', value: '{"url":"x"}', error: /its "key" is missing/ },
+    { case: 'broken JSON', value: '{"key":', error: /Secret arn:k is not valid JSON/ },
+    { case: 'a short base64 key', value: Buffer.alloc(16).toString('base64'), error: /Secret arn:k must be 32 random bytes in base64.*16 bytes/ },
+  ])('keyFromSecretValue refuses $case, naming the secret and never echoing the value', ({ value, error }) => {
+    expect(() => keyFromSecretValue(value, 'Secret arn:k')).toThrow(error);
+    try {
+      keyFromSecretValue(value, 'Secret arn:k');
+    } catch (thrown) {
+      if (value.length > 8) expect((thrown as Error).message).not.toContain(value);
+    }
   });
 });
 
