@@ -1,0 +1,285 @@
+/**
+ * Issue 13, item 6: the dashboard's chart and layout in Chromium at a phone's width (360 px) and
+ * a desktop's (1400 px), on a real local control plane with two pools that have three hours of
+ * history. Screenshots go to a temporary folder (their paths are logged); the assertions read the
+ * page's geometry and the screenshot's pixels.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigSchema } from '../../shared/domain/policy';
+import type { Decision } from '../../shared/domain/types';
+import { type ControlPlane, startControlPlane } from '../../shared/local/controlPlane';
+import { countColourPixels, launchChromium } from '../support/browser';
+
+const TOKEN = 'dashboard-screens-token-0123456789';
+const MINUTE = 60_000;
+
+/**
+ * Two pools whose observations arrive in different orders and mixes: `api` sees busy and
+ * queue_length, `batch` sees queue_length, cpu and busy. A colour given by position would differ
+ * between them; a colour given by name does not.
+ */
+const config = ConfigSchema.parse({
+  pools: [
+    {
+      id: 'api',
+      target: { kind: 'none' },
+      min: 1,
+      max: 30,
+      interval: '1h',
+      metrics: { busy: { source: 'static', value: 5 }, queue_length: { source: 'static', value: 40 } },
+      rules: [
+        { type: 'buffer', minFree: 3, batch: 2 },
+        { type: 'target', metric: 'queue_length', perWorker: 20 },
+      ],
+    },
+    {
+      id: 'batch',
+      target: { kind: 'none' },
+      min: 1,
+      max: 30,
+      interval: '1h',
+      metrics: { queue_length: { source: 'static', value: 12 }, cpu: { source: 'static', value: 55 }, busy: { source: 'static', value: 3 } },
+      rules: [
+        { type: 'target', metric: 'queue_length', perWorker: 10 },
+        { type: 'buffer', minFree: 2, batch: 1 },
+      ],
+    },
+  ],
+});
+
+/** Three hours of decisions every two minutes: busy peaks at 8 and the queue at 136 (the issue's numbers). */
+function history(poolId: string, now: number, observe: (busy: number, queue: number, i: number) => Record<string, number>): Decision[] {
+  const decisions: Decision[] = [];
+  let previous = 4;
+  for (let i = 0; i < 90; i++) {
+    const busy = Math.round(4 + 4 * Math.sin(i / 9));
+    const queue = Math.round(68 + 68 * Math.sin(i / 9 + 1));
+    const desired = Math.min(30, busy + 3);
+    decisions.push({
+      poolId,
+      at: now - 3 * 60 * MINUTE + i * 2 * MINUTE,
+      current: previous,
+      desired,
+      action: desired > previous ? 'scale_up' : desired < previous ? 'scale_down' : 'none',
+      dryRun: false,
+      reasons: [{ rule: 'buffer', code: 'buffer.hold', message: `busy ${busy}, desired ${desired}` }],
+      proposals: [],
+      observed: observe(busy, queue, i),
+      ready: previous,
+    });
+    previous = desired;
+  }
+  return decisions;
+}
+
+interface Box {
+  text: string;
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
+
+interface Geometry {
+  innerWidth: number;
+  scrollWidth: number;
+  chart: { left: number; right: number; width: number };
+  axisLabels: { axis: string; text: string }[];
+  legend: { series: string; colour: string }[];
+  drawn: { series: string; axis: string; colour: string; d: string }[];
+  texts: Box[];
+  timeTicks: Box[];
+  workerTicks: (Box & { y: number })[];
+  rightTicks: (Box & { y: number })[];
+}
+
+/** What the chart shows, read from the page in one go (between two refreshes). */
+function geometry(page: Page): Promise<Geometry> {
+  return page.evaluate(() => {
+    const box = (element: Element) => {
+      const r = element.getBoundingClientRect();
+      return { text: element.textContent ?? '', left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+    };
+    const withY = (element: Element) => ({ ...box(element), y: Number(element.getAttribute('y')) });
+    const chart = document.getElementById('chart')!.getBoundingClientRect();
+    return {
+      innerWidth: window.innerWidth,
+      scrollWidth: document.documentElement.scrollWidth,
+      chart: { left: chart.left, right: chart.right, width: chart.width },
+      axisLabels: [...document.querySelectorAll('#chart .axis-label')].map((e) => ({ axis: e.getAttribute('data-axis') ?? '', text: e.childNodes[0]?.textContent ?? '' })),
+      legend: [...document.querySelectorAll('#legend .entry[data-series]')].map((e) => ({
+        series: e.getAttribute('data-series') ?? '',
+        colour: e.querySelector('line')?.getAttribute('stroke') ?? '',
+      })),
+      drawn: [...document.querySelectorAll('#chart path[data-series]')].map((e) => ({
+        series: e.getAttribute('data-series') ?? '',
+        axis: e.getAttribute('data-axis') ?? '',
+        colour: e.getAttribute('stroke') ?? '',
+        d: e.getAttribute('d') ?? '',
+      })),
+      texts: [...document.querySelectorAll('#chart text')].map(box),
+      timeTicks: [...document.querySelectorAll('#chart .tick-time')].map(box),
+      workerTicks: [...document.querySelectorAll('#chart .tick-workers')].map(withY),
+      rightTicks: [...document.querySelectorAll('#chart .tick-right')].map(withY),
+    };
+  });
+}
+
+/** The highest value a step path reaches, read back through its axis' tick labels (label value at label y). */
+function peakOnAxis(d: string, ticks: (Box & { y: number })[]): number {
+  const ys = [...d.matchAll(/M[\d.]+,([\d.]+)|V([\d.]+)/g)].map((m) => Number(m[1] ?? m[2]));
+  const bottom = ticks[0]!;
+  const top = ticks.at(-1)!;
+  const value = (text: string) => Number(text.replace(/k$/, 'e3').replace(/M$/, 'e6'));
+  const perPixel = (value(top.text) - value(bottom.text)) / (bottom.y - top.y);
+  return value(bottom.text) + (bottom.y - Math.min(...ys)) * perPixel;
+}
+
+const overlaps = (a: Box, b: Box) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+
+describe('Page: dashboard layout and chart (headless Chromium, 360 px and 1400 px)', () => {
+  let plane: ControlPlane;
+  let browser: Browser;
+  const shots = mkdtempSync(join(tmpdir(), 'poolscale-dashboard-'));
+  const peaks = new Map<string, { workers: number; queue: number }>();
+  const coloursByPool = new Map<string, Map<string, string>>();
+
+  beforeAll(async () => {
+    plane = await startControlPlane({ config, port: 0, redisUrl: 'redis://127.0.0.1:1', tickMs: 3_600_000, token: TOKEN });
+    const now = Date.now() - MINUTE;
+    const decisions = [
+      ...history('api', now, (busy, queue) => ({ busy, queue_length: queue })),
+      ...history('batch', now, (busy, queue, i) => ({ queue_length: queue, cpu: 30 + (i % 50), busy })),
+    ];
+    for (const decision of decisions) await plane.deps.log.append(decision);
+    // What the page will draw: every decision of each pool's history (with the start-up tick's).
+    for (const id of ['api', 'batch']) {
+      const response = await fetch(`${plane.url}/pools/${id}/history?limit=300`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      const { decisions: stored } = (await response.json()) as { decisions: Decision[] };
+      expect(stored.length).toBeGreaterThanOrEqual(90);
+      peaks.set(id, {
+        workers: Math.max(...stored.flatMap((d) => [d.desired, d.ready ?? 0, d.observed?.busy ?? 0])),
+        queue: Math.max(...stored.map((d) => d.observed?.queue_length ?? 0)),
+      });
+    }
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await plane?.stop();
+  });
+
+  it.each([
+    { case: 'phone', width: 360, height: 740, pool: 'api' },
+    { case: 'phone', width: 360, height: 740, pool: 'batch' },
+    { case: 'desktop', width: 1400, height: 900, pool: 'api' },
+    { case: 'desktop', width: 1400, height: 900, pool: 'batch' },
+  ])('$case ($width px), pool $pool: no horizontal scroll, labelled axes, legend = drawn series, ticks apart', { timeout: 90_000 }, async ({ width, height, pool }) => {
+    // Prepare
+    const context = await browser.newContext({ viewport: { width, height }, timezoneId: 'UTC' });
+    const page = await context.newPage();
+    const refused: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text())) refused.push(message.text());
+    });
+
+    // Act: open the dashboard and select the pool.
+    await page.goto(`${plane.url}/dashboard#token=${TOKEN}`);
+    await page.locator(`tr[data-pool="${pool}"] td`).first().click();
+    await expect.poll(() => page.locator('#detail-title').textContent(), { timeout: 15_000 }).toBe(`Pool ${pool}`);
+    await expect.poll(() => page.locator('#chart path[data-series="busy"]').count(), { timeout: 15_000 }).toBe(1);
+    const file = join(shots, `dashboard-${width}-${pool}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    console.log(`dashboard screenshot (${width} px, ${pool}): ${file}`);
+    const g = await geometry(page);
+
+    // Assess: nothing wider than the viewport; the chart spans most of it.
+    expect(g.scrollWidth).toBeLessThanOrEqual(g.innerWidth);
+    expect(g.chart.left).toBeGreaterThanOrEqual(0);
+    expect(g.chart.right).toBeLessThanOrEqual(g.innerWidth);
+    expect(g.chart.width).toBeGreaterThan(Math.min(g.innerWidth, 1200) * 0.8);
+
+    // Assess: a worker axis, a queue axis (labelled, coloured as its series), one time axis label.
+    expect(g.axisLabels).toEqual([
+      { axis: 'workers', text: 'workers' },
+      { axis: 'right', text: 'queue_length' },
+      { axis: 'time', text: 'local time' },
+    ]);
+    expect(g.drawn.map(({ series, axis }) => [series, axis]).sort()).toEqual([
+      ['busy', 'workers'],
+      ['desired', 'workers'],
+      ['queue_length', 'right'],
+      ['ready', 'workers'],
+    ]);
+
+    // Assess: the legend lists exactly the drawn series, in their colours.
+    expect(g.legend.map((e) => e.series).sort()).toEqual(g.drawn.map((e) => e.series).sort());
+    for (const entry of g.legend) expect(entry.colour).toBe(g.drawn.find((d) => d.series === entry.series)!.colour);
+    coloursByPool.set(`${pool}@${width}`, new Map(g.drawn.map((d) => [d.series, d.colour])));
+
+    // Assess: busy is read on the worker axis (peak 8 is not stretched to the top like the queue), the queue on its own.
+    const peak = peaks.get(pool)!;
+    const busyPath = g.drawn.find((d) => d.series === 'busy')!.d;
+    const queuePath = g.drawn.find((d) => d.series === 'queue_length')!.d;
+    const workerTop = Number(g.workerTicks.at(-1)!.text);
+    expect(workerTop).toBeGreaterThanOrEqual(peak.workers);
+    expect(Math.abs(peakOnAxis(busyPath, g.workerTicks) - 8)).toBeLessThan(workerTop / 40);
+    expect(Math.abs(peakOnAxis(queuePath, g.rightTicks) - peak.queue)).toBeLessThan(peak.queue / 40);
+    expect(g.rightTicks.map((t) => t.y)).toEqual(g.workerTicks.map((t) => t.y));
+
+    // Assess: time ticks at round times (HH:MM, or a date at midnight), in order, and no two labels of the chart overlap.
+    expect(g.timeTicks.length).toBeGreaterThanOrEqual(2);
+    for (const tick of g.timeTicks) expect(tick.text).toMatch(/^(\d\d:\d\d|[A-Z][a-z]{2} \d{1,2})$/);
+    for (let i = 1; i < g.timeTicks.length; i++) expect(g.timeTicks[i]!.left).toBeGreaterThan(g.timeTicks[i - 1]!.right);
+    for (let i = 0; i < g.texts.length; i++) {
+      for (let j = i + 1; j < g.texts.length; j++) {
+        expect(overlaps(g.texts[i]!, g.texts[j]!), `"${g.texts[i]!.text}" overlaps "${g.texts[j]!.text}"`).toBe(false);
+      }
+      expect(g.texts[i]!.left).toBeGreaterThanOrEqual(g.chart.left - 0.5);
+      expect(g.texts[i]!.right).toBeLessThanOrEqual(g.chart.right + 0.5);
+    }
+
+    // Assess: the screenshot of the chart has pixels of each series' colour.
+    const colours = g.drawn.map((d) => d.colour);
+    const found = await countColourPixels(browser, await page.locator('#chart').screenshot(), colours);
+    for (const colour of colours) expect(found[colour], `pixels of ${colour}`).toBeGreaterThan(20);
+    expect(refused).toEqual([]);
+    await context.close();
+  });
+
+  it('gives a series the same colour on every pool and at every width', () => {
+    // Assess (after the table above): desired, ready, busy and queue_length drawn alike everywhere.
+    expect(coloursByPool.size).toBe(4);
+    const [first, ...others] = [...coloursByPool.values()];
+    for (const colours of others) expect(Object.fromEntries(colours)).toEqual(Object.fromEntries(first!));
+    expect(new Set(first!.values()).size).toBe(first!.size);
+  });
+
+  it('puts another metric on the second axis when chosen, and the legend follows', async () => {
+    // Prepare
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, timezoneId: 'UTC' });
+    const page = await context.newPage();
+    await page.goto(`${plane.url}/dashboard#token=${TOKEN}`);
+    await page.locator('tr[data-pool="batch"] td').first().click();
+    await expect.poll(() => page.locator('#right-metric option').allTextContents(), { timeout: 15_000 }).toEqual(['queue_length', 'cpu']);
+
+    // Act
+    await page.selectOption('#right-metric', 'cpu');
+
+    // Assess: cpu on the right (its label, its path), queue_length no longer drawn, and it stays so across refreshes.
+    await expect.poll(() => page.locator('#chart .axis-label[data-axis="right"]').evaluate((e) => e.childNodes[0]?.textContent), { timeout: 15_000 }).toBe('cpu');
+    const updated = await page.locator('#updated').textContent();
+    await expect.poll(() => page.locator('#updated').textContent(), { timeout: 15_000 }).not.toBe(updated);
+    const g = await geometry(page);
+    expect(g.axisLabels.find((l) => l.axis === 'right')?.text).toBe('cpu');
+    expect(g.drawn.map((d) => d.series).sort()).toEqual(['busy', 'cpu', 'desired', 'ready']);
+    expect(g.legend.map((e) => e.series).sort()).toEqual(['busy', 'cpu', 'desired', 'ready']);
+    expect(g.scrollWidth).toBeLessThanOrEqual(g.innerWidth);
+    await context.close();
+  });
+});
