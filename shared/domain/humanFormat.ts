@@ -23,6 +23,11 @@ function twoUnits(total: number, per: number, bigUnit: string, smallUnit: string
   return small === 0 ? `${big}${bigUnit}` : `${big}${bigUnit} ${small}${smallUnit}`;
 }
 
+/** How `humanDuration` rounds: to the nearest step, or toward a smaller / larger duration. */
+export type DurationRounding = 'nearest' | 'down' | 'up';
+
+const ROUND: Record<DurationRounding, (x: number) => number> = { nearest: Math.round, down: Math.floor, up: Math.ceil };
+
 /**
  * Formats milliseconds as a rounded human duration of at most two units:
  *
@@ -36,28 +41,33 @@ function twoUnits(total: number, per: number, bigUnit: string, smallUnit: string
  * | under 1 d              | 1 min              | `2h`, `2h 5m`               |
  * | 1 d and more           | 1 h                | `1d`, `3d 4h`, `400d`       |
  *
- * Each value is rounded to the nearest step of its range (halves up), and a value that rounds up
- * into the next range is written in that range: `59_967` -> `1m`, `3_599_700` -> `1h`. Negative
- * durations get a leading `-`; infinities read `forever` / `-forever`; NaN reads `?`.
+ * Each value is rounded to a step of its range, to the nearest step (halves up) by default, and
+ * a value that rounds up into the next range is written in that range: `59_967` -> `1m`,
+ * `3_599_700` -> `1h`. Round `down` an elapsed time shown beside the limit it is below
+ * (`59s ago < cooldown 1m`, never `1m ago < cooldown 1m`), `up` one shown beside a limit it
+ * exceeds. Negative durations get a leading `-` (rounded the same way on the number line);
+ * infinities read `forever` / `-forever`; NaN reads `?`.
  *
  * @example humanDuration(59_967) // '1m'
+ * @example humanDuration(59_967, 'down') // '59s'
  * @example humanDuration(90_000) // '1m 30s'
  */
-export function humanDuration(ms: number): string {
+export function humanDuration(ms: number, rounding: DurationRounding = 'nearest'): string {
   if (Number.isNaN(ms)) return UNKNOWN_NUMBER;
-  if (ms < 0) return `-${humanDuration(-ms)}`;
+  if (ms < 0) return `-${humanDuration(-ms, rounding === 'down' ? 'up' : rounding === 'up' ? 'down' : rounding)}`;
   if (ms === Infinity) return 'forever';
-  if (ms === 0) return '0s';
-  const wholeMs = Math.round(ms);
+  const round = ROUND[rounding];
+  const wholeMs = round(ms);
+  if (wholeMs === 0) return '0s';
   if (wholeMs < 100) return `${wholeMs}ms`;
-  const tenths = Math.round(ms / 100);
+  const tenths = round(ms / 100);
   if (tenths < 10) return `0.${tenths}s`;
-  const seconds = Math.round(ms / SECOND);
+  const seconds = round(ms / SECOND);
   if (seconds < 60) return `${seconds}s`;
   if (seconds < 60 * 60) return twoUnits(seconds, 60, 'm', 's');
-  const minutes = Math.round(ms / MINUTE);
+  const minutes = round(ms / MINUTE);
   if (minutes < 24 * 60) return twoUnits(minutes, 60, 'h', 'm');
-  return twoUnits(Math.round(ms / HOUR), 24, 'd', 'h');
+  return twoUnits(round(ms / HOUR), 24, 'd', 'h');
 }
 
 /**
@@ -108,20 +118,25 @@ function significant(magnitude: number, digits: number): string {
 
 /**
  * `humanNumber(value)`, with more significant digits when needed so that the shown value compares
- * with `reference` as `value` does: a message never reads `0.97 > 0.97` (for 0.9704) or
- * `12.4 < 12.354` (for 12.352). Use it for a measured value printed next to a threshold.
+ * with each reference as `value` does: a message never reads `0.97 > 0.97` (for 0.9704) or
+ * `12.4 < 12.354` (for 12.352). Use it for a measured value printed next to thresholds;
+ * `undefined` references (an unset bound) are skipped.
  *
  * @example humanCompared(0.9704, 0.97) // '0.9704'
  * @example humanCompared(0.7430894, 0.97) // '0.743'
+ * @example humanCompared(2.5004, 1, 2.5) // '2.5004' (within [1, 2.5] would be wrong)
  */
-export function humanCompared(value: number, reference: number): string {
-  const side = (shown: number) => Math.sign(shown - reference);
+export function humanCompared(value: number, ...references: readonly (number | undefined)[]): string {
   const short = humanNumber(value);
-  if (!Number.isFinite(value) || !Number.isFinite(reference) || side(Number(short)) === side(value)) return short;
+  const bounds = references.filter((r): r is number => r !== undefined && Number.isFinite(r));
+  if (!Number.isFinite(value)) return short;
+  // Every reference at once: a rounding that suits one bound may cross another.
+  const faithful = (text: string) => bounds.every((r) => Math.sign(Number(text) - r) === Math.sign(value - r));
+  if (faithful(short)) return short;
   const sign = value < 0 ? '-' : '';
   for (let digits = 4; digits <= 17; digits++) {
     const text = `${sign}${significant(Math.abs(value), digits)}`;
-    if (side(Number(text)) === side(value)) return text;
+    if (faithful(text)) return text;
   }
   // 17 significant digits name every double exactly; only values beyond 100 decimals get here.
   return short;

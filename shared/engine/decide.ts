@@ -1,6 +1,7 @@
 import type { Policy } from '../domain/policy';
 import type { Action, DecideResult, Decision, MetricError, Observations, PoolState, Proposal, Reason } from '../domain/types';
 import { formatDuration } from '../domain/duration';
+import { humanDuration } from '../domain/humanFormat';
 import { evaluateRule } from './registry';
 import type { RuleContext } from './RuleContext';
 import { describeMetricError, freshValues, metricErrors, recordSample, sampleRetention } from './samples';
@@ -66,7 +67,7 @@ export function decide(policy: Policy, observations: Observations, state: PoolSt
     reasons.push({ code: 'paused', message: `${why}: hands off, holding ${current}` });
   } else if (manual) {
     desired = bound(manual.desired, policy, reasons);
-    const until = manual.until === undefined ? 'until cleared' : `for ${formatDuration(Math.max(0, manual.until - now))} more`;
+    const until = manual.until === undefined ? 'until cleared' : `for ${humanDuration(Math.max(0, manual.until - now))} more`;
     reasons.unshift({ code: 'manual', message: `manual override by ${manual.by ?? 'operator'} (${manual.reason}): ${desired} ${until}` });
   } else {
     for (const proposal of proposals) reasons.push(proposal.reason);
@@ -226,14 +227,14 @@ function automaticDesired(
     if (now - last < policy.behaviour.cooldownDown) {
       reasons.push({
         code: 'cooldown.down',
-        message: `last scaling ${formatDuration(now - last)} ago < cooldownDown ${formatDuration(policy.behaviour.cooldownDown)}: holding ${current} instead of ${desired}`,
+        message: `last scaling ${humanDuration(now - last, 'down')} ago < cooldownDown ${formatDuration(policy.behaviour.cooldownDown)}: holding ${current} instead of ${desired}`,
       });
       desired = current;
     }
   }
   const urgent = urgentMax !== undefined && urgentMax > current;
   if (desired > current && state.lastScaleUpAt !== undefined && now - state.lastScaleUpAt < policy.behaviour.cooldownUp) {
-    const since = `last scale-up ${formatDuration(now - state.lastScaleUpAt)} ago < cooldownUp ${formatDuration(policy.behaviour.cooldownUp)}`;
+    const since = `last scale-up ${humanDuration(now - state.lastScaleUpAt, 'down')} ago < cooldownUp ${formatDuration(policy.behaviour.cooldownUp)}`;
     if (urgent) {
       const allowed = Math.min(desired, urgentMax!);
       reasons.push({ code: 'cooldown.bypass', message: `${since}, but emergency bypasses it: ${allowed}` });

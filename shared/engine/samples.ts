@@ -1,5 +1,6 @@
 import type { Policy } from '../domain/policy';
 import { formatDuration } from '../domain/duration';
+import { humanDuration } from '../domain/humanFormat';
 import { redactSecrets } from '../domain/metricErrors';
 import type { MetricError, Observations, SamplePoint } from '../domain/types';
 import { isSample } from '../domain/types';
@@ -56,22 +57,12 @@ export function metricErrors(
         metric,
         source,
         errorClass: 'stale',
-        message: `stale: last datapoint ${roughDuration(age)} ago (staleAfter ${formatDuration(policy.staleAfter)})`,
+        message: `stale: last datapoint ${humanDuration(Math.max(0, age), 'up')} ago (staleAfter ${formatDuration(policy.staleAfter)})`,
       };
     }
     (errors ??= []).push(error);
   }
   return errors;
-}
-
-/** An age as people say it: `45s`, `7m`, `3h`, `2d` (rounded; exact units are for config). */
-function roughDuration(ms: number): string {
-  const seconds = Math.max(0, Math.round(ms / 1000));
-  if (seconds < 90) return `${seconds}s`;
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 90) return `${minutes}m`;
-  const hours = Math.round(minutes / 60);
-  return hours < 48 ? `${hours}h` : `${Math.round(hours / 24)}d`;
 }
 
 /** A class worth showing beside the message: a system or Redis code, an SDK exception name. */

@@ -24,7 +24,7 @@ describe('Function: humanDuration', () => {
   it.each([
     { case: 'zero', ms: 0, text: '0s' },
     { case: 'a few milliseconds', ms: 40, text: '40ms' },
-    { case: 'fractional milliseconds round', ms: 0.4, text: '0ms' },
+    { case: 'fractional milliseconds round', ms: 0.4, text: '0s' },
     { case: 'just under 100 ms rounds to tenths', ms: 99.6, text: '0.1s' },
     { case: 'tenths of a second', ms: 400, text: '0.4s' },
     { case: 'tenths round up into whole seconds', ms: 960, text: '1s' },
@@ -65,6 +65,32 @@ describe('Function: humanDuration', () => {
       fc.property(fc.double({ min: 0, max: YEAR, noNaN: true }), fc.double({ min: 0, max: YEAR, noNaN: true }), (a, b) => {
         const [low, high] = a <= b ? [a, b] : [b, a];
         expect(readBack(humanDuration(low))).toBeLessThanOrEqual(readBack(humanDuration(high)));
+      }),
+    );
+  });
+
+  it.each([
+    { case: 'down below a minute', ms: 59_967, rounding: 'down' as const, text: '59s' },
+    { case: 'down below an hour', ms: 3_599_999, rounding: 'down' as const, text: '59m 59s' },
+    { case: 'down below a day', ms: 86_399_999, rounding: 'down' as const, text: '23h 59m' },
+    { case: 'down below a millisecond', ms: 0.9, rounding: 'down' as const, text: '0s' },
+    { case: 'up past a minute', ms: 60_001, rounding: 'up' as const, text: '1m 1s' },
+    { case: 'up from a fraction of a millisecond', ms: 0.2, rounding: 'up' as const, text: '1ms' },
+    { case: 'up on a whole step stays', ms: 180_000, rounding: 'up' as const, text: '3m' },
+    { case: 'down on a negative duration goes further from zero', ms: -59_967, rounding: 'down' as const, text: '-1m' },
+  ])('rounds $case ($ms ms, $rounding) as $text', ({ ms, rounding, text }) => {
+    expect(humanDuration(ms, rounding)).toBe(text);
+  });
+
+  it.each(['down', 'up'] as const)('rounds %s: never past the exact value, at most one step of the shown unit from it', (rounding) => {
+    /** The step of the unit a text ends in. */
+    const stepOf = (text: string) => (text.endsWith('ms') ? 1 : /^0\.\ds$/.test(text) ? 100 : text.includes('d') ? 3_600_000 : text.includes('h') ? 60_000 : 1_000);
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 10 * YEAR, noNaN: true }), (ms) => {
+        const text = humanDuration(ms, rounding);
+        const shown = readBack(text);
+        expect(rounding === 'down' ? shown <= ms : shown >= ms).toBe(true);
+        expect(Math.abs(shown - ms)).toBeLessThanOrEqual(stepOf(text));
       }),
     );
   });
@@ -161,6 +187,16 @@ describe('Function: humanCompared', () => {
     expect(humanCompared(value, reference)).toBe(text);
   });
 
+  it.each([
+    { case: 'no reference', value: 0.97041, references: [], text: '0.97' },
+    { case: 'an unset bound', value: 0.97041, references: [undefined, 0.97], text: '0.9704' },
+    { case: 'the upper bound of a band needs more digits', value: 2.5004, references: [1, 2.5], text: '2.5004' },
+    { case: 'the lower bound of a band needs more digits', value: 0.99996, references: [1, 2.5], text: '0.99996' },
+    { case: 'a rounding that suits one bound crosses the other', value: 1.23451, references: [1.234505, 1.2349], text: '1.23451' },
+  ])('formats $case ($value against $references) as $text', ({ value, references, text }) => {
+    expect(humanCompared(value, ...references)).toBe(text);
+  });
+
   it('shows a value on the same side of the reference as the exact value, as a plain decimal', () => {
     const near = fc.tuple(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.double({ min: -1e-3, max: 1e-3, noNaN: true }));
     fc.assert(
@@ -171,6 +207,18 @@ describe('Function: humanCompared', () => {
         const text = humanCompared(value, reference);
         expect(text).toMatch(/^-?\d+(\.\d+)?$/);
         expect(Math.sign(Number(text) - reference)).toBe(Math.sign(value - reference));
+      }),
+    );
+  });
+
+  it('shows a value on the same side of every reference at once', () => {
+    const finite = fc.double({ min: -1e3, max: 1e3, noNaN: true });
+    fc.assert(
+      fc.property(finite, fc.array(fc.double({ min: -1e-3, max: 1e-3, noNaN: true }), { maxLength: 4 }), (value, offsets) => {
+        fc.pre(value === 0 || Math.abs(value) > 1e-80);
+        const references = offsets.map((offset) => value + offset);
+        const text = humanCompared(value, ...references);
+        for (const reference of references) expect(Math.sign(Number(text) - reference)).toBe(Math.sign(value - reference));
       }),
     );
   });

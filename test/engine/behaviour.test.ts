@@ -132,4 +132,36 @@ describe('Function: decide (behaviour)', () => {
     const result = decide(policy, observe(T0, { utilization: 0.9 }, { desired: 4 }), stateOf(), T0);
     expect(applyBudget([{ policy, result }], { maxWorkers: 100 })).toEqual([result]);
   });
+
+  describe('reason messages: durations as a person reads them (issue 13)', () => {
+    const calm = policyOf({ min: 1, max: 20, behaviour: { cooldownUp: '3m', cooldownDown: '5m', stabilizationDown: 0 }, rules: [{ type: 'target', targetValue: 0.6 }] });
+    it.each([
+      {
+        case: 'a manual override: the time left rounded',
+        state: stateOf({ manual: { desired: 5, reason: 'load test', at: T0 - MINUTE, until: T0 + 59_967, by: 'ana' } }),
+        utilization: 0.6,
+        code: 'manual',
+        message: 'manual override by ana (load test): 5 for 1m more',
+      },
+      {
+        case: 'a scale-in within cooldownDown: the time since rounded down, so it reads below the cooldown',
+        state: stateOf({ lastScaleDownAt: T0 - (5 * MINUTE - 400) }),
+        utilization: 0.1,
+        code: 'cooldown.down',
+        message: 'last scaling 4m 59s ago < cooldownDown 5m: holding 10 instead of 2',
+      },
+      {
+        case: 'a scale-up within cooldownUp: minutes and seconds',
+        state: stateOf({ lastScaleUpAt: T0 - 90_500 }),
+        utilization: 0.9,
+        code: 'cooldown.up',
+        message: 'last scale-up 1m 30s ago < cooldownUp 3m: holding 10 instead of 15',
+      },
+    ])('$case', ({ state, utilization, code, message }) => {
+      // Act
+      const { decision } = decide(calm, observe(T0, { utilization }, { desired: 10 }), state, T0);
+      // Assess
+      expect(decision.reasons.find((r) => r.code === code)?.message).toBe(message);
+    });
+  });
 });

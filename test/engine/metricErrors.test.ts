@@ -47,6 +47,12 @@ describe('Function: decide (metric errors carried as data)', () => {
       reason: 'no fresh queue_length (redis: stale: last datapoint 7m ago (staleAfter 3m))',
     },
     {
+      case: 'a sample just past staleAfter (its age rounded up, never down to the limit)',
+      reading: { value: 40, at: T0 - 3 * MINUTE - 400 },
+      expected: { metric: 'queue_length', source: 'redis', errorClass: 'stale', message: 'stale: last datapoint 3m 1s ago (staleAfter 3m)' },
+      reason: 'no fresh queue_length (redis: stale: last datapoint 3m 1s ago (staleAfter 3m))',
+    },
+    {
       case: 'a failure without class or source (an adapter that gives neither)',
       reading: { error: 'something broke', at: T0 },
       expected: { metric: 'queue_length', source: 'redis', errorClass: 'Error', message: 'something broke' },

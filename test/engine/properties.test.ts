@@ -139,6 +139,26 @@ describe('Function: decide (properties)', () => {
     );
   });
 
+  it('writes its reasons for a person: no exponent notation, NaN or undefined, measured values to a few digits, durations in whole units', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const { observations, state } = build(s);
+        const { decision } = decide(s.policy, observations, state, s.now);
+        // Configured numbers are echoed as written (a drawn targetValue has many digits).
+        const configured = new Set(s.policy.rules.flatMap((r) => Object.values(r)).filter((v) => typeof v === 'number').map(String));
+        for (const { message } of decision.reasons) {
+          expect(message).not.toMatch(/NaN|undefined|Infinity|\d[eE][+-]?\d/);
+          expect(message).not.toMatch(/\d{4,}ms/);
+          for (const decimal of message.match(/\d+\.\d+/g) ?? []) {
+            // 3 significant digits, or more only beside a threshold the value is within 0.1 % of.
+            if (!configured.has(decimal)) expect(decimal.replace(/^0\.0*|\./g, '').length, message).toBeLessThanOrEqual(6);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('is deterministic and does not mutate its inputs', () => {
     fc.assert(
       fc.property(scenarioArb, (s) => {

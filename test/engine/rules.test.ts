@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { BufferRule, EmergencyRule, MemoryRule, TargetRule } from '../../shared/domain/policy';
-import { bufferRule, emergencyRule, memoryFit, memoryRule, scheduleRule, targetRule } from '../../shared/engine';
+import fc from 'fast-check';
+import type { BufferRule, EmergencyRule, MemoryRule, Rule, TargetRule } from '../../shared/domain/policy';
+import { bufferRule, emergencyRule, evaluateRule, memoryFit, memoryRule, scheduleRule, targetRule } from '../../shared/engine';
 import { T0, ctxOf, policyOf } from './fixtures';
 
 const ruleOf = <R>(policy: ReturnType<typeof policyOf>) => policy.rules[0] as R;
@@ -151,5 +152,118 @@ describe('Function: scheduleRule', () => {
     expect(at('2026-03-30T09:00:00Z')).toMatchObject({ floor: 8 });
     expect(at('2026-03-30T23:00:00Z')).toMatchObject({ ceiling: 2 });
     expect(at('2026-03-28T09:00:00Z').reason.code).toBe('rule.schedule.closed');
+  });
+});
+
+describe('Reason messages: numbers as a person reads them (issue 13)', () => {
+  const at = (minutesAgo: number, utilization: number) => ({ t: T0 - minutesAgo * 60_000, values: { cpu: utilization } });
+  it.each([
+    {
+      case: 'emergency calm: a long ratio to 3 significant digits',
+      rule: { type: 'emergency', above: 0.97, add: 10 },
+      values: { utilization: 0.7430894308943089 },
+      message: 'utilization 0.743 <= 0.97: no emergency',
+    },
+    {
+      case: 'emergency triggered just above its threshold: enough digits to stay above it',
+      rule: { type: 'emergency', above: 0.97, add: 10 },
+      values: { utilization: 0.97041 },
+      message: 'utilization 0.9704 > 0.97: emergency +10 (cap 100) -> 14',
+    },
+    {
+      case: 'target proportional: metric and ratio rounded',
+      rule: { type: 'target', targetValue: 0.6 },
+      values: { utilization: 0.7430894308943089 },
+      message: 'utilization 0.743 vs target 0.6: ceil(4 x 1.24) -> 5',
+    },
+    {
+      case: 'target within tolerance: the tolerance as a percentage',
+      rule: { type: 'target', targetValue: 0.6, tolerance: 0.025 },
+      values: { utilization: 0.6012345 },
+      message: 'utilization 0.601 within 2.5% of target 0.6: hold 4',
+    },
+    {
+      case: 'target between thresholds: on the right side of both bounds',
+      rule: { type: 'target', scaleUpThreshold: 0.8, scaleDownThreshold: 0.2 },
+      values: { utilization: 0.79996 },
+      message: 'utilization 0.79996 within [0.2, 0.8]: hold 4',
+    },
+    {
+      case: 'target backlog: integers stay whole',
+      rule: { type: 'target', metric: 'queue_length', perWorker: 10 },
+      values: { queue_length: 95 },
+      message: 'queue_length 95 / 10 per worker -> 10',
+    },
+    {
+      case: 'buffer with an averaged busy count',
+      rule: { type: 'buffer', minFree: 1, batch: 2 },
+      values: { busy: 3.3333333333333335 },
+      message: 'free 0.667 (4 ready - 3.33 busy) < minFree 1: +2 (batch) -> 6',
+    },
+    {
+      case: 'memory: available gigabytes rounded',
+      rule: { type: 'memory', perWorkerGb: 4, thresholdGb: 8 },
+      values: { mem_available_gb: 13.987654321 },
+      message: 'available 14 GB - reserve 4 GB fits 2 worker(s) of 4 GB',
+    },
+    {
+      case: 'memory just below its threshold',
+      rule: { type: 'memory', perWorkerGb: 4, thresholdGb: 8 },
+      values: { mem_available_gb: 7.99987 },
+      message: 'available 7.9999 GB - reserve 4 GB fits 0 worker(s) of 4 GB, below threshold 8 GB: one fewer',
+    },
+    {
+      case: 'steps holding: the metric rounded',
+      rule: { type: 'steps', metric: 'cpu', up: [{ above: 90, workers: 8 }], down: [] },
+      values: { cpu: 42.123456 },
+      message: 'cpu 42.1: no step sustained, hold 4',
+    },
+    {
+      case: 'steps up: the lowest sustained value rounded',
+      rule: { type: 'steps', metric: 'cpu', up: [{ above: 65, workers: 8 }], down: [], upFor: '2m' },
+      values: { cpu: 70.55555 },
+      samples: [at(3, 66.666666), at(2, 80.12345), at(1, 71.1), at(0, 70.55555)],
+      message: 'cpu > 65 for 2m (lowest 70.6): 8 workers',
+    },
+    {
+      case: 'predictive learning from nothing: durations in whole units',
+      rule: { type: 'predictive', metric: 'utilization', minHistory: '1d' },
+      values: { utilization: 0.5 },
+      message: 'learnt 0s of 1d history: no forecast yet',
+    },
+    {
+      case: 'predictive learning: the learnt time rounded down, so it reads below minHistory',
+      rule: { type: 'predictive', metric: 'utilization', minHistory: '1d' },
+      values: { utilization: 0.5 },
+      forecastSince: T0 - (5 * 3_600_000 + 119_967),
+      message: 'learnt 5h 1m of 1d history: no forecast yet',
+    },
+  ])('$case', ({ rule, values, samples, forecastSince, message }) => {
+    // Prepare
+    const policy = policyOf({ rules: [rule as Rule] });
+    const extra = {
+      ...(samples ? { samples } : {}),
+      ...(forecastSince !== undefined ? { forecast: { since: forecastSince } as never } : {}),
+    };
+    // Act
+    const { proposal } = evaluateRule(policy.rules[0]!, ctxOf(policy, values as unknown as Record<string, number>, 4, extra));
+    // Assess
+    expect(proposal.reason.message).toBe(message);
+  });
+
+  it('shows a measured value on the side of its threshold the rule acted on, in plain decimals', () => {
+    const policy = policyOf({ max: 50, rules: [{ type: 'emergency', above: 0.95, add: 10 }] });
+    fc.assert(
+      fc.property(fc.oneof(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.double({ min: 0.9499, max: 0.9501, noNaN: true })), (value) => {
+        const { proposal } = emergencyRule(ruleOf<EmergencyRule>(policy), ctxOf(policy, { utilization: value }, 4));
+        const match = /^utilization (\S+) (<=|>) 0\.95: /.exec(proposal.reason.message);
+        expect(match).not.toBeNull();
+        const [, shown, sign] = match!;
+        expect(shown).toMatch(/^\d+(\.\d+)?$/);
+        expect(sign === '>' ? Number(shown) > 0.95 : Number(shown) <= 0.95).toBe(true);
+        // Away from the threshold, 3 significant digits are enough (integers stay whole).
+        if (Math.abs(value - 0.95) > 0.01 && !Number.isInteger(value)) expect(shown!.replace(/^0\.0*|\./g, '').length).toBeLessThanOrEqual(Math.max(3, Math.round(value).toString().length));
+      }),
+    );
   });
 });

@@ -1,4 +1,5 @@
 import type { BufferRule } from '../../domain/policy';
+import { humanCompared, humanNumber } from '../../domain/humanFormat';
 import type { RuleContext, RuleOutcome } from '../RuleContext';
 
 /**
@@ -20,7 +21,7 @@ export function bufferRule(rule: BufferRule, ctx: RuleContext): RuleOutcome {
       };
     }
     free = Math.max(0, ctx.ready - busy);
-    how = `${ctx.ready} ready - ${busy} busy`;
+    how = `${ctx.ready} ready - ${humanNumber(busy)} busy`;
   }
   if (free < rule.minFree) {
     const desired = current + rule.batch;
@@ -28,7 +29,7 @@ export function bufferRule(rule: BufferRule, ctx: RuleContext): RuleOutcome {
       proposal: {
         rule: 'buffer', name: rule.name,
         desired,
-        reason: { code: 'rule.buffer.below_min_free', message: `free ${free} (${how}) < minFree ${rule.minFree}: +${rule.batch} (batch) -> ${desired}` },
+        reason: { code: 'rule.buffer.below_min_free', message: `free ${humanCompared(free, rule.minFree)} (${how}) < minFree ${rule.minFree}: +${rule.batch} (batch) -> ${desired}` },
       },
     };
   }
@@ -42,12 +43,12 @@ export function bufferRule(rule: BufferRule, ctx: RuleContext): RuleOutcome {
       proposal: {
         rule: 'buffer', name: rule.name,
         desired,
-        reason: { code: 'rule.buffer.above_max_free', message: `free ${free} (${how}) > maxFree ${rule.maxFree}: -${remove} -> ${desired}` },
+        reason: { code: 'rule.buffer.above_max_free', message: `free ${humanCompared(free, rule.maxFree)} (${how}) > maxFree ${rule.maxFree}: -${remove} -> ${desired}` },
       },
     };
   }
   const band = rule.maxFree === undefined ? `>= minFree ${rule.minFree}` : `within [${rule.minFree}, ${rule.maxFree}]`;
   return {
-    proposal: { rule: 'buffer', name: rule.name, desired: current, reason: { code: 'rule.buffer.ok', message: `free ${free} (${how}) ${band}: hold ${current}` } },
+    proposal: { rule: 'buffer', name: rule.name, desired: current, reason: { code: 'rule.buffer.ok', message: `free ${humanCompared(free, rule.minFree, rule.maxFree)} (${how}) ${band}: hold ${current}` } },
   };
 }

@@ -1,4 +1,5 @@
 import type { EmergencyRule } from '../../domain/policy';
+import { humanCompared } from '../../domain/humanFormat';
 import type { RuleContext, RuleOutcome } from '../RuleContext';
 
 /** Seed 002 emergency scaling: above a severe threshold add `add` workers at once, bypassing cooldowns. */
@@ -11,7 +12,7 @@ export function emergencyRule(rule: EmergencyRule, ctx: RuleContext): RuleOutcom
     };
   }
   if (!(value > rule.above)) {
-    return { proposal: { rule: 'emergency', name: rule.name, reason: { code: 'rule.emergency.calm', message: `${rule.metric} ${value} <= ${rule.above}: no emergency` } } };
+    return { proposal: { rule: 'emergency', name: rule.name, reason: { code: 'rule.emergency.calm', message: `${rule.metric} ${humanCompared(value, rule.above)} <= ${rule.above}: no emergency` } } };
   }
   const cap = rule.cap ?? ctx.policy.max;
   const desired = Math.max(ctx.current, Math.min(ctx.current + rule.add, cap));
@@ -20,7 +21,7 @@ export function emergencyRule(rule: EmergencyRule, ctx: RuleContext): RuleOutcom
       rule: 'emergency', name: rule.name,
       desired,
       urgent: true,
-      reason: { code: 'rule.emergency.triggered', message: `${rule.metric} ${value} > ${rule.above}: emergency +${rule.add} (cap ${cap}) -> ${desired}` },
+      reason: { code: 'rule.emergency.triggered', message: `${rule.metric} ${humanCompared(value, rule.above)} > ${rule.above}: emergency +${rule.add} (cap ${cap}) -> ${desired}` },
     },
   };
 }

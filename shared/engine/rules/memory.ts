@@ -1,4 +1,5 @@
 import type { MemoryRule } from '../../domain/policy';
+import { humanCompared } from '../../domain/humanFormat';
 import type { RuleContext, RuleOutcome } from '../RuleContext';
 
 /**
@@ -27,12 +28,10 @@ export function memoryRule(rule: MemoryRule, ctx: RuleContext): RuleOutcome {
   const fit = memoryFit(available, rule, ctx.policy.min, ctx.policy.max);
   const low = available < rule.thresholdGb ? `, below threshold ${rule.thresholdGb} GB: one fewer` : '';
   const message =
-    `available ${round(available)} GB - reserve ${rule.reserveGb} GB fits ${fit} worker(s) of ${rule.perWorkerGb} GB${low}`;
+    `available ${humanCompared(available, rule.thresholdGb)} GB - reserve ${rule.reserveGb} GB fits ${fit} worker(s) of ${rule.perWorkerGb} GB${low}`;
   if (rule.role === 'limit') {
     return { proposal: { rule: 'memory', name: rule.name, ceiling: fit, hard: true, reason: { code: 'rule.memory.limit', message: `${message} (limit)` } } };
   }
   // The fit is both the proposal and a hard ceiling: a worker that does not fit never runs.
   return { proposal: { rule: 'memory', name: rule.name, desired: fit, ceiling: fit, hard: true, reason: { code: 'rule.memory.fit', message } } };
 }
-
-const round = (n: number) => Math.round(n * 100) / 100;

@@ -1,5 +1,6 @@
 import type { PredictiveRule } from '../../domain/policy';
 import { formatDuration } from '../../domain/duration';
+import { humanCompared, humanDuration, humanNumber, humanPercent } from '../../domain/humanFormat';
 import { ACCURACY_GATE, forecastAccuracy, forecastPeak, MIN_SCORED } from '../forecast';
 import type { RuleContext, RuleOutcome } from '../RuleContext';
 
@@ -22,14 +23,14 @@ export function predictiveRule(rule: PredictiveRule, ctx: RuleContext): RuleOutc
     return {
       proposal: {
         rule: 'predictive', name: rule.name,
-        reason: { code: 'rule.predictive.learning', message: `learnt ${formatDuration(learnt)} of ${formatDuration(rule.minHistory)} history: no forecast yet` },
+        reason: { code: 'rule.predictive.learning', message: `learnt ${humanDuration(learnt, 'down')} of ${formatDuration(rule.minHistory)} history: no forecast yet` },
       },
     };
   }
   const peak = forecastPeak(fc, rule, ctx.now);
   const utilization = Math.max(rule.targetUtilization, 0.01);
   const workers = Math.ceil(Math.round((peak / utilization) * 1e6) / 1e6);
-  const summary = `forecast peak ${peak.toFixed(2)} in the next ${formatDuration(rule.horizon)} at ${utilization} utilization needs ${workers}`;
+  const summary = `forecast peak ${humanNumber(peak)} in the next ${formatDuration(rule.horizon)} at ${humanPercent(utilization)} utilization needs ${workers}`;
   const forecast = { peakLoad: peak, workers, mode: rule.mode, horizonMs: rule.horizon };
   if (rule.mode === 'forecast-only') {
     return { proposal: { rule: 'predictive', name: rule.name, reason: { code: 'rule.predictive.forecast', message: `${summary} (forecast only)` } }, forecast };
@@ -39,8 +40,8 @@ export function predictiveRule(rule: PredictiveRule, ctx: RuleContext): RuleOutc
     const why =
       accuracy.scored < MIN_SCORED
         ? `only ${accuracy.scored} of ${MIN_SCORED} slots checked against the real load`
-        : `recent forecasts exceeded the real peaks by ${(accuracy.overRatio * 100).toFixed(0)} % of the load (> ${ACCURACY_GATE * 100} %)`;
+        : `recent forecasts exceeded the real peaks by ${humanCompared(accuracy.overRatio * 100, ACCURACY_GATE * 100)}% of the load (> ${humanPercent(ACCURACY_GATE)})`;
     return { proposal: { rule: 'predictive', name: rule.name, reason: { code: 'rule.predictive.gated', message: `${summary}, not applied: ${why}` } }, forecast };
   }
-  return { proposal: { rule: 'predictive', name: rule.name, floor: workers, reason: { code: 'rule.predictive.floor', message: `${summary} (recent over-forecast ${(accuracy.overRatio * 100).toFixed(0)} %): floor ${workers}` } }, forecast };
+  return { proposal: { rule: 'predictive', name: rule.name, floor: workers, reason: { code: 'rule.predictive.floor', message: `${summary} (recent over-forecast ${humanCompared(accuracy.overRatio * 100, ACCURACY_GATE * 100)}%): floor ${workers}` } }, forecast };
 }

@@ -1,5 +1,6 @@
 import type { StepsRule } from '../../domain/policy';
 import { formatDuration } from '../../domain/duration';
+import { humanCompared, humanNumber } from '../../domain/humanFormat';
 import type { RuleContext, RuleOutcome } from '../RuleContext';
 import { sustainedValues } from '../samples';
 
@@ -24,7 +25,7 @@ export function stepsRule(rule: StepsRule, ctx: RuleContext): RuleOutcome {
       let step: { above: number; workers: number } | undefined;
       for (const s of rule.up) if (lowest > s.above && (!step || s.above > step.above)) step = s;
       if (step && step.workers > current) {
-        const trigger = `${rule.metric} > ${step.above} for ${formatDuration(rule.upFor)} (lowest ${lowest})`;
+        const trigger = `${rule.metric} > ${step.above} for ${formatDuration(rule.upFor)} (lowest ${humanCompared(lowest, step.above)})`;
         if (rule.memoryPerWorkerGb === undefined) {
           return { proposal: { rule: 'steps', name: rule.name, desired: step.workers, reason: { code: 'rule.steps.up', message: `${trigger}: ${step.workers} workers` } } };
         }
@@ -40,7 +41,7 @@ export function stepsRule(rule: StepsRule, ctx: RuleContext): RuleOutcome {
             proposal: {
               rule: 'steps', name: rule.name,
               desired: step.workers,
-              reason: { code: 'rule.steps.up', message: `${trigger}; ${memory} GB / ${step.workers} = ${round(memory / step.workers)} GB per worker >= ${rule.memoryPerWorkerGb}: ${step.workers} workers` },
+              reason: { code: 'rule.steps.up', message: `${trigger}; ${humanNumber(memory)} GB / ${step.workers} = ${humanCompared(memory / step.workers, rule.memoryPerWorkerGb)} GB per worker >= ${rule.memoryPerWorkerGb}: ${step.workers} workers` },
             },
           };
         }
@@ -52,7 +53,7 @@ export function stepsRule(rule: StepsRule, ctx: RuleContext): RuleOutcome {
             desired,
             reason: {
               code: 'rule.steps.memory_limited',
-              message: `${trigger}, but ${memory} GB / ${step.workers} < ${rule.memoryPerWorkerGb} GB per worker: ${desired} (memory fits ${fits})`,
+              message: `${trigger}, but ${humanNumber(memory)} GB / ${step.workers} < ${rule.memoryPerWorkerGb} GB per worker: ${desired} (memory fits ${fits})`,
             },
           },
         };
@@ -67,7 +68,7 @@ export function stepsRule(rule: StepsRule, ctx: RuleContext): RuleOutcome {
       let step: { below: number; workers: number } | undefined;
       for (const s of rule.down) if (highest < s.below && (!step || s.workers < step.workers)) step = s;
       if (step && step.workers < current) {
-        const trigger = `${rule.metric} < ${step.below} for ${formatDuration(rule.downFor)} (highest ${highest})`;
+        const trigger = `${rule.metric} < ${step.below} for ${formatDuration(rule.downFor)} (highest ${humanCompared(highest, step.below)})`;
         if (rule.scaleDownMinAvailableGb !== undefined) {
           const memory = ctx.values[rule.memoryMetric];
           if (memory === undefined) {
@@ -81,7 +82,7 @@ export function stepsRule(rule: StepsRule, ctx: RuleContext): RuleOutcome {
               proposal: {
                 rule: 'steps', name: rule.name,
                 desired: current,
-                reason: { code: 'rule.steps.down_memory', message: `${trigger}, but available ${memory} GB <= ${rule.scaleDownMinAvailableGb} GB: hold ${current}` },
+                reason: { code: 'rule.steps.down_memory', message: `${trigger}, but available ${humanCompared(memory, rule.scaleDownMinAvailableGb)} GB <= ${rule.scaleDownMinAvailableGb} GB: hold ${current}` },
               },
             };
           }
@@ -92,7 +93,5 @@ export function stepsRule(rule: StepsRule, ctx: RuleContext): RuleOutcome {
   }
 
   const value = ctx.values[rule.metric];
-  return { proposal: { rule: 'steps', name: rule.name, desired: current, reason: { code: 'rule.steps.hold', message: `${rule.metric} ${value}: no step sustained, hold ${current}` } } };
+  return { proposal: { rule: 'steps', name: rule.name, desired: current, reason: { code: 'rule.steps.hold', message: `${rule.metric} ${humanNumber(value!)}: no step sustained, hold ${current}` } } };
 }
-
-const round = (n: number) => Math.round(n * 100) / 100;

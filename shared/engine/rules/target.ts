@@ -1,4 +1,5 @@
 import type { TargetRule } from '../../domain/policy';
+import { humanCompared, humanNumber, humanPercent } from '../../domain/humanFormat';
 import type { RuleContext, RuleOutcome } from '../RuleContext';
 import { windowAverage } from '../samples';
 
@@ -17,12 +18,13 @@ export function targetRule(rule: TargetRule, ctx: RuleContext): RuleOutcome {
     return { proposal: { rule: 'target', name: rule.name, reason: { code: 'rule.target.missing', message: `no fresh ${rule.metric}: abstaining` } }, missing: [rule.metric] };
   }
   const value = rule.window > 0 ? windowAverage(ctx.samples, rule.metric, ctx.now, rule.window)! : ctx.values[rule.metric]!;
-  const shown = `${rule.metric} ${round(value)}${rule.window > 0 ? ' (window average)' : ''}`;
+  /** The metric as read, shown on the right side of each reference it is compared with. */
+  const shown = (...references: (number | undefined)[]) => `${rule.metric} ${humanCompared(value, ...references)}${rule.window > 0 ? ' (window average)' : ''}`;
 
   if (rule.perWorker !== undefined) {
     const desired = Math.ceil(exact(Math.max(0, value) / rule.perWorker));
     const code = desired > current ? 'rule.target.backlog_up' : desired < current ? 'rule.target.backlog_down' : 'rule.target.backlog_ok';
-    return { proposal: { rule: 'target', name: rule.name, desired, reason: { code, message: `${shown} / ${rule.perWorker} per worker -> ${desired}` } } };
+    return { proposal: { rule: 'target', name: rule.name, desired, reason: { code, message: `${shown()} / ${rule.perWorker} per worker -> ${desired}` } } };
   }
 
   if (rule.scaleUpThreshold !== undefined || rule.scaleDownThreshold !== undefined) {
@@ -31,13 +33,13 @@ export function targetRule(rule: TargetRule, ctx: RuleContext): RuleOutcome {
         const pending = ctx.values[rule.pendingMetric];
         if (pending === undefined) {
           return {
-            proposal: { rule: 'target', name: rule.name, reason: { code: 'rule.target.missing', message: `${shown} > ${rule.scaleUpThreshold} but no fresh ${rule.pendingMetric}: abstaining` } },
+            proposal: { rule: 'target', name: rule.name, reason: { code: 'rule.target.missing', message: `${shown(rule.scaleUpThreshold)} > ${rule.scaleUpThreshold} but no fresh ${rule.pendingMetric}: abstaining` } },
             missing: [rule.pendingMetric],
           };
         }
         if (!(pending > 0)) {
           return {
-            proposal: { rule: 'target', name: rule.name, desired: current, reason: { code: 'rule.target.no_pending', message: `${shown} > ${rule.scaleUpThreshold} but ${rule.pendingMetric} ${pending}: hold ${current}` } },
+            proposal: { rule: 'target', name: rule.name, desired: current, reason: { code: 'rule.target.no_pending', message: `${shown(rule.scaleUpThreshold)} > ${rule.scaleUpThreshold} but ${rule.pendingMetric} ${humanNumber(pending)}: hold ${current}` } },
           };
         }
       }
@@ -45,16 +47,16 @@ export function targetRule(rule: TargetRule, ctx: RuleContext): RuleOutcome {
       const estimate = rule.targetValue !== undefined ? proportional(current, value, rule.targetValue) : 0;
       const desired = Math.max(stepped, estimate);
       const how = estimate > stepped ? `proportional estimate toward ${rule.targetValue}` : `+${rule.increment}`;
-      return { proposal: { rule: 'target', name: rule.name, desired, reason: { code: 'rule.target.above_threshold', message: `${shown} > ${rule.scaleUpThreshold}: ${how} -> ${desired}` } } };
+      return { proposal: { rule: 'target', name: rule.name, desired, reason: { code: 'rule.target.above_threshold', message: `${shown(rule.scaleUpThreshold)} > ${rule.scaleUpThreshold}: ${how} -> ${desired}` } } };
     }
     if (rule.scaleDownThreshold !== undefined && value < rule.scaleDownThreshold) {
       const desired = Math.max(0, current - rule.increment);
       return {
-        proposal: { rule: 'target', name: rule.name, desired, reason: { code: 'rule.target.below_threshold', message: `${shown} < ${rule.scaleDownThreshold}: -${rule.increment} -> ${desired}` } },
+        proposal: { rule: 'target', name: rule.name, desired, reason: { code: 'rule.target.below_threshold', message: `${shown(rule.scaleDownThreshold)} < ${rule.scaleDownThreshold}: -${rule.increment} -> ${desired}` } },
       };
     }
     const band = `[${rule.scaleDownThreshold ?? '-'}, ${rule.scaleUpThreshold ?? '-'}]`;
-    return { proposal: { rule: 'target', name: rule.name, desired: current, reason: { code: 'rule.target.within_thresholds', message: `${shown} within ${band}: hold ${current}` } } };
+    return { proposal: { rule: 'target', name: rule.name, desired: current, reason: { code: 'rule.target.within_thresholds', message: `${shown(rule.scaleDownThreshold, rule.scaleUpThreshold)} within ${band}: hold ${current}` } } };
   }
 
   const target = rule.targetValue ?? 1;
@@ -64,7 +66,7 @@ export function targetRule(rule: TargetRule, ctx: RuleContext): RuleOutcome {
       proposal: {
         rule: 'target', name: rule.name,
         desired: current,
-        reason: { code: 'rule.target.within_tolerance', message: `${shown} within ${Math.round(rule.tolerance * 100)}% of target ${target}: hold ${current}` },
+        reason: { code: 'rule.target.within_tolerance', message: `${shown(target)} within ${humanPercent(rule.tolerance)} of target ${target}: hold ${current}` },
       },
     };
   }
@@ -75,7 +77,7 @@ export function targetRule(rule: TargetRule, ctx: RuleContext): RuleOutcome {
   const ready = Math.min(ctx.ready, current);
   if (ready < current) {
     if (ready <= 0) {
-      return { proposal: { rule: 'target', name: rule.name, desired: current, reason: { code: 'rule.target.starting', message: `${shown}: no worker serving yet (${current} starting): hold ${current}` } } };
+      return { proposal: { rule: 'target', name: rule.name, desired: current, reason: { code: 'rule.target.starting', message: `${shown(target)}: no worker serving yet (${current} starting): hold ${current}` } } };
     }
     const sized = proportional(ready, value, target);
     const desired = ratio > 1 ? Math.max(current, sized) : Math.min(current, sized);
@@ -83,13 +85,13 @@ export function targetRule(rule: TargetRule, ctx: RuleContext): RuleOutcome {
     return {
       proposal: {
         rule: 'target', name: rule.name, desired,
-        reason: { code, message: `${shown} vs target ${target} over ${ready} serving (${current - ready} starting count at 0): ceil(${ready} x ${round(ratio)}) = ${sized} -> ${desired}` },
+        reason: { code, message: `${shown(target)} vs target ${target} over ${ready} serving (${current - ready} starting count at 0): ceil(${ready} x ${humanNumber(ratio)}) = ${sized} -> ${desired}` },
       },
     };
   }
   const desired = proportional(current, value, target);
   const code = desired > current ? 'rule.target.above_target' : desired < current ? 'rule.target.below_target' : 'rule.target.on_target';
-  return { proposal: { rule: 'target', name: rule.name, desired, reason: { code, message: `${shown} vs target ${target}: ceil(${current} x ${round(ratio)}) -> ${desired}` } } };
+  return { proposal: { rule: 'target', name: rule.name, desired, reason: { code, message: `${shown(target)} vs target ${target}: ceil(${current} x ${humanNumber(ratio)}) -> ${desired}` } } };
 }
 
 /** HPA's ceil(current * metric / target); an empty pool with load gets at least one worker. */
@@ -101,4 +103,3 @@ function proportional(current: number, value: number, target: number): number {
 
 /** Rounds away float noise (0.7 / 0.1 * 10) before ceil. */
 const exact = (n: number) => Math.round(n * 1e9) / 1e9;
-const round = (n: number) => Math.round(n * 1000) / 1000;
