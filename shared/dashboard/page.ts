@@ -127,8 +127,8 @@ function humanDuration(ms) {
   if (Number.isNaN(ms)) return '?';
   if (ms < 0) return '-' + humanDuration(-ms);
   if (ms === Infinity) return 'forever';
-  if (ms === 0) return '0s';
   const wholeMs = Math.round(ms);
+  if (wholeMs === 0) return '0s';
   if (wholeMs < 100) return wholeMs + 'ms';
   const tenths = Math.round(ms / 100);
   if (tenths < 10) return '0.' + tenths + 's';
@@ -182,6 +182,7 @@ function humanText(text) {
 /** The smallest 1, 2, (2.5,) 5 x 10^k at least 'raw'; whole numbers only for a worker axis. */
 function niceStep(raw, whole) {
   if (!(raw > 0) || !Number.isFinite(raw)) return 1;
+  if (raw < 1e-12) return 1e-12;
   const magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
   const multiples = whole ? [1, 2, 5, 10] : [1, 2, 2.5, 5, 10];
   let step = 10 * magnitude;
@@ -338,9 +339,14 @@ const policies = new Map();
 const rightChoice = new Map();
 let chart = null;
 
+/** 'manual override (desired 12, "incident")', as the confirmation before Back to auto words it. */
 function overrideText(manual) {
-  return 'manual override: desired ' + manual.desired + (manual.reason ? ' ("' + manual.reason + '")' : '') +
-    (manual.until ? ', ends in ' + humanDuration(manual.until - Date.now()) + ' (' + clock(manual.until) + ')' : ', until Back to auto');
+  return 'manual override (desired ' + manual.desired + (manual.reason ? ', "' + manual.reason + '"' : '') + ')';
+}
+
+/** When the override ends: 'ends in 9m (11:50:00)', or never by itself. */
+function overrideEnd(manual) {
+  return manual.until ? 'ends in ' + humanDuration(Math.max(0, manual.until - Date.now())) + ' (' + clock(manual.until) + ')' : 'in force until Back to auto';
 }
 
 async function refresh() {
@@ -352,7 +358,7 @@ async function refresh() {
     body.innerHTML = list.map((p) => {
       const last = p.lastAction;
       const state = p.paused ? '<span class="badge">paused</span>' + (p.manual ? ' <span class="badge">manual ' + esc(p.manual.desired) + '</span>' : '') : p.manual ? '<span class="badge">manual ' + esc(p.manual.desired) + '</span>' : p.dryRun ? '<span class="badge">dry-run</span>' : 'auto';
-      const resumeTitle = p.manual ? ' title="Resumes the policy\'s evaluations; the ' + esc(overrideText(p.manual)) + ' stays in force (Back to auto ends it)"' : '';
+      const resumeTitle = p.manual ? ' title="Resumes evaluations; the ' + esc(overrideText(p.manual)) + ' stays in force (Back to auto ends it)"' : '';
       return '<tr data-pool="' + esc(p.id) + '"' + (p.id === selected ? ' class="selected"' : '') + '>' +
         '<td>' + esc(p.id) + '</td><td>' + esc(p.target) + '</td>' +
         '<td class="num desired">' + esc(p.desired ?? '–') + '</td><td class="num">' + esc(p.ready ?? '–') + '</td>' +
@@ -382,7 +388,7 @@ async function showDetail(id) {
   const pool = pools.get(id);
   const override = document.getElementById('override');
   override.hidden = !(pool && pool.manual);
-  override.textContent = pool && pool.manual ? overrideText(pool.manual).replace(/^m/, 'M') : '';
+  override.textContent = pool && pool.manual ? 'M' + overrideText(pool.manual).slice(1) + ': ' + overrideEnd(pool.manual) : '';
   const last = decisions[0];
   const errors = (last && last.metricErrors) || [];
   const errorList = document.getElementById('metric-errors');
@@ -514,7 +520,7 @@ document.querySelector('#pools tbody').addEventListener('click', async (event) =
     const body = act === 'pause' ? { reason: 'paused from the dashboard' } : act === 'auto' ? { clearManual: true } : {};
     try {
       await api('/pools/' + encodeURIComponent(id) + '/' + (act === 'pause' ? 'pause' : 'resume'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      if (act === 'resume' && manual) say('Resumed "' + id + '": the ' + overrideText(manual) + ' is still in force. Back to auto ends it.', true);
+      if (act === 'resume' && manual) say('Resumed "' + id + '": the ' + overrideText(manual) + ' is still in force; Back to auto ends it.', true);
       else say('');
     } catch (error) { say(error.message); }
     return refresh();
