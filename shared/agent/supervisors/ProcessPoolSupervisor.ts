@@ -3,6 +3,7 @@ import { killLeftovers, signalGroup, signalProcess, spawnDetached, type SpawnReq
 import type { HostSample } from '../hostMetrics';
 import type { AgentLogger, PoolFigures, SavedPool, Supervisor, WorkerInfo } from './Supervisor';
 import type { WorkerTasks } from './WorkerTasks';
+import { humanCompared } from '../../domain/humanFormat';
 
 export interface ProcessPoolOptions {
   pool: string;
@@ -211,7 +212,7 @@ export class ProcessPoolSupervisor implements Supervisor {
       worker.cpu = figures.cpu;
       const limit = this.options.memoryLimitGb;
       if (limit !== undefined && worker.state === 'running' && figures.rssGb > limit) {
-        this.stop(worker, now, `memory ${figures.rssGb.toFixed(2)} GB (process tree) above the ${limit} GB limit`);
+        this.stop(worker, now, `memory ${humanCompared(figures.rssGb, limit)} GB (process tree) above the ${limit} GB limit`);
       }
     }
   }
