@@ -98,13 +98,13 @@ export function explainText(width = 100): string {
 // ---------------------------------------------------------------------------------------------
 // Human numbers (what a person reads; the --json values stay exact).
 
-/** `n` to `digits` significant digits, trailing zeros dropped; whole numbers with thousands separators from 10^digits on. */
+/** `n` to `digits` significant digits (trailing zeros kept: a column reads evenly); whole numbers with thousands separators from 10^digits on. */
 export function humanNumber(n: number | undefined, digits = 3): string {
   if (n === undefined || !Number.isFinite(n)) return 'n/a';
   if (n === 0) return '0';
   if (Math.abs(n) >= 10 ** digits) return Math.round(n).toLocaleString('en-US');
   const text = n.toPrecision(digits);
-  return text.includes('.') && !text.includes('e') ? text.replace(/\.?0+$/, '') : String(Number(text));
+  return text.includes('e') ? String(Number(text)) : text;
 }
 
 /** Seconds as `0.3s`, `59s`, `10m`, `1m 30s`, `2h 5m`, `3d 4h`. */

@@ -15,8 +15,10 @@ import type { SimulateOptions } from '../../sim/simulate';
 import { tune, TUNE_STABILIZATION_SECONDS, TUNE_UTILIZATIONS } from '../../sim/tune';
 import type { Goal } from '../../sim/tune';
 import type { Trace } from '../../sim/trace';
+import { humanDuration, humanNumber } from '../../sim/legend';
+import { parseCommandArgs } from '../args';
 import type { CliIo } from '../io';
-import { loadSimulationConfig, readTrace } from './simulate';
+import { loadSimulationConfig, progressReporter, readTrace } from './simulate';
 
 export const summary = 'Find the cheapest policy settings that meet a goal on a trace (fit, then held-back check)';
 
@@ -34,6 +36,8 @@ const USAGE = `Usage: poolscale tune --config FILE --trace TRACE.csv (--under PC
   --slo SECONDS          waits above this count against the SLO (default ${SIMULATION_DEFAULTS.sloSeconds})
   --threads N            run the grid in N worker threads (default 0: this thread)
 
+Progress goes to stderr for runs over a second (one line every ~2 s off a terminal).
+
 Searched: target utilization ${TUNE_UTILIZATIONS.join(', ')} of every utilization-tracking target
 rule x scale-down stabilisation ${TUNE_STABILIZATION_SECONDS.map((s) => `${s / 60}m`).join(', ')}.`;
 
@@ -47,35 +51,50 @@ interface Args {
 
 const NUMBERS = ['under', 'wait-p95', 'fit', 'startup', 'service-time', 'slo', 'threads'] as const;
 
+const OPTIONS = {
+  config: { type: 'string' },
+  trace: { type: 'string' },
+  pool: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  under: { type: 'string' },
+  'wait-p95': { type: 'string' },
+  fit: { type: 'string' },
+  startup: { type: 'string' },
+  'service-time': { type: 'string' },
+  slo: { type: 'string' },
+  threads: { type: 'string' },
+} as const;
+
+/** The arguments, 'help', or the usage error's message. */
 function parseArgs(argv: string[]): Args | 'help' | string {
-  const args: Args = { json: false, numbers: {} };
-  for (let i = 0; i < argv.length; i += 1) {
-    const raw = argv[i]!;
-    if (raw === '--help' || raw === '-h') return 'help';
-    if (!raw.startsWith('--')) return `unexpected argument "${raw}"`;
-    const [flag, inline] = raw.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    const value = inline ?? argv[i + 1];
-    if (flag === 'json') {
-      args.json = true;
-      continue;
+  const parsed = parseCommandArgs(argv, OPTIONS);
+  if ('error' in parsed) return parsed.error;
+  const { values, positionals } = parsed;
+  if (values.help) return 'help';
+  if (positionals.length > 0) return `unexpected argument "${positionals[0]}"`;
+  const args: Args = {
+    json: values.json === true,
+    numbers: {},
+    ...(values.config !== undefined ? { config: values.config } : {}),
+    ...(values.trace !== undefined ? { trace: values.trace } : {}),
+    ...(values.pool !== undefined ? { pool: values.pool } : {}),
+  };
+  for (const flag of NUMBERS) {
+    const value = values[flag];
+    if (value === undefined) continue;
+    const n = Number(value);
+    const fit = flag === 'fit';
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (fit && !(n > 0 && n < 1)) || (flag === 'service-time' && n < 1)) {
+      return `--${flag}: expected ${fit ? 'a share between 0 and 1 (exclusive)' : flag === 'service-time' ? 'a number of seconds >= 1' : 'a number >= 0'} (got ${JSON.stringify(value)})`;
     }
-    if (value === undefined || (inline === undefined && value.startsWith('--'))) return `--${flag} needs a value`;
-    if (inline === undefined) i += 1;
-    if (flag === 'config' || flag === 'trace' || flag === 'pool') args[flag] = value;
-    else if ((NUMBERS as readonly string[]).includes(flag)) {
-      const n = Number(value);
-      const fit = flag === 'fit';
-      if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (fit && !(n > 0 && n < 1)) || (flag === 'service-time' && n < 1)) {
-        return `--${flag}: expected ${fit ? 'a share between 0 and 1 (exclusive)' : flag === 'service-time' ? 'a number of seconds >= 1' : 'a number >= 0'} (got ${JSON.stringify(value)})`;
-      }
-      args.numbers[flag as (typeof NUMBERS)[number]] = n;
-    } else return `unknown option --${flag}`;
+    args.numbers[flag] = n;
   }
   return args;
 }
 
-const fixed = (n: number | undefined, d: number) => (n === undefined ? 'n/a' : n.toFixed(d));
-const line = (s: Summary) => `${fixed(s.workerHours, 1)} worker-h, under-provisioned ${fixed(s.underTimePct, 2)} %, wait p95 ${fixed(s.waitP95Seconds, 0)} s`;
+const line = (s: Summary) => `${humanNumber(s.workerHours)} worker-h, under-provisioned ${humanNumber(s.underTimePct)} %, wait p95 ${humanDuration(s.waitP95Seconds)}`;
+const minutes = (seconds: number) => humanDuration(seconds);
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv);
@@ -135,10 +154,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     ...(n.slo !== undefined ? { sloSeconds: n.slo } : {}),
     ...(n.fit !== undefined ? { fitShare: n.fit } : {}),
   };
-  if (io.isTty) options.onProgress = (f) => io.progress(`tuning ${pool.id}: ${(f * 100).toFixed(0)} %`);
+  const progress = progressReporter(io, `tuning ${pool.id} (${trace.rows} rows)`);
+  options.onProgress = (f) => progress.update(f);
   let result;
   try {
     result = await tune(pool, trace, goal, options);
+    progress.done();
   } catch (error) {
     if (error instanceof RangeError) {
       io.err(`poolscale tune: ${error.message}`);
@@ -147,7 +168,6 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.err(`poolscale tune: ${(error as Error).stack ?? String(error)}`);
     return 1;
   }
-  if (io.isTty) io.progress('');
   const goalText = goal.kind === 'under' ? `under-provisioned <= ${goal.maxPct} % of the time` : `wait p95 <= ${goal.maxSeconds} s`;
   const yaml = result.pool
     ? toYaml({ ...config, pools: [result.pool] }, `Tuned by \`poolscale tune\` for ${goalText} on ${args.trace}: target utilization ${result.chosen!.utilization}, stabilizationDown ${result.chosen!.stabilizationDownSeconds / 60}m.`)
@@ -159,10 +179,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   io.out(`goal: ${goalText}; fitted on the first ${result.fitRows} rows, checked on the last ${result.heldBackRows}`);
   if (!result.chosen) {
     const best = [...result.candidates].sort((a, b) => (goal.kind === 'under' ? a.summary.underTimePct - b.summary.underTimePct : (a.summary.waitP95Seconds ?? Infinity) - (b.summary.waitP95Seconds ?? Infinity)))[0]!;
-    io.err(`poolscale tune: no setting meets the goal on the fit part; closest: target utilization ${best.utilization}, stabilizationDown ${best.stabilizationDownSeconds / 60}m: ${line(best.summary)}`);
+    io.err(`poolscale tune: no setting meets the goal on the fit part; closest: target utilization ${best.utilization}, stabilizationDown ${minutes(best.stabilizationDownSeconds)}: ${line(best.summary)}`);
     return 1;
   }
-  io.out(`chosen: target utilization ${result.chosen.utilization}, stabilizationDown ${result.chosen.stabilizationDownSeconds / 60}m`);
+  io.out(`chosen: target utilization ${result.chosen.utilization}, stabilizationDown ${minutes(result.chosen.stabilizationDownSeconds)}`);
   io.out(`  fit part:       ${line(result.chosen.summary)}`);
   io.out(`  held-back part: ${line(result.heldBack!.summary)} (goal ${result.heldBack!.meets ? 'met' : 'NOT met'})`);
   io.out('');
