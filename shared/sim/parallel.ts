@@ -1,9 +1,13 @@
 /**
  * Independent simulation runs (the policy, each baseline, each oracle, each sweep point) as
- * jobs, run in this thread or, when asked, in worker threads (each loads the TypeScript sources
- * once). Results are the same either way: every job is deterministic and runs on its own model.
+ * jobs, run in this thread or, when asked, in worker threads. Results are the same either way:
+ * every job is deterministic and runs on its own model.
+ *
+ * A thread runs `./simWorker.mjs` beside this module: in the sources that file loads them
+ * through tsx; in the built package (dist/esm/, scripts/build.ts) it is the compiled entry.
+ * Both call `serveJobs`.
  */
-import { Worker } from 'node:worker_threads';
+import { parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Policy } from '../domain/policy';
 import { hpaController, oracle, staticController, targetTrackingController } from './baselines';
 import type { HpaSettings, OracleOptions, TargetTrackingSettings } from './baselines';
@@ -34,11 +38,33 @@ export async function runJob(job: SimJob, trace: Trace): Promise<PoolRun> {
   }
 }
 
+type JobReply = { ok: true; run: PoolRun } | { ok: false; error: string };
+
+/**
+ * The worker thread's side: runs each job posted to it on the trace it was started with
+ * (`workerData.trace`) and posts back the run or the error.
+ */
+export function serveJobs(): void {
+  const port = parentPort;
+  if (!port) throw new Error('serveJobs runs in a worker thread started by runJobs');
+  const { trace } = workerData as { trace: Trace };
+  port.on('message', async (job: SimJob) => {
+    let reply: JobReply;
+    try {
+      reply = { ok: true, run: await runJob(job, trace) };
+    } catch (error) {
+      reply = { ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+    }
+    port.postMessage(reply);
+  });
+}
+
 export interface ParallelOptions {
   /**
    * Worker threads (at most one per job). Default 0: this thread. Each thread first loads the
-   * TypeScript sources (1.5-2.5 s of CPU); measured on a busy 2-core machine, threads made a
-   * month's sweep slower (bench/RESULTS.md), so they are opt-in (`--threads N`).
+   * simulator (1.5-2.5 s of CPU from the TypeScript sources through tsx); measured on a busy
+   * 2-core machine, threads made a month's sweep slower (bench/RESULTS.md), so they are opt-in
+   * (`--threads N`).
    */
   threads?: number;
   onProgress?: (fraction: number) => void;
@@ -66,7 +92,7 @@ export async function runJobs(jobs: SimJob[], trace: Trace, options: ParallelOpt
         while (next < jobs.length) {
           const index = next++;
           results[index] = await new Promise<PoolRun>((resolve, reject) => {
-            const onMessage = (message: { ok: true; run: PoolRun } | { ok: false; error: string }) => {
+            const onMessage = (message: JobReply) => {
               worker.off('error', reject);
               if (message.ok) resolve(message.run);
               else reject(new Error(message.error));

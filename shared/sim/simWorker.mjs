@@ -1,14 +1,9 @@
-// Worker thread for shared/sim/parallel.ts: loads the TypeScript sources through tsx (as
-// bin/poolscale.js does), then runs each job posted to it on the trace it was started with.
-import { parentPort, workerData } from 'node:worker_threads';
+// Worker thread for shared/sim/parallel.ts when it runs from the TypeScript sources: loads them
+// through tsx (as bin/poolscale.js does in a clone), then serves the jobs posted to it. The
+// built package has its own compiled worker of the same name (dist/esm/simWorker.mjs, made by
+// scripts/build.ts), which calls the same `serveJobs` without tsx.
 import { register } from 'tsx/esm/api';
 
 register();
-const { runJob } = await import('./parallel.ts');
-parentPort.on('message', async (job) => {
-  try {
-    parentPort.postMessage({ ok: true, run: await runJob(job, workerData.trace) });
-  } catch (error) {
-    parentPort.postMessage({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-  }
-});
+const { serveJobs } = await import('./parallel.ts');
+serveJobs();
