@@ -1,3 +1,5 @@
+import { humanDuration, humanNumber } from '../domain/humanFormat';
+
 /** Where a command writes. Tests pass a capturing implementation. */
 export interface CliIo {
   out(text: string): void;
@@ -72,4 +74,17 @@ export function memoryIo(env: Record<string, string | undefined> = {}, cwd = pro
     cwd,
   };
   return { io, stdout, stderr, text: () => stdout.join('\n'), errors: () => stderr.join('\n') };
+}
+
+/**
+ * Numbers in a message (a reason, an error) as a person reads them, for text written before
+ * the engine's own messages were rounded (a stored history keeps it as it was): a decimal with
+ * more than three decimal places keeps 2-3 significant digits (`0.7430894308943089` ->
+ * `0.743`), and a count of milliseconds of a second or more reads as a duration (`59967ms`
+ * -> `1m`). Versions and addresses (`3.1164.0`, `127.0.0.1`) are left alone.
+ */
+export function humanText(text: string): string {
+  return text
+    .replace(/(?<![\w.])-?\d+\.\d{4,}(?![\w.])/g, (number) => humanNumber(Number(number)))
+    .replace(/(?<![\w.])(\d{4,})ms\b/g, (whole, ms: string) => humanDuration(Number(ms)));
 }

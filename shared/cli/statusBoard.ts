@@ -6,7 +6,7 @@
  */
 import type { Policy } from '../domain/policy';
 import type { Decision, TargetStatus } from '../domain/types';
-import { oneLine } from './io';
+import { humanText, oneLine } from './io';
 
 /** What a person must see first, most urgent first. */
 export const FLAGS = ['FAILED', 'PAUSED', 'DISABLED', 'OVERRIDE'] as const;
@@ -47,7 +47,7 @@ export function boardEntry(decision: Decision, policy: Pick<Policy, 'id' | 'min'
     // The target did not take the count: the action did not happen, whatever the engine chose.
     action: failure ? 'failed' : decision.action,
     ...(failure ? { error: failureText(failure.message) } : {}),
-    reasons: decision.reasons.filter((r) => r !== failure).map((r) => oneLine(r.message)),
+    reasons: decision.reasons.filter((r) => r !== failure).map((r) => humanText(oneLine(r.message))),
   };
 }
 
@@ -57,7 +57,7 @@ export function boardEntry(decision: Decision, policy: Pick<Policy, 'id' | 'min'
  */
 function failureText(message: string): string {
   const match = /^scaling to \d+ failed: (.*?)(?:; retried from fresh status next tick)?$/s.exec(message);
-  return oneLine(match?.[1] ?? message);
+  return humanText(oneLine(match?.[1] ?? message));
 }
 
 /** Layout shared by the lines of one board, so their columns line up. */

@@ -10,7 +10,10 @@ import { readAgentState } from '../../agent/AgentStateFile';
 import { loadAgentConfig } from '../../agent/loadAgentConfig';
 import { runAgent } from '../../agent/runAgent';
 import { CONTROL_TOKEN_HEADER } from '../../agent/statusServer';
-import type { CliIo } from '../io';
+import { closest } from '../../config/closest';
+import { parseCommandArgs } from '../args';
+import { humanDuration } from '../../domain/humanFormat';
+import { humanText, oneLine, type CliIo } from '../io';
 
 export const summary = 'Run the on-host agent (or `agent status`, `agent stop`)';
 
@@ -19,20 +22,33 @@ const HELP = `Usage:
   poolscale agent status --config agent.yaml     show pools and workers of the running agent [--json]
   poolscale agent stop --config agent.yaml       stop the running agent [--workers: stop its workers too]`;
 
-function option(argv: string[], name: string): string | undefined {
-  const index = argv.indexOf(name);
-  if (index >= 0) return argv[index + 1];
-  const inline = argv.find((arg) => arg.startsWith(`${name}=`));
-  return inline?.slice(name.length + 1);
-}
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  json: { type: 'boolean' },
+  workers: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
+  const parsed = parseCommandArgs(argv, OPTIONS);
+  if ('error' in parsed) {
+    io.err(`poolscale agent: ${parsed.error}\n\n${HELP}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
     io.out(HELP);
     return 0;
   }
-  const sub = argv[0] === 'status' || argv[0] === 'stop' ? argv[0] : 'run';
-  const configPath = option(argv, '--config') ?? io.env.POOLSCALE_AGENT_CONFIG;
+  const [first, ...extra] = positionals;
+  if ((first !== undefined && first !== 'status' && first !== 'stop') || extra.length > 0) {
+    const typed = extra[0] ?? first!;
+    const suggestion = closest(typed, ['status', 'stop']);
+    io.err(`poolscale agent: unexpected argument "${typed}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}\n\n${HELP}`);
+    return 2;
+  }
+  const sub = first ?? 'run';
+  const configPath = values.config ?? io.env.POOLSCALE_AGENT_CONFIG;
   if (!configPath) {
     io.err(`poolscale agent: --config is required\n\n${HELP}`);
     return 2;
@@ -60,11 +76,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       io.err(`poolscale agent: no agent answers on 127.0.0.1:${port} (${(error as Error).message})`);
       return 1;
     }
-    io.out(argv.includes('--json') ? JSON.stringify(status, null, 2) : formatStatus(status, Date.now()));
+    io.out(values.json ? JSON.stringify(status, null, 2) : formatStatus(status, Date.now()));
     return 0;
   }
   // stop: ask over the loopback port; fall back to SIGTERM to the pid in the state file.
-  const stopWorkers = argv.includes('--workers');
+  const stopWorkers = values.workers ?? false;
   try {
     const response = await fetch(`http://127.0.0.1:${port}/stop${stopWorkers ? '?workers=1' : ''}`, {
       method: 'POST',
@@ -91,7 +107,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   return 1;
 }
 
-const ago = (now: number, at?: number) => (at === undefined ? 'never' : `${Math.max(0, Math.round((now - at) / 1000))}s ago`);
+const ago = (now: number, at?: number) => (at === undefined ? 'never' : `${humanDuration(Math.max(0, now - at))} ago`);
 const pad = (rows: string[][]) => {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
@@ -122,7 +138,7 @@ export function formatStatus(status: AgentStatus, now: number): string {
         pool.rssGb.toFixed(2),
         pool.queueLength === undefined ? '-' : String(pool.queueLength),
         `${pool.poolId} (${pool.policy})`,
-        pool.lastDecision ? `${pool.lastDecision.action} ${pool.lastDecision.current}->${pool.lastDecision.desired}: ${pool.lastDecision.reasons.map((r) => r.message).join('; ')}` : '-',
+        pool.lastDecision ? `${pool.lastDecision.action} ${pool.lastDecision.current}->${pool.lastDecision.desired}: ${humanText(oneLine(pool.lastDecision.reasons.map((r) => r.message).join('; ')))}` : '-',
       ]),
     ]),
   ];

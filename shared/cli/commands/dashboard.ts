@@ -11,13 +11,13 @@
  * The same guard as `poolscale up` (shared/local/accessGuard.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { DASHBOARD_PUBLIC_PATHS, dashboardResponse } from '../../dashboard/page';
 import { checkAccess } from '../../local/accessGuard';
 import { startHttpServer, type HttpRequest, type HttpResponse } from '../../local/httpServer';
+import { parseCommandArgs } from '../args';
 import type { CliIo } from '../io';
 
 export const summary = "Serve a deployed API's dashboard on 127.0.0.1 through a SigV4-signing proxy";
@@ -151,17 +151,15 @@ export async function startDashboardProxy(options: DashboardProxyOptions): Promi
   };
 }
 
+const OPTIONS = { api: { type: 'string' }, port: { type: 'string' }, region: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { api: { type: 'string' }, port: { type: 'string' }, region: { type: 'string' }, help: { type: 'boolean', default: false } },
-    }));
-  } catch (error) {
-    io.err(`poolscale dashboard: ${(error as Error).message}\n\n${USAGE}`);
+  const parsed = parseCommandArgs(argv, OPTIONS);
+  if ('error' in parsed || parsed.positionals.length > 0) {
+    io.err(`poolscale dashboard: ${'error' in parsed ? parsed.error : `unexpected argument "${parsed.positionals[0]}"`}\n\n${USAGE}`);
     return 2;
   }
+  const { values } = parsed;
   if (values.help) {
     io.out(USAGE);
     return 0;

@@ -5,10 +5,11 @@
  */
 import { chmodSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { HOST_ID_RULE, hostIdProblem } from '../../relay/hostId';
 import type { AgentSummary } from '../../ports/AgentStore';
 import { ApiError, createApiClient } from '../apiClient';
+import { parseCommandArgs } from '../args';
+import { humanDuration } from '../../domain/humanFormat';
 import type { CliIo } from '../io';
 
 export const summary = 'Enrol and manage hosts: hosts add|list|remove|rotate-secret';
@@ -35,24 +36,20 @@ interface SecretAnswer {
   secret: string;
 }
 
+const OPTIONS = {
+  api: { type: 'string' },
+  sigv4: { type: 'boolean' },
+  region: { type: 'string' },
+  pools: { type: 'string' },
+  'secret-file': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        api: { type: 'string' },
-        sigv4: { type: 'boolean', default: false },
-        region: { type: 'string' },
-        pools: { type: 'string' },
-        'secret-file': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    io.err(`poolscale hosts: ${(error as Error).message}\n\n${USAGE}`);
+  const parsed = parseCommandArgs(argv, OPTIONS);
+  if ('error' in parsed) {
+    io.err(`poolscale hosts: ${parsed.error}\n\n${USAGE}`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -77,7 +74,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (values['secret-file'] !== undefined && action !== 'add' && action !== 'rotate-secret') return usage('--secret-file is for add and rotate-secret only');
 
   const api = createApiClient({
-    baseUrl: values.api ?? io.env.POOLSCALE_API ?? 'http://127.0.0.1:8080',
+    // An empty $POOLSCALE_API counts as unset.
+    baseUrl: values.api ?? (io.env.POOLSCALE_API || 'http://127.0.0.1:8080'),
     ...(values.sigv4 ? { sigv4: true } : {}),
     ...(values.region ? { region: values.region } : {}),
     env: io.env,
@@ -90,7 +88,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         const result = await api<{ hosts: AgentSummary[] }>('GET', '/hosts');
         if (values.json) io.out(JSON.stringify(result, null, 2));
         else if (result.hosts.length === 0) io.out('No hosts enrolled. Enrol one with `poolscale hosts add ID --pools POOL`.');
-        else for (const host of result.hosts) io.out(hostLine(host));
+        else for (const host of result.hosts) io.out(hostLine(host, Date.now()));
         return 0;
       }
       case 'add': {
@@ -137,8 +135,8 @@ function printSecret(io: CliIo, result: SecretAnswer, values: { json?: boolean; 
   return 0;
 }
 
-function hostLine(host: AgentSummary): string {
-  const seen = host.lastSeenAt ? `last seen ${new Date(host.lastSeenAt).toISOString()}` : 'never reported';
+function hostLine(host: AgentSummary, now: number): string {
+  const seen = host.lastSeenAt ? `last seen ${new Date(host.lastSeenAt).toISOString()} (${humanDuration(Math.max(0, now - host.lastSeenAt))} ago)` : 'never reported';
   const desired = Object.entries(host.desired ?? {}).map(([pool, count]) => `${pool}=${count}`).join(' ');
   return `${host.hostId.padEnd(20)} pools: ${host.poolIds.join(', ') || '-'}  ${seen}${desired ? `  desired: ${desired}` : ''}`;
 }

@@ -3,14 +3,13 @@
  * poolscale one) and prints the native config. Warnings go to stderr so the output can be
  * redirected straight into a file.
  */
-import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { FORMAT_DESCRIPTIONS } from '../../config/formats';
 import { toNativeConfig, toYaml } from '../../config/format';
 import { formatProblem } from '../../config/formatProblem';
 import { FORMATS, loadConfigFile, toFormat } from '../../config/load';
 import type { CliIo } from '../io';
-import { usageError } from '../../config/usageError';
+import { parseCommandArgs } from '../args';
 import { dataProblems, withMetricsTodos } from '../../config/dataProblems';
 
 export const summary = 'Convert a seed-format config (000/001/003/004/002) to poolscale YAML';
@@ -37,11 +36,9 @@ const OPTIONS = {
 } as const;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
-  } catch (cause) {
-    io.err(`poolscale import: ${usageError(cause, OPTIONS)}\n\n${USAGE}`);
+  const args = parseCommandArgs(argv, OPTIONS);
+  if ('error' in args) {
+    io.err(`poolscale import: ${args.error}\n\n${USAGE}`);
     return 2;
   }
   const { values, positionals } = args;

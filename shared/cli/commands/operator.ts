@@ -13,7 +13,8 @@ import { parseDuration } from '../../domain/duration';
 import type { Decision, MetricError } from '../../domain/types';
 import { ApiError, type ApiClient, createApiClient } from '../apiClient';
 import { parseCommandArgs, wholeNumber } from '../args';
-import { oneLine, type CliIo } from '../io';
+import { humanDuration } from '../../domain/humanFormat';
+import { humanText, oneLine, type CliIo } from '../io';
 
 export const summary = 'Operate pools through the API';
 
@@ -26,7 +27,7 @@ const USAGE: Record<string, string> = {
   status: `Usage: poolscale status [ID] [options]\n\nPools with desired count, bounds, state and the last decision, with the metrics it could\nnot read and why. With ID: that pool's last decision in full.\n\n${COMMON}`,
   scale: `Usage: poolscale scale ID DESIRED --reason TEXT [--for DURATION] [options]\n\nSets a manual desired count (within the pool's bounds); the policy resumes after --for\n(e.g. 30m) or on \`poolscale resume ID\`.\n\n${COMMON}`,
   pause: `Usage: poolscale pause ID [--reason TEXT] [options]\n\n${COMMON}`,
-  resume: `Usage: poolscale resume ID [--clear-manual] [options]\n\nResumes a paused pool. A manual override stays in force unless --clear-manual is given.\n\n${COMMON}\n  --clear-manual   also end a manual override (\`poolscale scale\`)`,
+  resume: `Usage: poolscale resume ID [--clear-manual] [options]\n\nResumes a paused pool. A manual override stays in force unless --clear-manual is given\n(it warns first, naming the override it ends).\n\n${COMMON}\n  --clear-manual   also end a manual override (\`poolscale scale\`)`,
   history: `Usage: poolscale history ID [--limit N] [options]\n\nDecisions newest first, with their reasons.\n\n${COMMON}`,
   delete: `Usage: poolscale delete ID [--yes] [options]\n\nDeletes a pool: its policy and its state (manual override, pause). Asks for\nconfirmation on a terminal; without one (a script, a pipe) --yes is required. The delete is\nconditional on the revision shown: a pool changed meanwhile is not deleted (exit 1).\n\n${COMMON}\n  --yes, -y        do not ask for confirmation`,
   apply: `Usage: poolscale apply FILE [--dry-run] [--format F] [options]\n\nValidates FILE (poolscale or a seed format), shows the difference with the pools the API\nhas (a new pool in full, as YAML), then applies it (creates and updates pools; never deletes). Each write is conditional\non the revision the difference was computed from: a pool changed meanwhile by someone else\nis not overwritten (exit 1; run apply again to see the new difference).\n\n${COMMON}\n  --dry-run        show the difference only`,
@@ -42,7 +43,9 @@ interface PoolRow {
   paused: boolean;
   manual?: { desired: number };
   dryRun: boolean;
-  lastAction?: { at: number; action: string; desired: number; summary: string; metricErrors?: MetricError[] };
+  lastAction?: { at: number; action: string; current?: number; desired: number; summary: string; metricErrors?: MetricError[] };
+  /** The pool state's error of the last scaling action (sent by APIs that have it). */
+  lastActionError?: string;
 }
 
 interface PoolDetail {
@@ -125,6 +128,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       case 'resume': {
         const [id] = positionals;
         if (!id) return usage('expected a pool id');
+        if (values['clear-manual']) {
+          // Said before it happens: the count a person set gives way to the policy's.
+          const manual = (await api<PoolDetail>('GET', `/pools/${encodeURIComponent(id)}`)).state?.manual;
+          if (manual) io.err(`poolscale resume: warning: this ends the manual override to ${manual.desired}${manual.by ? ` by ${oneLine(manual.by)}` : ''} (${oneLine(manual.reason)}); the policy sets the count from its next evaluation`);
+        }
         const result = await api<{ resume?: { wasPaused: boolean; manualCleared: boolean }; state?: PoolDetail['state'] }>(
           'POST',
           `/pools/${encodeURIComponent(id)}/resume`,
@@ -141,7 +149,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         if (typeof limit === 'string') return usage(limit);
         const result = await api<{ decisions: Decision[] }>('GET', `/pools/${encodeURIComponent(id)}/history?limit=${limit}`);
         if (values.json) io.out(JSON.stringify(result, null, 2));
-        else for (const d of result.decisions) io.out(`${new Date(d.at).toISOString()}  ${d.action.padEnd(10)} ${String(d.current).padStart(3)} -> ${String(d.desired).padEnd(3)}  ${d.reasons.map((r) => r.message).join('; ')}`);
+        else for (const d of result.decisions) io.out(`${new Date(d.at).toISOString()}  ${historyAction(d).padEnd(10)} ${String(d.current).padStart(3)} -> ${String(d.desired).padEnd(3)}  ${humanText(oneLine(d.reasons.map((r) => r.message).join('; ')))}`);
         return 0;
       }
       case 'apply': {
@@ -173,26 +181,35 @@ function resumeLine(id: string, result: { resume?: { wasPaused: boolean; manualC
   return parts.join('; ');
 }
 
+/** A decision's action as history shows it: `failed` when the target refused it. */
+function historyAction(decision: Decision): string {
+  return decision.reasons.some((r) => r.code === 'action.failed') ? 'failed' : decision.action;
+}
+
 /** `metric (source): class: message`, one per line, for a person reading a terminal. */
 function metricErrorLines(errors: readonly MetricError[] | undefined, indent: string): string[] {
   return (errors ?? []).map((e) => `${indent}${oneLine(e.metric)} (${oneLine(e.source)}): ${oneLine(e.errorClass)}: ${oneLine(e.message)}`);
 }
 
-function poolDetailLines(detail: PoolDetail): string[] {
+const untilText = (ms: number) => (ms > 0 ? `in ${humanDuration(ms)}` : 'expired');
+
+function poolDetailLines(detail: PoolDetail, now: number): string[] {
   const { policy, state, lastDecision: last } = detail;
   const mode = state?.paused
-    ? `paused (${state.paused.reason})`
+    ? `paused (${oneLine(state.paused.reason)})`
     : state?.manual
-      ? `manual ${state.manual.desired} (${state.manual.reason})${state.manual.until ? ` until ${new Date(state.manual.until).toISOString()}` : ''}`
+      ? `manual ${state.manual.desired} (${oneLine(state.manual.reason)})${state.manual.until ? ` until ${new Date(state.manual.until).toISOString()} (${untilText(state.manual.until - now)})` : ''}`
       : 'auto';
   const lines = [
     `${policy.id}  target ${policy.target.kind}  bounds ${policy.min}..${policy.max}  desired ${state?.desired ?? '-'}  ${mode}`,
     ...(detail.revision ? [`revision ${detail.revision}`] : []),
   ];
-  if (state?.lastActionError) lines.push(`last action failed: ${oneLine(state.lastActionError)}`);
+  if (state?.lastActionError) lines.push(`last action failed: ${humanText(oneLine(state.lastActionError))}`);
   if (!last) return [...lines, 'no decision yet'];
-  lines.push(`last decision ${new Date(last.at).toISOString()}: ${last.action} ${last.current} -> ${last.desired}${last.trigger ? ` (${oneLine(last.trigger)})` : ''}`);
-  for (const reason of last.reasons) lines.push(`  - ${oneLine(reason.message)}`);
+  lines.push(
+    `last decision ${new Date(last.at).toISOString()} (${humanDuration(Math.max(0, now - last.at))} ago): ${historyAction(last)} ${last.current} -> ${last.desired}${last.trigger ? ` (${oneLine(last.trigger)})` : ''}`,
+  );
+  for (const reason of last.reasons) lines.push(`  - ${humanText(oneLine(reason.message))}`);
   if (last.metricErrors?.length) lines.push('metrics not read:', ...metricErrorLines(last.metricErrors, '  - '));
   return lines;
 }
@@ -201,7 +218,7 @@ async function status(api: ApiClient, io: CliIo, id: string | undefined, json: b
   if (id) {
     const result = await api<PoolDetail>('GET', `/pools/${encodeURIComponent(id)}`);
     if (json) io.out(JSON.stringify(result, null, 2));
-    else for (const line of poolDetailLines(result)) io.out(line);
+    else for (const line of poolDetailLines(result, Date.now())) io.out(line);
     return 0;
   }
   const { pools } = await api<{ pools: PoolRow[] }>('GET', '/pools');
@@ -209,24 +226,46 @@ async function status(api: ApiClient, io: CliIo, id: string | undefined, json: b
     io.out(JSON.stringify({ pools }, null, 2));
     return 0;
   }
-  const rows = pools.map((p) => [
-    oneLine(p.id),
-    oneLine(p.target),
-    String(p.desired ?? '-'),
-    String(p.ready ?? '-'),
-    `${p.min}..${p.max}`,
-    p.paused ? 'paused' : p.manual ? `manual ${p.manual.desired}` : p.dryRun ? 'dry-run' : 'auto',
-    p.lastAction ? `${p.lastAction.action}: ${oneLine(p.lastAction.summary)}` : '-',
-  ]);
-  const header = ['POOL', 'TARGET', 'DESIRED', 'READY', 'BOUNDS', 'STATE', 'LAST DECISION'];
+  const now = Date.now();
+  const rows = pools.map((p) => {
+    const failed = lastActionFailure(p);
+    const last = p.lastAction;
+    return [
+      oneLine(p.id),
+      oneLine(p.target),
+      String(p.desired ?? '-'),
+      String(p.ready ?? '-'),
+      `${p.min}..${p.max}`,
+      p.paused ? 'paused' : p.manual ? `manual ${p.manual.desired}` : p.dryRun ? 'dry-run' : 'auto',
+      // A failed action did not happen: it does not read as the scale_up the engine chose.
+      last ? `${failed === undefined ? last.action : 'FAILED'} ${last.current ?? '?'} -> ${last.desired}, ${humanDuration(Math.max(0, now - last.at))} ago` : '-',
+      last ? humanText(oneLine(last.summary)) : '-',
+    ];
+  });
+  const header = ['POOL', 'TARGET', 'DESIRED', 'READY', 'BOUNDS', 'STATE', 'LAST ACTION', 'WHY'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   for (const row of [header, ...rows]) io.out(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
-  // Why a pool holds: the metrics its last decision could not read, with the error of each.
+  // What needs a person: a scaling action the target refused, and the metrics a decision could not read.
+  for (const pool of pools) {
+    const failed = lastActionFailure(pool);
+    if (failed !== undefined) io.out(`${oneLine(pool.id)}: the last scaling action failed: ${failed}`);
+  }
   for (const pool of pools) {
     const lines = metricErrorLines(pool.lastAction?.metricErrors, '  ');
-    if (lines.length > 0) io.out(`${pool.id}: metrics not read in the last decision:\n${lines.join('\n')}`);
+    if (lines.length > 0) io.out(`${oneLine(pool.id)}: metrics not read in the last decision:\n${lines.join('\n')}`);
   }
   return 0;
+}
+
+/**
+ * The error of a pool's last scaling action when the target refused it: the summary's
+ * `lastActionError` (the pool state's), else the runtime's `scaling to N failed: ERROR` reason
+ * in the last decision's summary (an API that does not send the field).
+ */
+function lastActionFailure(pool: PoolRow): string | undefined {
+  if (pool.lastActionError) return humanText(oneLine(pool.lastActionError));
+  const match = /(?:^|; )scaling to \d+ failed: (.*?)(?:; retried from fresh status next tick|$)/.exec(pool.lastAction?.summary ?? '');
+  return match ? humanText(oneLine(match[1]!)) : undefined;
 }
 
 /** Flattens a value to `path: value` lines, for a readable difference. */

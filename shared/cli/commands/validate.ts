@@ -2,12 +2,11 @@
  * `poolscale validate --config FILE [--format F] [--json]`: every problem in a config, in one
  * pass. Exit 0 when valid (warnings allowed), 1 when not, 2 on bad usage.
  */
-import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { FORMATS, loadConfigFile, toFormat } from '../../config/load';
 import { formatProblem } from '../../config/formatProblem';
 import type { CliIo } from '../io';
-import { usageError } from '../../config/usageError';
+import { parseCommandArgs } from '../args';
 import { withDataProblems } from '../../config/dataProblems';
 
 export const summary = 'Check a config file; list every problem';
@@ -31,11 +30,9 @@ const OPTIONS = {
 } as const;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
-  } catch (cause) {
-    io.err(`poolscale validate: ${usageError(cause, OPTIONS)}\n\n${USAGE}`);
+  const args = parseCommandArgs(argv, OPTIONS);
+  if ('error' in args) {
+    io.err(`poolscale validate: ${args.error}\n\n${USAGE}`);
     return 2;
   }
   const { values, positionals } = args;
