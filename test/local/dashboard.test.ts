@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import type { Browser } from 'playwright-core';
@@ -10,7 +11,6 @@ import { type ControlPlane, startControlPlane } from '../../shared/local/control
 import { botsConfig } from '../support/botsConfig';
 import { launchChromium } from '../support/browser';
 
-const SCREENSHOTS = join(process.cwd(), 'test-results');
 const TOKEN = 'dashboard-test-token-0123456789';
 
 const config = botsConfig({ interval: '1s', behaviour: { cooldownUp: 0 } });
@@ -86,8 +86,7 @@ describe('Page: dashboard (headless Chromium)', () => {
 
     // Assess: the page ran under its CSP without a single refusal.
     expect(violations).toEqual([]);
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    const file = join(SCREENSHOTS, 'dashboard.png');
+    const file = join(mkdtempSync(join(tmpdir(), 'poolscale-dashboard-')), 'dashboard.png');
     await page.screenshot({ path: file, fullPage: true });
     console.log(`dashboard screenshot: ${file}`);
     await page.close();
@@ -99,7 +98,7 @@ describe('Page: dashboard (headless Chromium)', () => {
     const failed: Decision = {
       ...last,
       at: Date.now() + 60_000,
-      reasons: [{ rule: 'buffer', code: 'stabilization.hold', message: 'hold at 7: stabilization wants 5 for 59967ms more, utilization 0.7430894308943089' }],
+      reasons: [{ code: 'stabilization.hold', message: 'hold at 7: stabilization wants 5 for 59967ms more, utilization 0.7430894308943089' }],
       metricErrors: [{ metric: 'queue_length', source: 'redis', errorClass: 'ECONNREFUSED', message: 'connect ECONNREFUSED <img src=x onerror=alert(1)>' }],
     };
     delete failed.id;

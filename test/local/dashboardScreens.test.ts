@@ -66,7 +66,7 @@ function history(poolId: string, now: number, observe: (busy: number, queue: num
       desired,
       action: desired > previous ? 'scale_up' : desired < previous ? 'scale_down' : 'none',
       dryRun: false,
-      reasons: [{ rule: 'buffer', code: 'buffer.hold', message: `busy ${busy}, desired ${desired}` }],
+      reasons: [{ code: 'buffer.hold', message: `busy ${busy}, desired ${desired}` }],
       proposals: [],
       observed: observe(busy, queue, i),
       ready: previous,
@@ -97,36 +97,39 @@ interface Geometry {
   rightTicks: (Box & { y: number })[];
 }
 
-/** What the chart shows, read from the page in one go (between two refreshes). */
+/**
+ * What the chart shows, read from the page in one go (between two refreshes). Text run in the
+ * page: the project's TypeScript has no DOM types.
+ */
+const GEOMETRY_SCRIPT = String.raw`(() => {
+  const box = (element) => {
+    const r = element.getBoundingClientRect();
+    return { text: element.textContent ?? '', left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+  };
+  const withY = (element) => ({ ...box(element), y: Number(element.getAttribute('y')) });
+  const all = (selector) => [...document.querySelectorAll(selector)];
+  const chart = document.getElementById('chart').getBoundingClientRect();
+  return {
+    innerWidth: window.innerWidth,
+    scrollWidth: document.documentElement.scrollWidth,
+    chart: { left: chart.left, right: chart.right, width: chart.width },
+    axisLabels: all('#chart .axis-label').map((e) => ({ axis: e.getAttribute('data-axis') ?? '', text: e.childNodes[0]?.textContent ?? '' })),
+    legend: all('#legend .entry[data-series]').map((e) => ({ series: e.getAttribute('data-series') ?? '', colour: e.querySelector('line')?.getAttribute('stroke') ?? '' })),
+    drawn: all('#chart path[data-series]').map((e) => ({
+      series: e.getAttribute('data-series') ?? '',
+      axis: e.getAttribute('data-axis') ?? '',
+      colour: e.getAttribute('stroke') ?? '',
+      d: e.getAttribute('d') ?? '',
+    })),
+    texts: all('#chart text').map(box),
+    timeTicks: all('#chart .tick-time').map(box),
+    workerTicks: all('#chart .tick-workers').map(withY),
+    rightTicks: all('#chart .tick-right').map(withY),
+  };
+})()`;
+
 function geometry(page: Page): Promise<Geometry> {
-  return page.evaluate(() => {
-    const box = (element: Element) => {
-      const r = element.getBoundingClientRect();
-      return { text: element.textContent ?? '', left: r.left, right: r.right, top: r.top, bottom: r.bottom };
-    };
-    const withY = (element: Element) => ({ ...box(element), y: Number(element.getAttribute('y')) });
-    const chart = document.getElementById('chart')!.getBoundingClientRect();
-    return {
-      innerWidth: window.innerWidth,
-      scrollWidth: document.documentElement.scrollWidth,
-      chart: { left: chart.left, right: chart.right, width: chart.width },
-      axisLabels: [...document.querySelectorAll('#chart .axis-label')].map((e) => ({ axis: e.getAttribute('data-axis') ?? '', text: e.childNodes[0]?.textContent ?? '' })),
-      legend: [...document.querySelectorAll('#legend .entry[data-series]')].map((e) => ({
-        series: e.getAttribute('data-series') ?? '',
-        colour: e.querySelector('line')?.getAttribute('stroke') ?? '',
-      })),
-      drawn: [...document.querySelectorAll('#chart path[data-series]')].map((e) => ({
-        series: e.getAttribute('data-series') ?? '',
-        axis: e.getAttribute('data-axis') ?? '',
-        colour: e.getAttribute('stroke') ?? '',
-        d: e.getAttribute('d') ?? '',
-      })),
-      texts: [...document.querySelectorAll('#chart text')].map(box),
-      timeTicks: [...document.querySelectorAll('#chart .tick-time')].map(box),
-      workerTicks: [...document.querySelectorAll('#chart .tick-workers')].map(withY),
-      rightTicks: [...document.querySelectorAll('#chart .tick-right')].map(withY),
-    };
-  });
+  return page.evaluate<Geometry>(GEOMETRY_SCRIPT);
 }
 
 /** The highest value a step path reaches, read back through its axis' tick labels (label value at label y). */

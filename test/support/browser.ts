@@ -35,27 +35,25 @@ export async function countColourPixels(browser: Browser, png: Buffer, colours: 
   const page = await browser.newPage();
   try {
     const targets = colours.map(rgb);
-    const counts = await page.evaluate(
-      async ({ base64, targets, tolerance }) => {
-        const image = new Image();
-        image.src = `data:image/png;base64,${base64}`;
-        await image.decode();
-        const canvas = document.createElement('canvas');
-        canvas.width = image.naturalWidth;
-        canvas.height = image.naturalHeight;
-        const context = canvas.getContext('2d')!;
-        context.drawImage(image, 0, 0);
-        const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
-        const found = targets.map(() => 0);
-        for (let i = 0; i < data.length; i += 4) {
-          targets.forEach(([r, g, b], k) => {
-            if (Math.abs(data[i]! - r) <= tolerance && Math.abs(data[i + 1]! - g) <= tolerance && Math.abs(data[i + 2]! - b) <= tolerance) found[k]!++;
-          });
-        }
-        return found;
-      },
-      { base64: png.toString('base64'), targets, tolerance },
-    );
+    // Text run in the page: the project's TypeScript has no DOM types.
+    const counts = await page.evaluate<number[]>(`(async ({ base64, targets, tolerance }) => {
+      const image = new Image();
+      image.src = 'data:image/png;base64,' + base64;
+      await image.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = image.naturalWidth;
+      canvas.height = image.naturalHeight;
+      const context = canvas.getContext('2d');
+      context.drawImage(image, 0, 0);
+      const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+      const found = targets.map(() => 0);
+      for (let i = 0; i < data.length; i += 4) {
+        targets.forEach(([r, g, b], k) => {
+          if (Math.abs(data[i] - r) <= tolerance && Math.abs(data[i + 1] - g) <= tolerance && Math.abs(data[i + 2] - b) <= tolerance) found[k]++;
+        });
+      }
+      return found;
+    })(${JSON.stringify({ base64: png.toString('base64'), targets, tolerance })})`);
     return Object.fromEntries(colours.map((colour, i) => [colour, counts[i]!]));
   } finally {
     await page.close();
