@@ -68,12 +68,18 @@ describe('Function: decide (predictive)', () => {
 
   it.each([
     { case: 'daily 15-minute slots', seasonality: 'daily' as const, slots: 96 },
-    { case: 'weekly 15-minute slots', seasonality: 'weekly' as const, slots: 672 },
-  ])('keeps one seasonal value per slot: $case', ({ seasonality, slots }) => {
+    { case: 'weekly 15-minute slots', seasonality: 'weekly' as const, slots: 96 },
+  ])('keeps a bounded history, 15 days of slots whatever it learnt: $case', ({ seasonality, slots }) => {
     const rule = policyOf({ rules: [{ type: 'predictive', seasonality }] }).rules[0] as PredictiveRule;
     let fc = learnForecast(undefined, rule, 1, START);
-    for (let t = START; t < START + 9 * DAY; t += 15 * MINUTE) fc = learnForecast(fc, rule, (t / MINUTE) % 7, t);
-    expect(fc!.seasonal).toHaveLength(slots);
+    const sizes = new Set<number>();
+    for (let t = START; t < START + 30 * DAY; t += 15 * MINUTE) {
+      fc = learnForecast(fc, rule, (t / MINUTE) % 7, t);
+      sizes.add((fc as unknown as { history: string }).history.length);
+    }
+    // 2 characters per slot; the slots closed in the last hour wait in `pending`.
+    expect([...sizes]).toEqual([15 * slots * 2]);
+    expect((fc as unknown as { pending: string }).pending.length).toBeLessThan(2 * 12);
   });
 
   it('never forecasts negative load', () => {
