@@ -64,7 +64,9 @@ describe('Command: tune', () => {
     const code = await run(['--config', config, '--trace', trace, '--wait-p95', '60', '--fit', '0.5'], capture.io);
 
     // Assess
-    expect(capture.errors()).toBe('');
+    // stderr carries only progress lines (printed for runs over a second, as on a loaded machine).
+    const notProgress = capture.errors().split('\n').filter((line) => line !== '' && !/^tuning \S+ \(\d+ rows\): (\d+ % after .+|done in .+)$/.test(line));
+    expect(notProgress).toEqual([]);
     expect(code).toBe(0);
     const out = capture.text();
     expect(out).toMatch(/fitted on the first 60 rows, checked on the last 60/);
