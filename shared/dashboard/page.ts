@@ -103,8 +103,16 @@ const CSS = `  :root { font-family: system-ui, sans-serif; color: #1d2733; backg
   @media (max-width: 600px) {
     body { padding: 10px; }
     #detail { padding: 10px; }
-    th, td { padding: 4px 6px; }
     #scale-reason { width: 14em; }
+    /* A card per pool: every column (and its buttons) in view without scrolling sideways. */
+    #pools thead { display: none; }
+    #pools tr { display: flex; flex-wrap: wrap; gap: 2px 12px; padding: 6px 8px; border-bottom: 1px solid #e6e9ee; }
+    #pools tr.selected { background: #eaf3ff; }
+    #pools td { border: 0; padding: 0; min-width: 0; background: transparent; }
+    #pools td[data-label]::before { content: attr(data-label) " "; color: #6b7785; }
+    #pools td:first-child { font-weight: 600; }
+    #pools td:nth-child(7), #pools td:nth-child(8) { flex-basis: 100%; }
+    #pools .num { text-align: left; }
   }
 `;
 
@@ -360,9 +368,9 @@ async function refresh() {
       const state = p.paused ? '<span class="badge">paused</span>' + (p.manual ? ' <span class="badge">manual ' + esc(p.manual.desired) + '</span>' : '') : p.manual ? '<span class="badge">manual ' + esc(p.manual.desired) + '</span>' : p.dryRun ? '<span class="badge">dry-run</span>' : 'auto';
       const resumeTitle = p.manual ? ' title="Resumes evaluations; the ' + esc(overrideText(p.manual)) + ' stays in force (Back to auto ends it)"' : '';
       return '<tr data-pool="' + esc(p.id) + '"' + (p.id === selected ? ' class="selected"' : '') + '>' +
-        '<td>' + esc(p.id) + '</td><td>' + esc(p.target) + '</td>' +
-        '<td class="num desired">' + esc(p.desired ?? '–') + '</td><td class="num">' + esc(p.ready ?? '–') + '</td>' +
-        '<td class="num">' + esc(p.min) + '..' + esc(p.max) + '</td><td>' + state + '</td>' +
+        '<td>' + esc(p.id) + '</td><td data-label="target">' + esc(p.target) + '</td>' +
+        '<td class="num desired" data-label="desired">' + esc(p.desired ?? '–') + '</td><td class="num" data-label="ready">' + esc(p.ready ?? '–') + '</td>' +
+        '<td class="num" data-label="bounds">' + esc(p.min) + '..' + esc(p.max) + '</td><td>' + state + '</td>' +
         '<td>' + (last ? '<span class="action-' + esc(last.action) + '">' + esc(last.action) + '</span> ' + esc(humanText(last.summary)) : '–') + '</td>' +
         '<td><button data-act="' + (p.paused ? 'resume' : 'pause') + '" data-id="' + esc(p.id) + '"' + (p.paused ? resumeTitle : '') + '>' + (p.paused ? 'Resume' : 'Pause') + '</button>' +
         (p.manual ? '<button data-act="auto" data-id="' + esc(p.id) + '">Back to auto</button>' : '') + '</td></tr>';
@@ -478,13 +486,16 @@ function drawChart() {
     out += '<path class="area" d="' + area.split('M').filter(Boolean).map((segment) => 'M' + segment + 'V' + base + 'Z').join('') + '" fill="' + colour + '" fill-opacity="0.10" stroke="none"/>';
     out += '<path data-series="' + esc(right) + '" data-axis="right" d="' + line + '" fill="none" stroke="' + colour + '" stroke-width="1.5" stroke-dasharray="2 2"/>';
   }
+  // Drawn in reverse, so that desired (the count asked for) lies on top of ready and the metrics.
+  let paths = '';
   for (const s of series) {
     const d = stepPath(points, s.value, x, yWorkers);
     if (!d) continue;
     const colour = seriesColour(s.name);
-    out += '<path data-series="' + esc(s.name) + '" data-axis="workers" d="' + d + '" fill="none" stroke="' + colour + '" stroke-width="' + s.width + '"' + (s.dash ? ' stroke-dasharray="' + s.dash + '"' : '') + '/>';
+    paths = '<path data-series="' + esc(s.name) + '" data-axis="workers" d="' + d + '" fill="none" stroke="' + colour + '" stroke-width="' + s.width + '"' + (s.dash ? ' stroke-dasharray="' + s.dash + '"' : '') + '/>' + paths;
     legendHtml += '<span class="entry" data-series="' + esc(s.name) + '">' + swatch(colour, s.dash, s.width) + esc(s.name) + ' <small>workers</small></span>';
   }
+  out += paths;
   if (right) legendHtml += '<span class="entry" data-series="' + esc(right) + '">' + swatch(seriesColour(right), '2 2', 1.5) + esc(right) + ' <small>right axis</small></span>';
   const actions = points.filter((p) => p.action !== 'none');
   if (actions.length) {

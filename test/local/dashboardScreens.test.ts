@@ -95,6 +95,8 @@ interface Geometry {
   timeTicks: Box[];
   workerTicks: (Box & { y: number })[];
   rightTicks: (Box & { y: number })[];
+  /** Pause/Resume/Back to auto of every pool. */
+  buttons: Box[];
 }
 
 /**
@@ -125,6 +127,7 @@ const GEOMETRY_SCRIPT = String.raw`(() => {
     timeTicks: all('#chart .tick-time').map(box),
     workerTicks: all('#chart .tick-workers').map(withY),
     rightTicks: all('#chart .tick-right').map(withY),
+    buttons: all('#pools button').map(box),
   };
 })()`;
 
@@ -180,6 +183,8 @@ describe('Page: dashboard layout and chart (headless Chromium, 360 px and 1400 p
   it.each([
     { case: 'phone', width: 360, height: 740, pool: 'api' },
     { case: 'phone', width: 360, height: 740, pool: 'batch' },
+    { case: 'small phone', width: 420, height: 800, pool: 'api' },
+    { case: 'tablet', width: 768, height: 1024, pool: 'batch' },
     { case: 'desktop', width: 1400, height: 900, pool: 'api' },
     { case: 'desktop', width: 1400, height: 900, pool: 'batch' },
   ])('$case ($width px), pool $pool: no horizontal scroll, labelled axes, legend = drawn series, ticks apart', { timeout: 90_000 }, async ({ width, height, pool }) => {
@@ -206,6 +211,8 @@ describe('Page: dashboard layout and chart (headless Chromium, 360 px and 1400 p
     expect(g.chart.left).toBeGreaterThanOrEqual(0);
     expect(g.chart.right).toBeLessThanOrEqual(g.innerWidth);
     expect(g.chart.width).toBeGreaterThan(Math.min(g.innerWidth, 1200) * 0.8);
+    expect(g.buttons.length).toBeGreaterThanOrEqual(2);
+    for (const button of g.buttons) expect(button.right, `${button.text} button in view`).toBeLessThanOrEqual(g.innerWidth);
 
     // Assess: a worker axis, a queue axis (labelled, coloured as its series), one time axis label.
     expect(g.axisLabels).toEqual([
