@@ -25,7 +25,7 @@ export const DASHBOARD_SECURITY_HEADERS: Readonly<Record<string, string>> = {
 
 /** A small icon (a rising bar chart) as a data URL: the page needs no route for it, and the CSP allows `img-src data:`. */
 const ICON =
-  "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Crect width='16' height='16' rx='3' fill='%231f6feb'/%3E%3Cpath d='M3 13V9h2v4zm4 0V6h2v7zm4 0V3h2v10z' fill='%23fff'/%3E%3C/svg%3E";
+  "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='16' height='16' viewBox='0 0 16 16'%3E%3Crect width='16' height='16' rx='3' fill='%231f6feb'/%3E%3Cpath d='M3 13V9h2v4zm4 0V6h2v7zm4 0V3h2v10z' fill='%23fff'/%3E%3C/svg%3E";
 
 const HTML = `<!doctype html>
 <html lang="en">

@@ -117,6 +117,32 @@ describe('Page: dashboard (headless Chromium)', () => {
     await page.close();
   });
 
+  it('has a favicon: an SVG in the page itself, and /favicon.ico answers without an error', async () => {
+    // Prepare
+    const page = await browser.newPage();
+    const failed: string[] = [];
+    page.on('response', (response) => {
+      if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`);
+    });
+
+    // Act
+    await page.goto(`${plane.url}/dashboard#token=${TOKEN}`);
+    const icon = await page.evaluate<{ type: string; width: number; height: number }>(`(async () => {
+      const link = document.querySelector('link[rel="icon"]');
+      const image = new Image();
+      image.src = link.href;
+      await image.decode();
+      return { type: link.type, width: image.naturalWidth, height: image.naturalHeight };
+    })()`);
+
+    // Assess: the icon decodes under the page's CSP, and nothing the page asked for failed.
+    expect(icon).toEqual({ type: 'image/svg+xml', width: 16, height: 16 });
+    await expect.poll(() => page.locator('tr[data-pool="bots"]').count(), { timeout: 15_000 }).toBe(1);
+    expect(failed).toEqual([]);
+    expect((await fetch(`${plane.url}/favicon.ico`)).status).toBe(204);
+    await page.close();
+  });
+
   it.each([
     { path: '/dashboard', type: 'text/html' },
     { path: '/dashboard/app.js', type: 'text/javascript' },
