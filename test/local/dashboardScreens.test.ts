@@ -48,6 +48,15 @@ const config = ConfigSchema.parse({
         { type: 'buffer', minFree: 2, batch: 1 },
       ],
     },
+    {
+      id: 'fresh',
+      target: { kind: 'none' },
+      min: 1,
+      max: 5,
+      interval: '1h',
+      metrics: { busy: { source: 'static', value: 1 } },
+      rules: [{ type: 'buffer', minFree: 1, batch: 1 }],
+    },
   ],
 });
 
@@ -285,6 +294,26 @@ describe('Page: dashboard layout and chart (headless Chromium, 360 px and 1400 p
     expect(new Set(Object.values(colours[0]!)).size).toBe(4);
     // ... and as recorded at both widths by the table above (when it ran).
     for (const recorded of coloursByPool.values()) expect(Object.fromEntries(recorded)).toEqual(colours[0]);
+    await context.close();
+  });
+
+  it('draws no chart and no legend for a pool without history yet', async () => {
+    // Prepare
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, timezoneId: 'UTC' });
+    const page = await context.newPage();
+    await page.goto(`${plane.url}/dashboard#token=${TOKEN}`);
+
+    // Act
+    await page.locator('tr[data-pool="fresh"] td').first().click();
+
+    // Assess
+    await expect.poll(() => page.locator('#detail-title').textContent(), { timeout: 15_000 }).toBe('Pool fresh');
+    await expect.poll(() => page.locator('#chart').textContent(), { timeout: 15_000 }).toBe('waiting for decisions…');
+    const g = await geometry(page);
+    expect(g.drawn).toEqual([]);
+    expect(g.legend).toEqual([]);
+    expect(await page.locator('#legend').textContent()).toBe('');
+    expect(g.scrollWidth).toBeLessThanOrEqual(g.innerWidth);
     await context.close();
   });
 
