@@ -7,6 +7,7 @@
  * Definitions follow shared/sim/metrics.ts (SPEC RG cloud elasticity metrics), shared/sim/
  * baselines.ts (the baselines and oracles) and bench/RESULTS.md ("Simulation and comparison").
  */
+import { humanDuration as formatDuration, humanNumber as formatNumber } from '../domain/humanFormat';
 import type { Comparison, ComparisonRow } from './compare';
 import type { Summary } from './metrics';
 import type { Sweep, SweepPoint } from './sweep';
@@ -96,30 +97,22 @@ export function explainText(width = 100): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Human numbers (what a person reads; the --json values stay exact).
+// Human numbers (what a person reads; the --json values stay exact), from shared/domain/humanFormat.
 
-/** `n` to `digits` significant digits (trailing zeros kept: a column reads evenly); whole numbers with thousands separators from 10^digits on. */
-export function humanNumber(n: number | undefined, digits = 3): string {
+/**
+ * A figure in a table or summary: shared/domain/humanFormat's humanNumber (3 significant digits,
+ * whole from 100 on, as in reasons and the dashboard), with thousands separators from 1,000 on
+ * (worker-hours of a month run to six digits); `n/a` when there is no value.
+ */
+export function humanNumber(n: number | undefined): string {
   if (n === undefined || !Number.isFinite(n)) return 'n/a';
-  if (n === 0) return '0';
-  if (Math.abs(n) >= 10 ** digits) return Math.round(n).toLocaleString('en-US');
-  const text = n.toPrecision(digits);
-  return text.includes('e') ? String(Number(text)) : text;
+  return Math.abs(n) >= 1000 ? Math.round(n).toLocaleString('en-US') : formatNumber(n);
 }
 
-/** Seconds as `0.3s`, `59s`, `10m`, `1m 30s`, `2h 5m`, `3d 4h`. */
+/** Seconds as shared/domain/humanFormat writes durations: `0.3s`, `59s`, `10m`, `1m 30s`, `2h 5m`, `3d 4h`; `n/a` when there is none. */
 export function humanDuration(seconds: number | undefined): string {
   if (seconds === undefined || !Number.isFinite(seconds)) return 'n/a';
-  if (seconds < 0) return `-${humanDuration(-seconds)}`;
-  if (seconds < 10 && !Number.isInteger(seconds)) return `${humanNumber(seconds, 2)}s`;
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  const pair = (a: number, unitA: string, b: number, unitB: string) => (b ? `${a}${unitA} ${b}${unitB}` : `${a}${unitA}`);
-  if (s < 3600) return pair(Math.floor(s / 60), 'm', s % 60, 's');
-  const m = Math.round(s / 60);
-  if (m < 24 * 60) return pair(Math.floor(m / 60), 'h', m % 60, 'm');
-  const h = Math.round(s / 3600);
-  return pair(Math.floor(h / 24), 'd', h % 24, 'h');
+  return formatDuration(seconds * 1000);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -172,12 +165,12 @@ interface Column {
   cell(s: Summary, context: TableContext): string;
 }
 
-const pct = (n: number | undefined) => humanNumber(n, 3);
+const pct = (n: number | undefined) => humanNumber(n);
 const needsDemand = (value: (s: Summary) => number | undefined, format: (n: number | undefined) => string) => (s: Summary, c: TableContext) => (c.noDemand ? 'n/a' : format(value(s)));
-const needsOracle = (value: (s: Summary) => number | undefined) => (s: Summary, c: TableContext) => (c.noOracle ? 'n/a' : humanNumber(value(s), 3));
+const needsOracle = (value: (s: Summary) => number | undefined) => (s: Summary, c: TableContext) => (c.noOracle ? 'n/a' : humanNumber(value(s)));
 
 export const COMPARISON_COLUMNS: readonly Column[] = [
-  { header: 'worker-h', cell: (s) => humanNumber(s.workerHours, 3) },
+  { header: 'worker-h', cell: (s) => humanNumber(s.workerHours) },
   { header: 'x oracle', cell: needsOracle((s) => s.xOracle) },
   { header: 'under %', cell: needsDemand((s) => s.underTimePct, pct) },
   { header: 'over %', cell: needsDemand((s) => s.overTimePct, pct) },
@@ -185,7 +178,7 @@ export const COMPARISON_COLUMNS: readonly Column[] = [
   { header: 'a_O %', cell: needsDemand((s) => s.overAccuracyPct, pct) },
   { header: 'instab %', cell: needsDemand((s) => s.instabilityPct, pct) },
   { header: 'jitter/h', cell: needsDemand((s) => s.jitterPerHour, pct) },
-  { header: 'events/h', cell: (s) => humanNumber(s.eventsPerHour, 3) },
+  { header: 'events/h', cell: (s) => humanNumber(s.eventsPerHour) },
   { header: 'wait p95', cell: (s) => (s.waitP95Seconds === undefined ? 'n/a' : humanDuration(s.waitP95Seconds)) },
   { header: '% > SLO', cell: (s) => pct(s.overSloPct) },
   { header: 'x oracle-no-startup', cell: needsOracle((s) => s.xOracleNoStartup) },
@@ -219,8 +212,8 @@ export function sweepCells(p: SweepPoint, context: TableContext): string[] {
   return [
     p.family,
     p.knob.toFixed(2),
-    humanNumber(p.workerHours, 3),
-    context.noOracle ? 'n/a' : humanNumber(p.xOracle, 3),
+    humanNumber(p.workerHours),
+    context.noOracle ? 'n/a' : humanNumber(p.xOracle),
     context.noDemand ? 'n/a' : pct(p.underTimePct),
     p.waitP95Seconds === undefined ? 'n/a' : humanDuration(p.waitP95Seconds),
   ];

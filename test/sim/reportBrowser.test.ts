@@ -58,16 +58,16 @@ describe('Page: simulation report (headless Chromium)', () => {
     const { page, problems, requests } = await open(width);
 
     // Assess
-    const layout = await page.evaluate(() => {
+    const layout = await page.evaluate<{ scrollWidth: number; inner: number; overflowing: string[]; viewBox: string; chartWidth: number }>(`(() => {
       const overflowing = [...document.querySelectorAll('body *')]
         .filter((el) => !el.closest('.scroll') && el.getBoundingClientRect().right > window.innerWidth + 0.5)
-        .map((el) => `${el.tagName.toLowerCase()}.${el.getAttribute('class') ?? ''}`);
-      const chart = document.querySelector('svg.chart')!;
+        .map((el) => el.tagName.toLowerCase() + '.' + (el.getAttribute('class') || ''));
+      const chart = document.querySelector('svg.chart');
       return { scrollWidth: document.documentElement.scrollWidth, inner: window.innerWidth, overflowing, viewBox: chart.getAttribute('viewBox'), chartWidth: chart.getBoundingClientRect().width };
-    });
+    })()`);
     expect(layout.scrollWidth).toBeLessThanOrEqual(layout.inner);
     expect(layout.overflowing).toEqual([]);
-    expect(Number(layout.viewBox!.split(' ')[2])).toBe(Math.round(layout.chartWidth));
+    expect(Number(layout.viewBox.split(' ')[2])).toBe(Math.round(layout.chartWidth));
     expect(await page.locator('svg.chart polyline').count()).toBe(8);
     await page.screenshot({ path: join(SCREENSHOTS, `report-${width}.png`), fullPage: false });
     expect(problems).toEqual([]);
