@@ -1,0 +1,48 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/** Runs the CLI as a user does; resolves with the exit code and both streams. */
+function poolscale(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['bin/poolscale.js', ...args], { maxBuffer: 256 * 2 ** 20 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'poolscale-simproc-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Four weeks of one-minute rows (40,320), a daily wave: a few seconds of CPU to simulate. */
+const month = join(dir, 'month.csv');
+writeFileSync(month, `t_seconds,arrivals\n${Array.from({ length: 40_320 }, (_, i) => `${i * 60},${Math.round(60 + 50 * Math.sin((2 * Math.PI * i) / 1440))}`).join('\n')}\n`);
+
+describe('Process: poolscale simulate', () => {
+  it('a run over a second reports progress on stderr only: stdout stays one JSON document', async () => {
+    // Act
+    const { code, stdout, stderr } = await poolscale(['simulate', '--config', 'examples/recommended.yaml', '--trace', month, '--json']);
+
+    // Assess
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout) as { pools: { timeline: unknown[] }[] };
+    expect(json.pools[0]!.timeline.length).toBeGreaterThan(1000);
+    const lines = stderr.trimEnd().split('\n');
+    for (const line of lines) expect(line).toMatch(/^simulating 40320 rows: (\d+ % after|done in) \S/);
+    expect(lines.at(-1)).toMatch(/^simulating 40320 rows: done in (\d+s|\d+m( \d+s)?)$/);
+    expect(stderr).not.toContain('\r');
+  }, 180_000);
+
+  it('--out into a missing directory: one line on stderr, exit 2, no stack trace, nothing on stdout', async () => {
+    // Act
+    const { code, stdout, stderr } = await poolscale(['simulate', '--config', 'examples/recommended.yaml', '--trace', month, '--compare', '--out', '/missing/dir/r.html']);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe('poolscale simulate: --out /missing/dir/r.html: the directory /missing/dir does not exist\n');
+    expect(existsSync('/missing/dir')).toBe(false);
+  }, 60_000);
+});
