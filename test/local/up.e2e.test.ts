@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestRedis, startRedis } from '../support/redis';
 
@@ -91,6 +92,16 @@ describe('Command: poolscale up (the npm start demo, end to end)', () => {
     expect(code).toBe(0);
     expect(output).toContain('poolscale up: stopped');
     expect(workersOf(poolName)).toEqual([]);
+    // The banner says the load loops; the jobs it queued that no worker took are gone with it
+    // (the next run starts clean), and it says how many it removed when there were any.
+    expect(output).toContain('replaying');
+    expect(output).toMatch(/the load starts again every 3m \(jobs still queued at the stop are removed\)/);
+    const client = new Redis(redis.url);
+    try {
+      expect(await client.llen('demo:jobs')).toBe(0);
+    } finally {
+      client.disconnect();
+    }
   }, 150_000);
 
   it('says clearly when Redis is not reachable', async () => {
