@@ -35,6 +35,20 @@ describe('Process: poolscale simulate', () => {
     expect(stderr).not.toContain('\r');
   }, 180_000);
 
+  it('--quiet: the same run prints nothing on stderr, and the same JSON', async () => {
+    // Act
+    const [quiet, loud] = [
+      await poolscale(['simulate', '--config', 'examples/recommended.yaml', '--trace', month, '--json', '--quiet']),
+      await poolscale(['simulate', '--config', 'examples/recommended.yaml', '--trace', month, '--json']),
+    ];
+
+    // Assess: the loud run is the one above (progress lines); the quiet one has none.
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe('');
+    expect(loud.stderr).toMatch(/done in/);
+    expect(quiet.stdout).toBe(loud.stdout);
+  }, 240_000);
+
   it('--out into a missing directory: one line on stderr, exit 2, no stack trace, nothing on stdout', async () => {
     // Act
     const { code, stdout, stderr } = await poolscale(['simulate', '--config', 'examples/recommended.yaml', '--trace', month, '--compare', '--out', '/missing/dir/r.html']);

@@ -48,6 +48,7 @@ const USAGE = `Usage: poolscale simulate --config FILE --trace TRACE.csv [option
                          time window (1h/1d/1w/all, pan), the tables and the metric definitions;
                          the path is checked before any work
   --explain              print what every column and figure means (alone: only the legend)
+  --quiet, -q            no progress lines on stderr (errors and "report written" still go there)
   --initial N            workers at the start (default: first row's demand / the pool min)
   --startup SECONDS      seconds until a new worker serves (default ${SIMULATION_DEFAULTS.startupSeconds})
   --service-time SECONDS seconds one job holds a worker (default ${SIMULATION_DEFAULTS.serviceSeconds})
@@ -58,7 +59,7 @@ const USAGE = `Usage: poolscale simulate --config FILE --trace TRACE.csv [option
                          thread; each thread costs 1.5-2.5 s of CPU to start)
 
 Progress goes to stderr (never stdout) for phases over a second: rewritten in place on a
-terminal, one line every ~2 s otherwise, and a last line with the time taken.`;
+terminal, one line every ~2 s otherwise, and a last line with the time taken (--quiet: none).`;
 
 /** The options, for node:util parseArgs (shared/cli/args.ts gives the did-you-mean). */
 const OPTIONS = {
@@ -71,6 +72,7 @@ const OPTIONS = {
   compare: { type: 'boolean' },
   sweep: { type: 'boolean' },
   explain: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
   initial: { type: 'string' },
   startup: { type: 'string' },
@@ -97,6 +99,7 @@ interface Args {
   compare: boolean;
   sweep: boolean;
   explain: boolean;
+  quiet: boolean;
   out?: string;
   numbers: Partial<Record<'initial' | 'startup' | 'service-time' | 'slo' | 'host-memory-gb' | 'worker-memory-gb' | 'threads', number>>;
 }
@@ -115,6 +118,7 @@ function parseArgs(argv: string[]): Args | 'help' | { error: string } {
     compare: values.compare === true,
     sweep: values.sweep === true,
     explain: values.explain === true,
+    quiet: values.quiet === true,
     numbers: {},
     ...(values.config !== undefined ? { config: values.config } : {}),
     ...(values.trace !== undefined ? { trace: values.trace } : {}),
@@ -328,7 +332,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       : `trace ${args.trace} (${rowsText}, open loop: ${Object.keys(trace.columns).join(', ')} replayed as observed), ${startup}`;
   /** Runs one phase with its progress reporter. */
   const phase = async <T>(label: string, work: (onProgress: (f: number) => void) => Promise<T>): Promise<T> => {
-    const progress = progressReporter(io, label);
+    const progress = args.quiet ? { update: () => {}, done: () => {} } : progressReporter(io, label);
     const result = await work((f) => progress.update(f));
     progress.done();
     return result;

@@ -31,12 +31,14 @@ const USAGE = `Usage: poolscale tune --config FILE --trace TRACE.csv (--under PC
   --wait-p95 SECONDS     goal: job wait p95 at most SECONDS (closed-loop traces)
   --fit SHARE            share of the trace (from its start) to fit on; the rest is held back (default 0.7)
   --json                 print the search and the result as JSON
+  --quiet, -q            no progress lines on stderr
   --startup SECONDS      seconds until a new worker serves (default ${SIMULATION_DEFAULTS.startupSeconds})
   --service-time SECONDS seconds one job holds a worker (default ${SIMULATION_DEFAULTS.serviceSeconds})
   --slo SECONDS          waits above this count against the SLO (default ${SIMULATION_DEFAULTS.sloSeconds})
   --threads N            run the grid in N worker threads (default 0: this thread)
 
-Progress goes to stderr for runs over a second (one line every ~2 s off a terminal).
+Progress goes to stderr for runs over a second (one line every ~2 s off a terminal); --quiet
+(-q): none.
 
 Searched: target utilization ${TUNE_UTILIZATIONS.join(', ')} of every utilization-tracking target
 rule x scale-down stabilisation ${TUNE_STABILIZATION_SECONDS.map((s) => `${s / 60}m`).join(', ')}.`;
@@ -46,6 +48,7 @@ interface Args {
   trace?: string;
   pool?: string;
   json: boolean;
+  quiet: boolean;
   numbers: Partial<Record<'under' | 'wait-p95' | 'fit' | 'startup' | 'service-time' | 'slo' | 'threads', number>>;
 }
 
@@ -56,6 +59,7 @@ const OPTIONS = {
   trace: { type: 'string' },
   pool: { type: 'string' },
   json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
   under: { type: 'string' },
   'wait-p95': { type: 'string' },
@@ -75,6 +79,7 @@ function parseArgs(argv: string[]): Args | 'help' | string {
   if (positionals.length > 0) return `unexpected argument "${positionals[0]}"`;
   const args: Args = {
     json: values.json === true,
+    quiet: values.quiet === true,
     numbers: {},
     ...(values.config !== undefined ? { config: values.config } : {}),
     ...(values.trace !== undefined ? { trace: values.trace } : {}),
@@ -154,7 +159,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     ...(n.slo !== undefined ? { sloSeconds: n.slo } : {}),
     ...(n.fit !== undefined ? { fitShare: n.fit } : {}),
   };
-  const progress = progressReporter(io, `tuning ${pool.id} (${trace.rows} rows)`);
+  const progress = args.quiet ? { update: () => {}, done: () => {} } : progressReporter(io, `tuning ${pool.id} (${trace.rows} rows)`);
   options.onProgress = (f) => progress.update(f);
   let result;
   try {
