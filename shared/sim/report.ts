@@ -19,7 +19,7 @@ const POINTS = 2000;
 const MARKERS = 1500;
 const WIDTH = 1200;
 const HEIGHT = 420;
-const PAD = { left: 76, right: 20, top: 24, bottom: 40 };
+const PAD = { left: 76, right: 36, top: 24, bottom: 40 };
 
 /** One series' look: colour and dash pattern. */
 export interface SeriesStyle {
