@@ -50,6 +50,7 @@ const HTML = `<!doctype html>
   <h2 id="detail-title"></h2>
   <p id="override" hidden></p>
   <div class="legend" id="legend"></div>
+  <div class="readout" id="readout" aria-live="polite"></div>
   <div class="chart-box" id="chart-box">
     <svg id="chart" width="1100" height="280" viewBox="0 0 1100 280" role="img" aria-label="load and capacity over time"></svg>
   </div>
@@ -93,6 +94,8 @@ const CSS = `  :root { font-family: system-ui, sans-serif; color: #1d2733; backg
   .chart-box { width: 100%; overflow: hidden; }
   #chart { display: block; max-width: 100%; height: auto; }
   #chart text { font-family: system-ui, sans-serif; }
+  #chart { touch-action: pan-y; }
+  .readout { min-height: 1.4em; font-size: 12px; color: #57606a; font-variant-numeric: tabular-nums; }
   form { margin: 8px 0; font-size: 13px; display: flex; flex-wrap: wrap; gap: 6px 10px; align-items: center; }
   input, select { font: inherit; font-size: 13px; padding: 2px 4px; max-width: 100%; }
   #message { min-height: 18px; font-size: 13px; color: #a31515; margin: 6px 0; }
@@ -288,8 +291,11 @@ function classifyMetrics(names, policy) {
   };
 }
 
-/** An SVG path of steps (a value holds until the next decision); breaks where a value is missing. */
-function stepPath(points, value, x, y) {
+/**
+ * An SVG path of steps (a value holds until the next decision, the last one until 'end');
+ * breaks where a value is missing.
+ */
+function stepPath(points, value, x, y, end) {
   let d = '', previous;
   for (const p of points) {
     const v = value(p);
@@ -298,6 +304,7 @@ function stepPath(points, value, x, y) {
     d += previous === undefined ? 'M' + px + ',' + py : 'H' + px + 'V' + py;
     previous = py;
   }
+  if (previous !== undefined && end !== undefined) d += 'H' + x(end).toFixed(1);
   return d;
 }
 `;
@@ -405,6 +412,7 @@ async function showDetail(id) {
   document.getElementById('reasons').innerHTML = last ? last.reasons.map((r) => '<li>' + esc(humanText(r.message)) + ' <small>(' + esc(r.code) + ')</small></li>').join('') : '<li>no decision yet</li>';
   const row = document.querySelector('tr[data-pool="' + CSS.escape(id) + '"] td:nth-child(6)');
   if (row && errors.length) row.insertAdjacentHTML('beforeend', ' <span class="badge error" title="' + esc(errors.map((e) => e.metric + ': ' + e.message).join('; ')) + '">' + errors.length + ' metric error(s)</span>');
+  if (!chart || chart.id !== id) document.getElementById('readout').textContent = '';
   chart = { id, points: decisions.slice().reverse(), policy: policies.get(id) };
   drawChart();
 }
@@ -448,7 +456,10 @@ function drawChart() {
 
   const L = 40, R = right ? 48 : 14, T = 26, B = 42;
   const plotW = W - L - R, plotH = H - T - B;
-  const t0 = points[0].at, t1 = Math.max(points[points.length - 1].at, t0 + 1);
+  // The last decision holds until now (to the next minute, so the drawing changes once a minute),
+  // but a pool silent for long does not squeeze its history: at most as long again as it spans.
+  const t0 = points[0].at, lastAt = points[points.length - 1].at;
+  const t1 = Math.max(lastAt, Math.min(Math.ceil(Date.now() / MINUTE) * MINUTE, lastAt + (lastAt - t0)), t0 + 1);
   const x = (t) => L + ((t - t0) / (t1 - t0)) * plotW;
   const yWorkers = (v) => T + plotH - (v / axes.workerTop) * plotH;
   const yRight = (v) => T + plotH - (v / axes.otherTop) * plotH;
@@ -479,7 +490,7 @@ function drawChart() {
   let legendHtml = '';
   if (right) {
     const colour = seriesColour(right);
-    const line = stepPath(points, observed(right), x, yRight);
+    const line = stepPath(points, observed(right), x, yRight, t1);
     const base = (T + plotH).toFixed(1);
     const area = line.replace(/M([\d.]+),([\d.]+)/g, (_, px, py) => 'M' + px + ',' + base + 'V' + py);
     // The area under the backlog: each segment closed down to the axis.
@@ -489,7 +500,7 @@ function drawChart() {
   // Drawn in reverse, so that desired (the count asked for) lies on top of ready and the metrics.
   let paths = '';
   for (const s of series) {
-    const d = stepPath(points, s.value, x, yWorkers);
+    const d = stepPath(points, s.value, x, yWorkers, t1);
     if (!d) continue;
     const colour = seriesColour(s.name);
     paths = '<path data-series="' + esc(s.name) + '" data-axis="workers" d="' + d + '" fill="none" stroke="' + colour + '" stroke-width="' + s.width + '"' + (s.dash ? ' stroke-dasharray="' + s.dash + '"' : '') + '/>' + paths;
@@ -506,9 +517,30 @@ function drawChart() {
   if (groups.others.length > 1) {
     legendHtml += '<label class="entry">right axis <select id="right-metric">' + groups.others.map((name) => '<option' + (name === right ? ' selected' : '') + '>' + esc(name) + '</option>').join('') + '</select></label>';
   }
+  chart.layout = { left: L, right: W - R, top: T, bottom: T + plotH, W, t0, t1, series: right ? [...series, { name: right, value: observed(right) }] : series };
   setHtml(svg, out);
   setHtml(legend, legendHtml);
 }
+
+/** The values in force at the pointer's time (the decision before it), and a line there. */
+function showReadout(event) {
+  const svg = document.getElementById('chart');
+  const layout = chart && chart.layout;
+  const old = document.getElementById('cursor');
+  if (old) old.remove();
+  if (!layout) return;
+  const rect = svg.getBoundingClientRect();
+  const px = (event.clientX - rect.left) * (layout.W / rect.width);
+  if (px < layout.left || px > layout.right) return;
+  const t = layout.t0 + ((px - layout.left) / (layout.right - layout.left)) * (layout.t1 - layout.t0);
+  let point = chart.points[0];
+  for (const p of chart.points) { if (p.at <= t) point = p; else break; }
+  const values = layout.series.map((s) => [s.name, s.value(point)]).filter(([, v]) => typeof v === 'number' && Number.isFinite(v));
+  document.getElementById('readout').textContent = clock(point.at) + ' ' + values.map(([name, v]) => name + ' ' + humanNumber(v)).join(' · ');
+  svg.insertAdjacentHTML('beforeend', '<line id="cursor" x1="' + px.toFixed(1) + '" y1="' + layout.top + '" x2="' + px.toFixed(1) + '" y2="' + layout.bottom + '" stroke="#57606a" stroke-width="1"/>');
+}
+document.getElementById('chart').addEventListener('pointermove', showReadout);
+document.getElementById('chart').addEventListener('pointerdown', showReadout);
 
 /** Ending a manual override (an incident scale-up, say) hands the pool back to its policy: ask first. */
 function confirmEndOverride(id) {

@@ -297,6 +297,30 @@ describe('Page: dashboard layout and chart (headless Chromium, 360 px and 1400 p
     await context.close();
   });
 
+  it('reads out the values in force under the pointer', async () => {
+    // Prepare
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, timezoneId: 'UTC' });
+    const page = await context.newPage();
+    await page.goto(`${plane.url}/dashboard#token=${TOKEN}`);
+    await page.locator('tr[data-pool="api"] td').first().click();
+    await expect.poll(() => page.locator('#chart path[data-series="busy"]').count(), { timeout: 15_000 }).toBe(1);
+    const response = await fetch(`${plane.url}/pools/api/history?limit=1`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const [last] = ((await response.json()) as { decisions: Decision[] }).decisions;
+    const g = await geometry(page);
+
+    // Act: the pointer just left of the right axis, mid-height: the latest decision is in force there.
+    const rightAxis = g.rightTicks[0]!;
+    await page.mouse.move(rightAxis.left - 10, (g.workerTicks[0]!.top + g.workerTicks.at(-1)!.bottom) / 2);
+
+    // Assess
+    const at = new Date(last!.at).toISOString().slice(11, 19);
+    await expect
+      .poll(() => page.locator('#readout').textContent(), { timeout: 15_000 })
+      .toBe(`${at} desired ${last!.desired} · ready ${last!.ready} · busy ${last!.observed!.busy} · queue_length ${last!.observed!.queue_length}`);
+    expect(await page.locator('#chart #cursor').count()).toBe(1);
+    await context.close();
+  });
+
   it('draws no chart and no legend for a pool without history yet', async () => {
     // Prepare
     const context = await browser.newContext({ viewport: { width: 360, height: 740 }, timezoneId: 'UTC' });
