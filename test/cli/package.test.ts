@@ -4,13 +4,15 @@
  * of its own, then the installed `poolscale` run from a folder outside the repository. It runs
  * the compiled CLI (dist/esm/): the package holds no TypeScript sources and no tsx.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packAndInstall, ROOT, type InstalledPackage } from '../../scripts/build.pack';
+import { waitFor } from '../security/upProcess';
 
 const exec = promisify(execFile);
 /** CI clones the repository with the shared folder beside it. */
@@ -82,6 +84,29 @@ describe('Package: npm pack, then npm install -g of the tarball', () => {
   });
 
   it.each([
+    // The AWS SDK, ioredis, dynalite... are imported from node_modules; zod and yaml are compiled
+    // into dist/esm/ (scripts/build.ts), so --help is checked for their code too.
+    { case: '--help', args: () => ['--help'], bundled: /\bclass ZodError\b|ZodError = |function parseDocument\b/ },
+    { case: 'validate', args: () => ['validate', join(installed.home, 'examples/demo.yaml')], bundled: undefined },
+  ])('loads only what $case needs: no package from node_modules', async ({ args, bundled }) => {
+    // Prepare: a resolve hook that appends every module URL the run loads to a file.
+    const log = join(dir, `loaded-${args()[0]}.txt`);
+    const hooks = join(dir, 'hooks.mjs');
+    writeFileSync(hooks, `import { appendFileSync } from 'node:fs';\nexport async function resolve(specifier, context, next) {\n  const result = await next(specifier, context);\n  appendFileSync(${JSON.stringify(log)}, result.url + '\\n');\n  return result;\n}\n`);
+    writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+
+    // Act
+    const { code } = await run(process.execPath, ['--import', pathToFileURL(join(dir, 'register.mjs')).href, join(installed.home, 'bin/poolscale.js'), ...args()]);
+
+    // Assess
+    expect(code).toBe(0);
+    const loaded = [...new Set(readFileSync(log, 'utf8').trim().split('\n'))].filter((url) => url.startsWith('file:'));
+    expect(loaded).toContain(pathToFileURL(join(installed.home, 'dist/esm/main.js')).href);
+    expect(loaded.filter((url) => url.includes('/node_modules/poolscale/node_modules/'))).toEqual([]);
+    if (bundled) for (const url of loaded) expect(readFileSync(fileURLToPath(url), 'utf8'), url).not.toMatch(bundled);
+  });
+
+  it.each([
     { case: 'demo', example: 'demo.yaml', pools: 1 },
     { case: 'recommended', example: 'recommended.yaml', pools: 1 },
   ])('validates the packaged example $case', async ({ example, pools }) => {
@@ -117,21 +142,53 @@ describe('Package: npm pack, then npm install -g of the tarball', () => {
     expect(out).toMatch(/worker-hours\s+\d/);
   });
 
-  it('compares in worker threads (the compiled worker) exactly as the sources do in one thread', async () => {
+  it('compares in worker threads (the compiled worker) exactly as in one thread', async () => {
     // Prepare
-    const config = join(ROOT, 'examples/recommended.yaml');
+    const args = ['simulate', '--config', join(installed.home, 'examples/recommended.yaml'), '--trace', TRACE, '--compare'];
 
     // Act
-    const threaded = await poolscale('simulate', '--config', config, '--trace', TRACE, '--compare', '--threads', '2');
-    const sources = await run(process.execPath, [join(ROOT, 'bin/poolscale.js'), 'simulate', '--config', config, '--trace', TRACE, '--compare', '--threads', '0']);
+    const threaded = await poolscale(...args, '--threads', '2');
+    const single = await poolscale(...args, '--threads', '0');
 
     // Assess
     expect(threaded.err).toBe('');
     expect(threaded.code).toBe(0);
     expect(threaded.out).toMatch(/^\| oracle /m);
-    expect(sources.code).toBe(0);
-    expect(threaded.out).toBe(sources.out);
+    expect(single.code).toBe(0);
+    expect(threaded.out).toBe(single.out);
   });
+
+  it('runs `up` with its embedded storage on disk (dynalite, LevelDB\'s native module) and stops on Ctrl-C', async () => {
+    // Prepare
+    const folder = mkdtempSync(join(dir, 'up-'));
+    const config = join(folder, 'pools.yaml');
+    writeFileSync(config, 'pools:\n  - id: web\n    target: { kind: none }\n    min: 1\n    max: 3\n    metrics: { busy: { source: static, value: 1 } }\n    rules: [{ type: buffer, minFree: 1, batch: 1 }]\n');
+    const child = spawn(installed.bin, ['up', '--config', config, '--port', '0'], { cwd: folder, env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+    try {
+      // Act
+      const match = (await waitFor('poolscale up to print its dashboard address', () => {
+        if (child.exitCode !== null) throw new Error(`poolscale up exited with ${child.exitCode}:\n${output}`);
+        return /dashboard (http:\/\/127\.0\.0\.1:\d+)\/dashboard#token=(\S+)/.exec(output);
+      }, 120_000)) as RegExpExecArray;
+      const pools = (await waitFor('the pool to be evaluated', async () => {
+        const response = await fetch(`${match[1]}/pools`, { headers: { authorization: `Bearer ${decodeURIComponent(match[2]!)}` } });
+        const body = (await response.json()) as { pools: { id: string; desired: number; lastEvaluatedAt?: number }[] };
+        return body.pools.find((pool) => pool.lastEvaluatedAt !== undefined) ? body.pools : undefined;
+      }, 120_000))!;
+
+      // Assess
+      expect(pools.map((pool) => [pool.id, pool.desired])).toEqual([['web', 2]]);
+      expect(existsSync(join(folder, '.poolscale/data'))).toBe(true);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    expect(output).toContain('poolscale up: stopped');
+  }, 300_000);
 
   it('serves the library entries poolscale/config and poolscale/engine, typed for Node resolution', async () => {
     // Prepare: a consumer beside the installed package (prefix/lib/node_modules/poolscale).

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../shared/domain/policy';
 import { compare } from '../../shared/sim/compare';
+import { runJobs, type SimJob } from '../../shared/sim/parallel';
 import { parseTrace } from '../../shared/sim/trace';
 
 const ARRIVALS = Array.from({ length: 60 }, (_, i) => [10, 10, 40, 60, 60, 20, 10, 10][i % 8]!);
@@ -22,5 +23,20 @@ describe('Function: compare in worker threads', () => {
       expect(threaded.rows[i]!.run!.timeline).toEqual(single.rows[i]!.run!.timeline);
       expect([...threaded.rows[i]!.supply]).toEqual([...single.rows[i]!.supply]);
     }
+  }, 60_000);
+
+  it.each([
+    { case: 'in this thread', threads: 0 },
+    { case: 'in worker threads', threads: 2 },
+  ])('rejects with the error of a job that throws, $case', async ({ threads }) => {
+    // Prepare: a policy job without its pool throws inside the simulator.
+    const good: SimJob = { kind: 'static', count: 2, interval: 60, options: {} };
+    const broken = { kind: 'policy', options: {} } as unknown as SimJob;
+
+    // Act
+    const running = runJobs([good, broken], trace, { threads });
+
+    // Assess
+    await expect(running).rejects.toThrow(/Cannot read properties of undefined/);
   }, 60_000);
 });
