@@ -18,7 +18,7 @@ export interface BoardEntry {
   /** When the decision was made (epoch ms). */
   at: number;
   flag?: Flag;
-  /** Count the decision asked for (not applied when the action failed). */
+  /** Count the decision asked for; the count in force when the action failed (it was not applied). */
   desired: number;
   ready?: number;
   min: number;
@@ -40,7 +40,8 @@ export function boardEntry(decision: Decision, policy: Pick<Policy, 'id' | 'min'
     id: oneLine(policy.id),
     at: decision.at,
     ...(flag ? { flag } : {}),
-    desired: decision.desired,
+    // A failed action left the count where it was (the state keeps the previous one).
+    desired: failure ? decision.current : decision.desired,
     ...(ready === undefined ? {} : { ready }),
     min: policy.min,
     max: policy.max,

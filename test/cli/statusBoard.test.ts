@@ -33,7 +33,7 @@ describe('Status board: one line per pool', () => {
       case: 'a failed scale up: FAILED first, the action is "failed" with its error, before the reasons',
       decision: decision('demo', { reasons: [QUEUE, SCALE, FAILED] }),
       ready: undefined,
-      line: 'FAILED  demo  desired 3  ready ?  [1..8]  failed: Agent "local" is not registered  queue_length 27 / 10 per worker -> 3; scale up 1 -> 3',
+      line: 'FAILED  demo  desired 1  ready ?  [1..8]  failed: Agent "local" is not registered  queue_length 27 / 10 per worker -> 3; scale up 1 -> 3',
     },
     {
       case: 'a paused pool',
@@ -53,7 +53,7 @@ describe('Status board: one line per pool', () => {
         reasons: [{ code: 'x', message: 'red \u001b[31mtext\u001b[0m \u001b]0;title\u0007done\r' }, { code: 'action.failed', message: 'boom \u009b2J\u001b[1A' }],
       }),
       ready: 0,
-      line: 'FAILED  demo?  desired 3  ready 0  [1..8]  failed: boom   red text done?',
+      line: 'FAILED  demo?  desired 1  ready 0  [1..8]  failed: boom   red text done?',
     },
   ])('$case', ({ decision: d, ready, line }) => {
     const entry = boardEntry(d, bounds(d.poolId), ready === undefined ? undefined : { ready });
@@ -99,7 +99,7 @@ describe('Status board: fitting a line to the terminal', () => {
 
     expect(board).toBe(fitted);
     expect(Array.from(board)).toHaveLength(99);
-    expect(board).toMatch(/^FAILED {2}demo {2}desired 3 {2}ready \? {2}\[1\.\.8\] {2}failed: Agent "local" is not registered/);
+    expect(board).toMatch(/^FAILED {2}demo {2}desired 1 {2}ready \? {2}\[1\.\.8\] {2}failed: Agent "local" is not registered/);
     expect(board).toContain(ELLIPSIS);
     expect(board.endsWith('scale up 1 -> 3')).toBe(true);
     expect(board).not.toContain('scale_up');
@@ -137,7 +137,7 @@ describe('Status board: live on a terminal, plain lines otherwise', () => {
     expect(written[0]).toMatch(/^\u001b\[2Kweb {2}desired 3 .*\n$/);
     // The second draw moves up over the one line drawn, then draws both, the failure first.
     const second = written[1]!.split('\n');
-    expect(second[0]).toMatch(/^\u001b\[1F\u001b\[2KFAILED {2}demo {2}desired 3/);
+    expect(second[0]).toMatch(/^\u001b\[1F\u001b\[2KFAILED {2}demo {2}desired 1/);
     expect(second[1]).toMatch(/^\u001b\[2K {8}web {2}/);
     for (const line of second.slice(0, 2)) expect(Array.from(stripControl(line).replace(/\?\[\d?[FK]/g, '')).length).toBeLessThanOrEqual(59);
   });
@@ -152,7 +152,7 @@ describe('Status board: live on a terminal, plain lines otherwise', () => {
 
     expect(printed).toEqual([
       '2026-11-27T12:00:00.000Z demo  desired 3  ready 1  [1..8]  scale_up  queue_length 27 / 10 per worker -> 3; free 0 (1 ready - 1 busy) < minFree 1: +1 (batch) -> 2; scale up 1 -> 3',
-      '2026-11-27T12:00:00.000Z FAILED  demo  desired 3  ready ?  [1..8]  failed: Agent "local" is not registered  queue_length 27 / 10 per worker -> 3; scale up 1 -> 3',
+      '2026-11-27T12:00:00.000Z FAILED  demo  desired 1  ready ?  [1..8]  failed: Agent "local" is not registered  queue_length 27 / 10 per worker -> 3; scale up 1 -> 3',
     ]);
   });
 });

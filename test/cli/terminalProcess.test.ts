@@ -132,7 +132,7 @@ describe('Process: up\'s lines lead with a failed action', () => {
     expect(code).toBe(0);
     expect(lines.length).toBeGreaterThanOrEqual(2);
     for (const line of lines) {
-      expect(line).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z FAILED {2}web {2}desired 5 {2}ready \? {2}\[1\.\.8\] {2}failed: Agent "local" is not registered {2}queue_length 50 \/ 10 per worker -> 5; scale up 1 -> 5$/);
+      expect(line).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z FAILED {2}web {2}desired 1 {2}ready \? {2}\[1\.\.8\] {2}failed: Agent "local" is not registered {2}queue_length 50 \/ 10 per worker -> 5; scale up 1 -> 5$/);
     }
     // The calm pool holds: no line for it on a pipe.
     expect(output).not.toMatch(/Z calm /);
@@ -148,7 +148,7 @@ describe('Process: up\'s lines lead with a failed action', () => {
     // The screen as the user sees it: each redraw moves up over the two lines it drew.
     const redraws = output.split('\u001b[2F').slice(1);
     const last = redraws.filter((redraw) => redraw.startsWith('\u001b[2KFAILED')).at(-2)!.split(/\r?\n/).slice(0, 2).map((line) => line.replace(/^\u001b\[2K/, ''));
-    expect(last[0], output).toMatch(/^FAILED {2}web {3}desired 5 {2}ready \? {2}\[1\.\.8\] {2}failed: Agent .*…/);
+    expect(last[0], output).toMatch(/^FAILED {2}web {3}desired 1 {2}ready \? {2}\[1\.\.8\] {2}failed: Agent .*…/);
     expect(last[0]!.endsWith('up 1 -> 5')).toBe(true);
     expect(last[1]).toMatch(/^ {8}calm {2}desired 1 {2}ready [\d?] {2}\[1\.\.8\] {2}none/);
     for (const line of last) expect(Array.from(line).length).toBeLessThanOrEqual(69);
