@@ -569,7 +569,8 @@ document.querySelector('#pools tbody').addEventListener('click', async (event) =
     return refresh();
   }
   const row = event.target.closest('tr[data-pool]');
-  if (row) { selected = row.dataset.pool; refresh(); }
+  // A click reads the pool's policy again (its rules say which metrics count workers).
+  if (row) { selected = row.dataset.pool; policies.delete(selected); refresh(); }
 });
 
 document.getElementById('legend').addEventListener('change', (event) => {
