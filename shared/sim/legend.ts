@@ -123,9 +123,8 @@ export function humanDuration(seconds: number | undefined): string {
  * has one. `demand` is a run's per-row demand when known (all NaN: nothing was measurable).
  */
 export function oracleNote(trace: Trace, demand?: ArrayLike<number>): string | undefined {
-  let known = false;
-  if (demand) for (let i = 0; i < demand.length && !known; i += 1) if (!Number.isNaN(demand[i]!)) known = true;
   if (trace.kind === 'closed') return undefined;
+  const known = !demandUnknown(trace, demand);
   const columns = Object.keys(trace.columns);
   if (trace.columns.busy) return undefined;
   if (!known) {
@@ -134,10 +133,13 @@ export function oracleNote(trace: Trace, demand?: ArrayLike<number>): string | u
   return `No oracle: this trace replays ${columns.join(', ')} as observed. Without a busy column (or t_seconds,arrivals) the work does not exist apart from the workers that served it, so each run's demand is derived from its own workers (utilization x serving) and no policy-independent demand exists for a clairvoyant bound. x oracle is n/a; under/over-provisioned figures compare each run with its own derived demand. Add a busy column or replay arrivals for an oracle.`;
 }
 
-/** True when the trace's demand is unknown altogether (demand-based figures are then n/a). */
+/**
+ * True when the trace's demand is unknown altogether (demand-based figures are then n/a): from a
+ * run's demand when given, else from the columns (busy, utilization or cpu give one).
+ */
 function demandUnknown(trace: Trace, demand?: ArrayLike<number>): boolean {
   if (trace.kind === 'closed' || trace.columns.busy) return false;
-  if (!demand) return true;
+  if (!demand) return !trace.columns.utilization && !trace.columns.cpu;
   for (let i = 0; i < demand.length; i += 1) if (!Number.isNaN(demand[i]!)) return false;
   return true;
 }
