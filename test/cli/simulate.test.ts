@@ -333,6 +333,22 @@ describe('Command: simulate (traces without an oracle, human numbers)', () => {
     }
   });
 
+  it('--sweep on a metric replay: no oracle in the heading, x oracle n/a, the same note', async () => {
+    // Act
+    const { code, out } = await simulate(['--config', 'examples/seeds/003-projects.json', '--trace', 'examples/traces/seed003-cpu.csv', '--sweep']);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(out).toMatch(/frontier over target utilization \(no oracle for this trace\)/);
+    const rows = out.split('\n').filter((l) => /^\| (hpa|target-tracking) /.test(l)).map((l) => l.split('|').map((c) => c.trim()));
+    expect(rows).toHaveLength(10);
+    for (const row of rows) {
+      expect(row[4]).toBe('n/a');
+      expect(row[5]).not.toBe('n/a');
+    }
+    expect(out).toMatch(/No oracle: this trace replays cpu as observed/);
+  });
+
   it('a replay without demand (memory) says so, and the demand-based figures read n/a, not 0', async () => {
     // Act
     const { code, out } = await simulate(['--config', 'examples/seeds/001-celery.env', '--trace', 'examples/traces/seed001-memory.csv']);
