@@ -86,10 +86,10 @@ const CSS = `  :root { font-family: system-ui, sans-serif; color: #1d2733; backg
   td button { white-space: nowrap; }
   button { font: inherit; font-size: 12px; padding: 2px 8px; margin: 0 4px 2px 0; cursor: pointer; }
   #detail { margin-top: 16px; background: #fff; padding: 12px 16px; box-shadow: 0 1px 2px #0002; }
-  #detail h2 { font-size: 16px; margin: 0 0 8px; }
+  #detail h2 { font-size: 16px; margin: 0 0 8px; overflow-wrap: anywhere; }
   #override { margin: 0 0 8px; font-size: 13px; background: #fff8e5; padding: 4px 8px; }
   .legend { display: flex; flex-wrap: wrap; gap: 4px 14px; align-items: center; font-size: 12px; margin-bottom: 4px; }
-  .legend .entry { white-space: nowrap; } .legend svg { vertical-align: middle; margin-right: 4px; }
+  .legend .entry { white-space: nowrap; max-width: 100%; overflow: hidden; text-overflow: ellipsis; } .legend svg { vertical-align: middle; margin-right: 4px; }
   .legend small { color: #6b7785; }
   .chart-box { width: 100%; overflow: hidden; }
   #chart { display: block; max-width: 100%; height: auto; }
@@ -111,7 +111,7 @@ const CSS = `  :root { font-family: system-ui, sans-serif; color: #1d2733; backg
     #pools thead { display: none; }
     #pools tr { display: flex; flex-wrap: wrap; gap: 2px 12px; padding: 6px 8px; border-bottom: 1px solid #e6e9ee; }
     #pools tr.selected { background: #eaf3ff; }
-    #pools td { border: 0; padding: 0; min-width: 0; background: transparent; }
+    #pools td { border: 0; padding: 0; min-width: 0; max-width: 100%; background: transparent; overflow-wrap: anywhere; }
     #pools td[data-label]::before { content: attr(data-label) " "; color: #6b7785; }
     #pools td:first-child { font-weight: 600; }
     #pools td:nth-child(7), #pools td:nth-child(8) { flex-basis: 100%; }
@@ -255,7 +255,8 @@ const SERIES_COLOURS = {
   desired: '#1f6feb', ready: '#2da44e', busy: '#cf222e', free: '#9a6700', queue_length: '#8250df',
   pending: '#bf3989', utilization: '#0a7b83', cpu: '#953800', mem_available_gb: '#57606a',
 };
-const PALETTE = ['#8250df', '#bf3989', '#0a7b83', '#953800', '#57606a', '#bf8700', '#6639ba', '#cf222e', '#116329', '#9a6700'];
+// Nothing near desired's blue or ready's green, nor busy's red or free's brown (which share the worker axis).
+const PALETTE = ['#8250df', '#bf3989', '#0a7b83', '#953800', '#57606a', '#bf8700', '#6639ba', '#e16f24', '#3e4b9e'];
 
 /** The same colour for a series name on every pool and every load (FNV-1a of the name). */
 function seriesColour(name) {
@@ -504,10 +505,10 @@ function drawChart() {
     if (!d) continue;
     const colour = seriesColour(s.name);
     paths = '<path data-series="' + esc(s.name) + '" data-axis="workers" d="' + d + '" fill="none" stroke="' + colour + '" stroke-width="' + s.width + '"' + (s.dash ? ' stroke-dasharray="' + s.dash + '"' : '') + '/>' + paths;
-    legendHtml += '<span class="entry" data-series="' + esc(s.name) + '">' + swatch(colour, s.dash, s.width) + esc(s.name) + ' <small>workers</small></span>';
+    legendHtml += '<span class="entry" data-series="' + esc(s.name) + '" title="' + esc(s.name) + '">' + swatch(colour, s.dash, s.width) + esc(s.name) + ' <small>workers</small></span>';
   }
   out += paths;
-  if (right) legendHtml += '<span class="entry" data-series="' + esc(right) + '">' + swatch(seriesColour(right), '2 2', 1.5) + esc(right) + ' <small>right axis</small></span>';
+  if (right) legendHtml += '<span class="entry" data-series="' + esc(right) + '" title="' + esc(right) + '">' + swatch(seriesColour(right), '2 2', 1.5) + esc(right) + ' <small>right axis</small></span>';
   const actions = points.filter((p) => p.action !== 'none');
   if (actions.length) {
     out += '<g data-marker="actions">' + actions.map((p) => '<circle cx="' + x(p.at).toFixed(1) + '" cy="' + yWorkers(p.desired).toFixed(1) + '" r="3" fill="' + seriesColour('desired') + '"><title>' +

@@ -16,6 +16,9 @@ import { countColourPixels, launchChromium } from '../support/browser';
 
 const TOKEN = 'dashboard-screens-token-0123456789';
 const MINUTE = 60_000;
+/** Names longer than a phone's width, without a place to break. */
+const LONG_POOL = 'celery-default-queue-workers-on-the-shared-build-host-number-2';
+const LONG_METRIC = 'celery_default_queue_length_in_messages_waiting_for_a_worker';
 
 /**
  * Two pools whose observations arrive in different orders and mixes: `api` sees busy and
@@ -56,6 +59,15 @@ const config = ConfigSchema.parse({
       interval: '1h',
       metrics: { busy: { source: 'static', value: 1 } },
       rules: [{ type: 'buffer', minFree: 1, batch: 1 }],
+    },
+    {
+      id: LONG_POOL,
+      target: { kind: 'none' },
+      min: 1,
+      max: 5,
+      interval: '1h',
+      metrics: { [LONG_METRIC]: { source: 'static', value: 7 } },
+      rules: [{ type: 'target', metric: LONG_METRIC, perWorker: 5 }],
     },
   ],
 });
@@ -169,6 +181,7 @@ describe('Page: dashboard layout and chart (headless Chromium, 360 px and 1400 p
     const decisions = [
       ...history('api', now, (busy, queue) => ({ busy, queue_length: queue })),
       ...history('batch', now, (busy, queue, i) => ({ queue_length: queue, cpu: 30 + (i % 50), busy })),
+      ...history(LONG_POOL, now, (_busy, queue) => ({ [LONG_METRIC]: queue })),
     ];
     for (const decision of decisions) await plane.deps.log.append(decision);
     // What the page will draw: every decision of each pool's history (with the start-up tick's).
@@ -318,6 +331,33 @@ describe('Page: dashboard layout and chart (headless Chromium, 360 px and 1400 p
       .poll(() => page.locator('#readout').textContent(), { timeout: 15_000 })
       .toBe(`${at} desired ${last!.desired} · ready ${last!.ready} · busy ${last!.observed!.busy} · queue_length ${last!.observed!.queue_length}`);
     expect(await page.locator('#chart #cursor').count()).toBe(1);
+    await context.close();
+  });
+
+  it('keeps a pool and a metric with very long names inside a 360 px screen', async () => {
+    // Prepare
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, timezoneId: 'UTC' });
+    const page = await context.newPage();
+    await page.goto(`${plane.url}/dashboard#token=${TOKEN}`);
+
+    // Act
+    await page.locator(`tr[data-pool="${LONG_POOL}"] td`).first().click();
+
+    // Assess: no sideways scroll; the right axis label is cut to fit and names the whole metric in its tooltip.
+    await expect.poll(() => page.locator(`#chart path[data-series="${LONG_METRIC}"]`).count(), { timeout: 15_000 }).toBe(1);
+    const file = join(shots, 'dashboard-360-long-names.png');
+    await page.screenshot({ path: file, fullPage: true });
+    console.log(`dashboard screenshot (360 px, long names): ${file}`);
+    const g = await geometry(page);
+    expect(g.scrollWidth).toBeLessThanOrEqual(g.innerWidth);
+    const label = g.axisLabels.find((l) => l.axis === 'right')!.text;
+    expect(label.endsWith('…')).toBe(true);
+    expect(LONG_METRIC.startsWith(label.slice(0, -1))).toBe(true);
+    expect(await page.locator('#chart .axis-label[data-axis="right"] title').textContent()).toBe(`${LONG_METRIC} (right axis)`);
+    for (let i = 0; i < g.texts.length; i++) {
+      for (let j = i + 1; j < g.texts.length; j++) expect(overlaps(g.texts[i]!, g.texts[j]!), `"${g.texts[i]!.text}" overlaps "${g.texts[j]!.text}"`).toBe(false);
+    }
+    for (const button of g.buttons) expect(button.right).toBeLessThanOrEqual(g.innerWidth);
     await context.close();
   });
 
