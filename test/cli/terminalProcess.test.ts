@@ -58,6 +58,8 @@ describe.concurrent('Process: did-you-mean for every command\'s options, exit 2'
     { typed: ['status', '--jsn'], first: 'poolscale status: unknown option --jsn (did you mean --json?)' },
     { typed: ['resume', 'web', '--clear-manul'], first: 'poolscale resume: unknown option --clear-manul (did you mean --clear-manual?)' },
     { typed: ['up', '--zzzzzz'], first: 'poolscale up: unknown option --zzzzzz' },
+    { typed: ['completion', 'bsh'], first: 'poolscale completion: unsupported "bsh" (did you mean "bash"?)' },
+    { typed: ['completion', 'fish'], first: 'poolscale completion: unsupported "fish" (bash or zsh)' },
   ])('$typed', async ({ typed, first }) => {
     const result = await cli(...typed);
     expect(result.code).toBe(2);

@@ -3,6 +3,7 @@
  * Both lists are read from the CLI itself (the command table, and each command's `--help`), so
  * the script cannot go stale: regenerate it after an upgrade.
  */
+import { closest } from '../../config/closest';
 import type { CliIo } from '../io';
 
 export const summary = 'Print a shell completion script: completion bash|zsh';
@@ -88,7 +89,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if ((shell !== 'bash' && shell !== 'zsh') || rest.length > 0) {
-    io.err(`poolscale completion: ${shell === undefined ? 'expected a shell' : `unsupported "${[shell, ...rest].join(' ')}"`} (bash or zsh)\n\n${USAGE}`);
+    const suggestion = shell === undefined || rest.length > 0 ? undefined : closest(shell.replace(/^-+/, ''), ['bash', 'zsh']);
+    const what = shell === undefined ? 'expected a shell' : `unsupported "${[shell, ...rest].join(' ')}"`;
+    io.err(`poolscale completion: ${what}${suggestion ? ` (did you mean "${suggestion}"?)` : ' (bash or zsh)'}\n\n${USAGE}`);
     return 2;
   }
   const table = await commandOptions();
