@@ -1,6 +1,6 @@
 /**
- * Issue 13, item 6: the dashboard's chart and layout in Chromium at a phone's width (360 px) and
- * a desktop's (1400 px), on a real local control plane with two pools that have three hours of
+ * Issue 13, item 6: the dashboard's chart and layout in Chromium from a phone's width (360 px) to
+ * a desktop's (1400 px), on a real local control plane with pools that have three hours of
  * history. Screenshots go to a temporary folder (their paths are logged); the assertions read the
  * page's geometry and the screenshot's pixels.
  */
@@ -168,7 +168,7 @@ function peakOnAxis(d: string, ticks: (Box & { y: number })[]): number {
 
 const overlaps = (a: Box, b: Box) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
 
-describe('Page: dashboard layout and chart (headless Chromium, 360 px and 1400 px)', () => {
+describe('Page: dashboard layout and chart (headless Chromium, 360 to 1400 px wide)', () => {
   let plane: ControlPlane;
   let browser: Browser;
   const shots = mkdtempSync(join(tmpdir(), 'poolscale-dashboard-'));
