@@ -8,8 +8,12 @@ import type { Policy } from '../domain/policy';
 import type { Decision, TargetStatus } from '../domain/types';
 import { humanText, oneLine } from './io';
 
-/** What a person must see first, most urgent first. */
-export const FLAGS = ['FAILED', 'PAUSED', 'DISABLED', 'OVERRIDE'] as const;
+/**
+ * What a person must see first, most urgent first: the target refused the last action; the
+ * decision could not read some of its metrics (the pool may hold for want of data); an operator
+ * paused it; it is disabled; a manual count overrides the policy.
+ */
+export const FLAGS = ['FAILED', 'STALE', 'PAUSED', 'DISABLED', 'OVERRIDE'] as const;
 export type Flag = (typeof FLAGS)[number];
 
 /** One pool as the board shows it; every text already safe for a terminal (one line, no controls). */
@@ -34,7 +38,17 @@ export interface BoardEntry {
 export function boardEntry(decision: Decision, policy: Pick<Policy, 'id' | 'min' | 'max'>, status?: Pick<TargetStatus, 'ready'>): BoardEntry {
   const codes = new Set(decision.reasons.map((r) => r.code));
   const failure = decision.reasons.find((r) => r.code === 'action.failed');
-  const flag: Flag | undefined = failure ? 'FAILED' : codes.has('paused') ? 'PAUSED' : codes.has('disabled') ? 'DISABLED' : codes.has('manual') ? 'OVERRIDE' : undefined;
+  const flag: Flag | undefined = failure
+    ? 'FAILED'
+    : decision.metricErrors?.length
+      ? 'STALE'
+      : codes.has('paused')
+        ? 'PAUSED'
+        : codes.has('disabled')
+          ? 'DISABLED'
+          : codes.has('manual')
+            ? 'OVERRIDE'
+            : undefined;
   const ready = status?.ready ?? decision.ready;
   return {
     id: oneLine(policy.id),
@@ -97,7 +111,7 @@ export function entryLine(entry: BoardEntry, layout?: Layout, columns?: number):
   return fitLine(text, columns, length(head));
 }
 
-/** Board order: failures, then paused, disabled and overridden pools, then the rest; by id within each. */
+/** Board order: failures, then pools short of data, paused, disabled and overridden pools, then the rest; by id within each. */
 export function compareEntries(a: BoardEntry, b: BoardEntry): number {
   const rank = (e: BoardEntry) => (e.flag ? FLAGS.indexOf(e.flag) : FLAGS.length);
   return rank(a) - rank(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -158,11 +172,30 @@ export class LiveBoard {
       if (entry.action !== 'none') this.print(`${new Date(entry.at).toISOString()} ${entryLine(entry)}`);
       return;
     }
-    const lines = boardLines(this.entries.values(), this.terminal.columns());
-    let text = this.drawn > 0 ? `\x1b[${this.drawn}F` : '';
+    this.draw(this.terminal, this.drawn > 0 ? `\x1b[${this.drawn}F` : '');
+  }
+
+  /**
+   * Other output while the board is live (a warning, a log line): the board is erased, `write`
+   * prints, and the board is drawn again below it, so messages scroll above the board instead of
+   * being overwritten by the next redraw. Without a terminal `write` just runs.
+   */
+  note(write: () => void): void {
+    if (!this.terminal || this.drawn === 0) {
+      write();
+      return;
+    }
+    this.terminal.write(`\x1b[${this.drawn}F\x1b[J`);
+    write();
+    this.draw(this.terminal, '');
+  }
+
+  private draw(terminal: Terminal, prefix: string): void {
+    const lines = boardLines(this.entries.values(), terminal.columns());
+    let text = prefix;
     for (const line of lines) text += `\x1b[2K${line}\n`;
     this.drawn = lines.length;
-    this.terminal.write(text);
+    terminal.write(text);
   }
 
   /** Later output starts below the board. */

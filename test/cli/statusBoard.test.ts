@@ -48,6 +48,17 @@ describe('Status board: one line per pool', () => {
       line: 'OVERRIDE  demo  desired 5  ready 3  [1..8]  scale_up  manual override by cli (incident): 5 until resumed; scale up 1 -> 3',
     },
     {
+      case: 'a decision that could not read a metric',
+      decision: decision('demo', {
+        action: 'none',
+        desired: 1,
+        reasons: [{ code: 'data.missing', message: 'missing or stale: busy: no scale-in this tick' }],
+        metricErrors: [{ metric: 'busy', source: 'redis', errorClass: 'NoKey', message: 'GET busy: key busy does not exist' }],
+      }),
+      ready: 1,
+      line: 'STALE  demo  desired 1  ready 1  [1..8]  none  missing or stale: busy: no scale-in this tick',
+    },
+    {
       case: 'escape sequences in an id, a reason and an error are dropped, other controls shown as ?',
       decision: decision('de\u001b[31mmo\u0007', {
         reasons: [{ code: 'x', message: 'red \u001b[31mtext\u001b[0m \u001b]0;title\u0007done\r' }, { code: 'action.failed', message: 'boom \u009b2J\u001b[1A' }],
@@ -60,16 +71,17 @@ describe('Status board: one line per pool', () => {
     expect(entryLine(entry)).toBe(line);
   });
 
-  it('orders failures first, then paused, disabled, overridden, then the rest, by id; columns line up', () => {
+  it('orders failures first, then stale, paused, disabled, overridden, then the rest, by id; columns line up', () => {
     const entries = [
       boardEntry(decision('zeta'), bounds('zeta'), { ready: 3 }),
       boardEntry(decision('alpha', { action: 'none', reasons: [{ code: 'manual', message: 'manual' }] }), bounds('alpha')),
       boardEntry(decision('mid', { reasons: [{ code: 'paused', message: 'paused' }] }), bounds('mid')),
       boardEntry(decision('broken', { reasons: [SCALE, FAILED] }), bounds('broken')),
       boardEntry(decision('beta', { reasons: [{ code: 'disabled', message: 'disabled' }] }), bounds('beta')),
+      boardEntry(decision('gamma', { metricErrors: [{ metric: 'busy', source: 'redis', errorClass: 'NoKey', message: 'x' }] }), bounds('gamma')),
     ];
     const lines = boardLines(entries);
-    expect(lines.map((l) => l.trim().split(/\s+/).slice(0, 2).join(' '))).toEqual(['FAILED broken', 'PAUSED mid', 'DISABLED beta', 'OVERRIDE alpha', 'zeta desired']);
+    expect(lines.map((l) => l.trim().split(/\s+/).slice(0, 2).join(' '))).toEqual(['FAILED broken', 'STALE gamma', 'PAUSED mid', 'DISABLED beta', 'OVERRIDE alpha', 'zeta desired']);
     // The id column starts at the same place on every line, and so does "desired".
     expect(new Set(lines.map((l) => l.indexOf(' desired ')))).toHaveLength(1);
   });
@@ -140,6 +152,38 @@ describe('Status board: live on a terminal, plain lines otherwise', () => {
     expect(second[0]).toMatch(/^\u001b\[1F\u001b\[2KFAILED {2}demo {2}desired 1/);
     expect(second[1]).toMatch(/^\u001b\[2K {8}web {2}/);
     for (const line of second.slice(0, 2)) expect(Array.from(stripControl(line).replace(/\?\[\d?[FK]/g, '')).length).toBeLessThanOrEqual(59);
+  });
+
+  it('a message while the board is live goes above it: the board is erased, the message printed, the board drawn again below', () => {
+    const screen: string[] = [];
+    const board = new LiveBoard({ write: (t) => screen.push(t), columns: () => 0 }, () => {});
+    board.note(() => screen.push('before any board\n'));
+    board.update(boardEntry(decision('web'), bounds('web'), { ready: 1 }));
+    board.update(boardEntry(decision('api'), bounds('api'), { ready: 1 }));
+
+    board.note(() => screen.push('warn: metrics not fresh\n'));
+    board.update(boardEntry(decision('api'), bounds('api'), { ready: 2 }));
+    board.close();
+    board.note(() => screen.push('poolscale up: stopped\n'));
+
+    expect(screen.slice(0, 3)).toEqual(['before any board\n', expect.stringMatching(/^\u001b\[2Kweb /), expect.stringMatching(/^\u001b\[1F\u001b\[2Kapi .*\n\u001b\[2Kweb /)]);
+    // Up over the 2 lines drawn, erase to the end of the screen, the message, the board again (no move up).
+    expect(screen[3]).toBe('\u001b[2F\u001b[J');
+    expect(screen[4]).toBe('warn: metrics not fresh\n');
+    expect(screen[5]).toMatch(/^\u001b\[2Kapi .*\n\u001b\[2Kweb .*\n$/);
+    // The next redraw moves up over the 2 board lines only, never over the message.
+    expect(screen[6]).toMatch(/^\u001b\[2F\u001b\[2Kapi {2}desired 3 {2}ready 2/);
+    // After close, output goes below the board as it stands.
+    expect(screen[7]).toBe('poolscale up: stopped\n');
+    expect(screen).toHaveLength(8);
+  });
+
+  it('without a terminal a message is just printed', () => {
+    const printed: string[] = [];
+    const board = new LiveBoard(undefined, (line) => printed.push(line));
+    board.update(boardEntry(decision('web'), bounds('web'), { ready: 1 }));
+    board.note(() => printed.push('warn: x'));
+    expect(printed).toEqual([expect.stringMatching(/Z web {2}desired 3/), 'warn: x']);
   });
 
   it('without a terminal: one line per scaling action with its time, a failed one included, holds not printed', () => {

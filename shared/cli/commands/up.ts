@@ -32,9 +32,10 @@ over the stored ones, after printing the differences. A pool whose rules read a 
 unless its target is \`none\`, as \`poolscale validate\` reports it.
 
 On a terminal each pool has one live line, failures first: FAILED (the last scaling action
-failed, with the error), PAUSED or OVERRIDE (a manual count), then the pool id, desired and
-ready counts, [min..max], the action and its reasons. A line wider than the terminal loses its
-middle (marked …), never its end. Without a terminal: one line per scaling action.
+failed, with the error), STALE (metrics not read), PAUSED, DISABLED or OVERRIDE (a manual
+count), then the pool id, desired and ready counts, [min..max], the action and its reasons. A
+line wider than the terminal loses its middle (marked …), never its end; messages scroll above
+the lines. Without a terminal: one line per scaling action.
 
 The API needs the token in the data folder (file "token", mode 0600; the CLI sends it, or set
 POOLSCALE_TOKEN); the dashboard address printed at start carries it.
@@ -147,6 +148,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   // Live lines only when stdout is the terminal; a pipe or a log gets one line per action.
   const terminal = io.isTty && process.stdout.isTTY ? { write: (text: string) => void process.stdout.write(text), columns: () => process.stdout.columns } : undefined;
   const status = new LiveBoard(terminal, (line) => io.out(line));
+  // Everything printed while up runs goes above the live board (on a pipe, straight out).
+  const say = { out: (text: string) => status.note(() => io.out(text)), err: (text: string) => status.note(() => io.err(text)) };
   const dataDir = resolve(io.cwd, values.data);
   let plane: ControlPlane | undefined;
   let load: LoadGenerator | undefined;
@@ -154,7 +157,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   // One failing listener or timer must not end the API, the relay, the agent and its workers
   // with it: report it and keep serving (each server also answers its own errors itself).
   const survive = (kind: string) => (error: unknown) =>
-    io.err(`error: ${kind} (poolscale up keeps running): ${oneLine(error instanceof Error ? (error.stack ?? error.message) : String(error))}`);
+    say.err(`error: ${kind} (poolscale up keeps running): ${oneLine(error instanceof Error ? (error.stack ?? error.message) : String(error))}`);
   const onException = survive('uncaught exception');
   const onRejection = survive('unhandled rejection');
   process.on('uncaughtException', onException);
@@ -169,23 +172,23 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       tickMs: numbers.tick! * 1000,
       token,
       configMode: values.apply ? 'overwrite' : 'seed',
-      onConfigChanges: (changes) => printChanges(io, changes, values.apply),
+      onConfigChanges: (changes) => printChanges(say, changes, values.apply),
       logger: {
         info: () => {},
-        warn: (message, extra) => io.err(oneLine(`warn: ${message} ${extra ? JSON.stringify(extra) : ''}`)),
-        error: (message, extra) => io.err(oneLine(`error: ${message} ${extra ? JSON.stringify(extra) : ''}`)),
+        warn: (message, extra) => say.err(oneLine(`warn: ${message} ${extra ? JSON.stringify(extra) : ''}`)),
+        error: (message, extra) => say.err(oneLine(`error: ${message} ${extra ? JSON.stringify(extra) : ''}`)),
       },
       onDecision: (decision, policy, targetStatus) => status.update(boardEntry(decision, policy, targetStatus)),
     });
-    io.out(
+    say.out(
       `poolscale up: API on ${plane.url} (token in ${join(dataDir, TOKEN_FILE)}), ${config.pools.length} pool(s) in the file, ` +
         `storage ${values['in-memory'] ? 'in memory' : dataDir}`,
     );
-    io.out(`poolscale up: dashboard ${plane.url}/dashboard#token=${encodeURIComponent(token)}`);
+    say.out(`poolscale up: dashboard ${plane.url}/dashboard#token=${encodeURIComponent(token)}`);
     if (values.agent) {
       const { startAgentFromFile } = await import('../../local/startAgent');
-      agent = await startAgentFromFile(resolve(io.cwd, values.agent), { relayUrl: plane.url, redisUrl, agents: plane.agents, log: (line: string) => io.err(oneLine(line)) });
-      io.out(`poolscale up: agent started from ${values.agent}`);
+      agent = await startAgentFromFile(resolve(io.cwd, values.agent), { relayUrl: plane.url, redisUrl, agents: plane.agents, log: (line: string) => say.err(oneLine(line)) });
+      say.out(`poolscale up: agent started from ${values.agent}`);
     }
     if (values.load) {
       load = startLoadGenerator({
@@ -196,16 +199,16 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         scale: numbers['load-scale']!,
         loop: true,
       });
-      io.out(
+      say.out(
         `poolscale up: replaying ${values.load} into ${values['load-queue']} at ${numbers['load-speedup']}x; ` +
           `the load starts again every ${humanDuration(load.loopSeconds * 1000)} (jobs still queued at the stop are removed)`,
       );
     }
-    io.out('Press Ctrl-C to stop.');
+    say.out('Press Ctrl-C to stop.');
     await waitForStop(numbers.duration);
     return 0;
   } catch (error) {
-    io.err(`poolscale up: ${oneLine((error as Error).message)}`);
+    say.err(`poolscale up: ${oneLine((error as Error).message)}`);
     return 1;
   } finally {
     status.close();
@@ -222,7 +225,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 }
 
 /** The differences between the file and the store; with --apply they are about to be written. */
-function printChanges(io: CliIo, changes: ConfigChange[], apply: boolean): void {
+function printChanges(io: Pick<CliIo, 'out'>, changes: ConfigChange[], apply: boolean): void {
   let changed = 0;
   for (const change of changes) {
     const id = oneLine(change.poolId);
