@@ -77,6 +77,8 @@ export class QueueModel implements SimModel {
   // Observation window.
   private windowBusy = 0;
   private windowAlive = 0;
+  private windowArrived = 0;
+  private windowSeconds = 0;
   private observed: Record<string, number> = {};
 
   constructor(
@@ -168,12 +170,18 @@ export class QueueModel implements SimModel {
       // queued + active: the backlog-per-worker metric AWS and KEDA recommend.
       jobs_in_system: this.queued + this.busy,
       ready: this.ready,
+      // Little's law: the workers the arrivals of the last interval keep busy (arrival rate x
+      // job seconds), what a pool must serve whatever it serves now. Production sources: SQS
+      // NumberOfMessagesSent or Celery task-received events per second x the mean job time.
+      ...(this.windowSeconds > 0 ? { offered_load: (this.windowArrived * this.service) / this.windowSeconds, arrival_rate: this.windowArrived / this.windowSeconds } : {}),
       mem_available_gb: Math.max(0, this.options.hostMemoryGb - paid * this.options.workerMemoryGb),
       mem_total_gb: this.options.hostMemoryGb,
       workers_rss_gb: paid * this.options.workerMemoryGb,
     };
     this.windowBusy = 0;
     this.windowAlive = 0;
+    this.windowArrived = 0;
+    this.windowSeconds = 0;
   }
 
   observe(name: string): number | undefined {
@@ -246,6 +254,7 @@ export class QueueModel implements SimModel {
         this.cohortJobs.push(a);
         this.queued += a;
         this.arrived += a;
+        this.windowArrived += a;
       }
     }
     let free = this.ready + this.draining - this.busy;
@@ -280,6 +289,7 @@ export class QueueModel implements SimModel {
     this.rowReadySeconds += this.ready;
     this.windowBusy += this.busy;
     this.windowAlive += alive;
+    this.windowSeconds += 1;
     if (s + 1 >= this.trace.endSeconds) this.supply[this.row] = this.rowReadySeconds / this.rowLength;
   }
 }

@@ -1,8 +1,8 @@
 /**
  * `simulate --sweep`: the cost/under-provisioning frontier. Each policy family runs over its
  * main knob, the target utilization, on the same trace and model settings:
- *  - the policy: every utilization-tracking target rule (`targetValue`, proportional mode) set
- *    to the knob, a predictive floor provisioned at min(1, knob + 0.1) (its usual margin over
+ *  - the policy: every utilization-tracking target rule (`targetValue`, proportional mode, or
+ *    `perWorker` on the offered load, see OFFERED_LOAD_METRICS) set to the knob, a predictive floor provisioned at min(1, knob + 0.1) (its usual margin over
  *    the live rule), backlog rules unchanged;
  *  - HPA-style and target-tracking-style (shared/sim/baselines.ts) at the knob.
  * Each point: worker-hours (x) against under-provisioned time (y). A family whose curve lies
@@ -37,6 +37,13 @@ export interface Sweep {
   note?: string;
 }
 
+/**
+ * Metrics measured in busy workers (the offered load: arrival rate x job seconds, Little's law;
+ * the queue model's `offered_load`): a backlog-mode target rule on one (`perWorker`) sizes the
+ * pool to load / perWorker, so its perWorker is a target utilization.
+ */
+export const OFFERED_LOAD_METRICS: ReadonlySet<string> = new Set(['offered_load']);
+
 /** The pool with its utilization knob set to `knob`, or undefined when it has no such rule. */
 export function withKnob(pool: Policy, knob: number): Policy | undefined {
   let touched = false;
@@ -44,6 +51,10 @@ export function withKnob(pool: Policy, knob: number): Policy | undefined {
     if (rule.type === 'target' && rule.targetValue !== undefined && rule.perWorker === undefined && rule.scaleUpThreshold === undefined && rule.scaleDownThreshold === undefined) {
       touched = true;
       return { ...rule, targetValue: knob };
+    }
+    if (rule.type === 'target' && rule.perWorker !== undefined && OFFERED_LOAD_METRICS.has(rule.metric)) {
+      touched = true;
+      return { ...rule, perWorker: knob };
     }
     if (rule.type === 'predictive') return { ...rule, targetUtilization: Math.min(1, knob + 0.1) };
     return rule;

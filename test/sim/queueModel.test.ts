@@ -15,6 +15,24 @@ describe('Class: QueueModel', () => {
     expect([...model.demand]).toEqual([0, 1, 2, 3]);
   });
 
+  it.each([
+    { case: 'enough workers', arrivals: [12, 12, 12], workers: 10, offered: 6 },
+    { case: 'saturated: utilization stops at 1, the offered load does not', arrivals: [240, 240, 240], workers: 2, offered: 120 },
+    { case: 'idle', arrivals: [0, 0, 0], workers: 2, offered: 0 },
+  ])('observes the offered load of the last interval (Little: arrival rate x job seconds): $case', ({ arrivals, workers, offered }) => {
+    // Prepare
+    const model = new QueueModel(traceOf(arrivals), { ...settings, initialWorkers: workers });
+
+    // Act: one interval of 60 s, then the observation the evaluation reads.
+    model.advanceTo(60);
+    model.snapshot();
+
+    // Assess
+    expect(model.observe('offered_load')).toBeCloseTo(offered, 9);
+    expect(model.observe('arrival_rate')).toBeCloseTo(arrivals[0]! / 60, 9);
+    if (offered > workers) expect(model.observe('utilization')).toBe(1);
+  });
+
   it('serves jobs without waiting when capacity suffices', () => {
     // Prepare: 4 jobs/min at 30 s each need 2 workers.
     const model = new QueueModel(traceOf([4, 4, 4]), settings);

@@ -40,6 +40,15 @@ describe('Function: withKnob', () => {
     expect((rules[2] as { targetUtilization: number }).targetUtilization).toBeCloseTo(0.7);
   });
 
+  it('sizing on the offered load (Little: perWorker on offered_load) is utilization tracking: its perWorker is the knob', () => {
+    const little = ConfigSchema.parse({
+      pools: [{ id: 'l', target: { kind: 'none' }, min: 1, max: 9, rules: [{ type: 'target', metric: 'offered_load', perWorker: 0.8 }, { type: 'target', metric: 'jobs_in_system', perWorker: 2 }] }],
+    }).pools[0]!;
+    const rules = withKnob(little, 0.65)!.rules;
+    expect(rules[0]).toMatchObject({ metric: 'offered_load', perWorker: 0.65 });
+    expect(rules[1]).toMatchObject({ metric: 'jobs_in_system', perWorker: 2 });
+  });
+
   it('has no knob for a pool without a utilization-tracking rule', () => {
     const backlogOnly = ConfigSchema.parse({ pools: [{ id: 'b', target: { kind: 'none' }, min: 1, max: 9, rules: [{ type: 'target', metric: 'queue_length', perWorker: 5 }] }] }).pools[0]!;
     expect(withKnob(backlogOnly, 0.7)).toBeUndefined();
