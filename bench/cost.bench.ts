@@ -20,6 +20,12 @@
  * here is linear in pools (one Scan, a BatchGetItem per 100, a GetMetricData per 500 metrics),
  * and dynalite at 10,000 pools takes minutes per tick on a 2-core machine. HISTORY_HEARTBEAT
  * sets the history heartbeat as in the evaluate function ("15m" by default, "off", "0").
+ *
+ * `COST_POOL_KIND=predictive`: every pool is examples/recommended.yaml's (utilization and
+ * jobs-per-worker tracking, the predictive floor, emergency) with its metrics read from
+ * CloudWatch, its state seeded with 28 days of learnt forecast (a noisy load, computed once by
+ * decide() and stored for every pool) before the measured ticks; run with COST_TICKS=61 so the
+ * steady figures include an hour's slot closes and history write.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -36,7 +42,10 @@ import { DynamoDecisionLog, DynamoPolicyStore, DynamoStateStore } from '../share
 import { EcsScaleTarget } from '../shared/adapters/ecs';
 import { createDecisionMetrics, recordDecision } from '../shared/adapters/emf/decisionMetrics';
 import { NoneTarget, StaticMetricSource } from '../shared/adapters/memory';
+import { parse as parseYaml } from 'yaml';
 import { PoolSchema, type Policy } from '../shared/domain/policy';
+import { initialState, type PoolState } from '../shared/domain/types';
+import { decide } from '../shared/engine';
 import { historyHeartbeatMs } from '../shared/runtime/historyPolicy';
 import { mapLimit } from '../shared/runtime/mapLimit';
 import type { RuntimeDeps } from '../shared/runtime/tick';
@@ -148,9 +157,11 @@ function meterDynamo(client: DynamoDBDocumentClient, tableKinds: Record<string, 
           const table = input.TableName as string;
           const size = dynamoItemSize(input.Item);
           const key = keyOf(table, input.Item);
-          add(usage.writeUnits, kind(table), writeUnits(Math.max(size, sizes.get(key) ?? 0)));
-          add(usage.writes, kind(table), 1);
-          add(usage.bytesWritten, kind(table), size);
+          // A predictive pool's forecast history is an item of its own in the state table.
+          const k = String(input.Item?.poolId?.S ?? '').endsWith('#forecast') ? 'forecast' : kind(table);
+          add(usage.writeUnits, k, writeUnits(Math.max(size, sizes.get(key) ?? 0)));
+          add(usage.writes, k, 1);
+          add(usage.bytesWritten, k, size);
           sizes.set(key, size);
           break;
         }
@@ -232,6 +243,55 @@ const pool = (i: number): Policy =>
         },
   );
 
+const PREDICTIVE = process.env.COST_POOL_KIND === 'predictive';
+/** Steady load of a predictive pool: 20 workers at 0.8 utilization, an offered load of 16 workers, 32 jobs in the system. */
+const STEADY = { workers: 20, Utilization: 0.8, OfferedLoad: 16, JobsInSystem: 32 } as const;
+
+/** examples/recommended.yaml's pool, metrics from CloudWatch (namespace Workers, dimension Pool). */
+function predictivePool(i: number): Policy {
+  // The YAML as written (a parsed policy's durations are milliseconds, which PoolSchema would read as seconds).
+  const recommended = parseYaml(readFileSync(new URL('../examples/recommended.yaml', import.meta.url), 'utf8')).pools[0];
+  const id = `predictive-${i}`;
+  const metric = (metricName: string) => ({ source: 'cloudwatch', namespace: 'Workers', metricName, dimensions: { Pool: id }, period: '1m', lookback: '3m' });
+  return PoolSchema.parse({
+    id,
+    target: { kind: 'ecs', cluster: `cluster-${i % 10}`, service: `psvc-${i}` },
+    min: recommended.min,
+    max: recommended.max,
+    metrics: { utilization: metric('Utilization'), offered_load: metric('OfferedLoad'), jobs_in_system: metric('JobsInSystem') },
+    rules: recommended.rules,
+    behaviour: recommended.behaviour,
+  });
+}
+
+/** JSON bytes of the seeded state (engine's in-memory form, before any store splits it). */
+let seededJson: { state: number; forecast: number } | undefined;
+
+/** 28 days of one-minute evaluations of `policy` ending at T0 on a noisy daily load of 4-17 busy. */
+function seededState(policy: Policy): PoolState {
+  let state = initialState(policy.id);
+  const from = T0 - 28 * 86_400_000;
+  // mulberry32: deterministic noise, the same on every run.
+  let seed = 12;
+  const noise = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = 0; i < 28 * 1440; i += 1) {
+    const at = from + i * 60_000;
+    // A daily wave of 5-13 busy with +-30 % of pseudo-random noise, at most 17: a realistic
+    // spread of slot peaks (the history item's deflated size depends on it), never needing more
+    // than the steady 20 workers.
+    const wave = 5 + 4 * (1 + Math.sin((i / 1440) * 2 * Math.PI));
+    const busy = Math.min(17, Math.round(wave * (0.7 + 0.6 * noise())));
+    const metrics = { utilization: { value: busy / STEADY.workers, at }, offered_load: { value: busy, at }, jobs_in_system: { value: busy * 2, at } };
+    state = decide(policy, { at, metrics, target: { desired: STEADY.workers, ready: STEADY.workers, pending: 0, stable: true } }, state, at, 'schedule').state;
+  }
+  return state;
+}
+
 interface TickFigures {
   usage: Usage;
   getMetricDataMetrics: number;
@@ -253,16 +313,23 @@ async function measure(count: number, ticks: number): Promise<{ first: TickFigur
   const doc = DynamoDBDocumentClient.from(dynalite.client, { marshallOptions: { removeUndefinedValues: true } });
   const meter = meterDynamo(doc, { [names.policies]: 'policies', [names.state]: 'state', [names.history]: 'history', [names.agents]: 'agents' });
   const policies = new DynamoPolicyStore(doc, names.policies);
-  const pools = Array.from({ length: count }, (_, i) => pool(i));
+  const pools = PREDICTIVE ? Array.from({ length: count }, (_, i) => predictivePool(i)) : Array.from({ length: count }, (_, i) => pool(i));
   await mapLimit(pools, 32, (policy) => policies.put(policy));
+  if (PREDICTIVE) {
+    const seeded = seededState(pools[0]!);
+    seededJson = { state: Buffer.byteLength(JSON.stringify(seeded)), forecast: Buffer.byteLength(JSON.stringify(seeded.forecast ?? null)) };
+    if (seededJson.forecast < 1_000) throw new Error(`the seeded state learnt no forecast (${seededJson.forecast} bytes)`);
+    const seeding = new DynamoStateStore(doc, names.state);
+    await mapLimit(pools, 16, (policy) => seeding.put({ ...seeded, poolId: policy.id, version: 1, lastDecision: undefined }, 0));
+  }
   meter.take();
 
   ecs.on(DescribeServicesCommand).callsFake((input: DescribeServicesCommandInput) => ({
     services: (input.services ?? []).map((name) => ({
       serviceName: name,
       status: 'ACTIVE',
-      desiredCount: 2,
-      runningCount: 2,
+      desiredCount: name.startsWith('psvc-') ? STEADY.workers : 2,
+      runningCount: name.startsWith('psvc-') ? STEADY.workers : 2,
       pendingCount: 0,
       deployments: [{ status: 'PRIMARY', rolloutState: 'COMPLETED' }],
     })),
@@ -275,7 +342,7 @@ async function measure(count: number, ticks: number): Promise<{ first: TickFigur
     MetricDataResults: (input.MetricDataQueries ?? []).map((query) => ({
       Id: query.Id,
       Timestamps: [new Date(now - 30_000)],
-      Values: [query.MetricStat?.Metric?.Namespace === 'AWS/ECS' ? 50 : 20],
+      Values: [query.MetricStat?.Metric?.Namespace === 'AWS/ECS' ? 50 : query.MetricStat?.Metric?.Namespace === 'Workers' ? STEADY[query.MetricStat.Metric.MetricName as 'OfferedLoad'] : 20],
       StatusCode: 'Complete',
     })),
   }));
@@ -466,13 +533,14 @@ const bench: Bench = {
         const u = f.usage;
         const per = (value: number | undefined) => (value ?? 0) / count;
         log(
-          `| ${count.toLocaleString('en')} | ${label} | ${round(per(total(u.writeUnits)))} (${round(per(u.writeUnits.state))}, ${round(per(u.writeUnits.history))}) | ` +
-            `${round(per(total(u.readUnits)))} | ${Math.round(per(u.bytesWritten.state))}, ${Math.round(per(u.bytesWritten.history))} | ${round(per(f.getMetricDataMetrics))} | ` +
+          `| ${count.toLocaleString('en')} | ${label} | ${round(per(total(u.writeUnits)))} (${round(per(u.writeUnits.state))}, ${round(per(u.writeUnits.history))}${PREDICTIVE ? `, forecast ${round(per(u.writeUnits.forecast))}` : ''}) | ` +
+            `${round(per(total(u.readUnits)))} | ${Math.round(per(u.bytesWritten.state) / Math.max(1e-9, per(u.writes.state)))}, ${Math.round(per(u.bytesWritten.history))}${PREDICTIVE ? `, forecast ${Math.round(per(u.bytesWritten.forecast) / Math.max(1e-9, per(u.writes.forecast)))} per write` : ''} | ${round(per(f.getMetricDataMetrics))} | ` +
             `${round(per(f.ecsCalls), 3)} | ${Math.round(f.lambdaMs)}, ${Math.round(f.cpuMs)} | ${Math.round(per(f.logBytes))} | ${round(f.acted, 1)} |`,
         );
       }
       results.push({ count, steady });
     }
+    if (seededJson) log(`\nSeeded state of each predictive pool (28 days learnt): ${seededJson.state.toLocaleString('en')} bytes of JSON, ${seededJson.forecast.toLocaleString('en')} of them the forecast.`);
     log('');
     log('USD per pool-month at steady state (1-minute ticks):');
     log('');
