@@ -42,7 +42,7 @@ function run(policy: Policy, minutes: number, from = START, start?: PoolState, e
   for (let i = 0; i < minutes; i += 1) {
     const now = from + i * MINUTE;
     const busy = busyAt(i);
-    const r = decide(policy, observe(now, { utilization: Math.min(1, busy / desired), busy, jobs_in_system: busy * 1.2 }, { desired }), state, now, 'schedule');
+    const r = decide(policy, observe(now, { utilization: Math.min(1, busy / desired), busy, offered_load: busy, jobs_in_system: busy * 1.2 }, { desired }), state, now, 'schedule');
     state = r.state;
     desired = r.decision.desired;
     each?.(state, now);
@@ -183,7 +183,7 @@ describe('Forecast history in DynamoDB (its own item, written once an hour)', ()
         const loaded = (await store.getMany([id])).get(id)!;
         expect(forecastPeak(loaded.forecast!, p.rules.find((r) => r.type === 'predictive') as PredictiveRule, now - MINUTE)).toBe(forecastPeak(state.forecast!, p.rules.find((r) => r.type === 'predictive') as PredictiveRule, now - MINUTE));
         const busy = busyAt(2 * 1440 + i);
-        const next = decide(p, observe(now, { utilization: 0.8, busy, jobs_in_system: busy }, { desired: 50 }), loaded, now, 'schedule').state;
+        const next = decide(p, observe(now, { utilization: 0.8, busy, offered_load: busy, jobs_in_system: busy }, { desired: 50 }), loaded, now, 'schedule').state;
         await store.put({ ...next, version: loaded.version + 1 }, loaded.version);
         state = { ...next, version: loaded.version + 1 };
       }
