@@ -53,6 +53,16 @@ async function run(command: string, args: string[], cwd = work): Promise<Run> {
 
 const poolscale = (...args: string[]) => run(installed.bin, args);
 
+/**
+ * Writes dir/register.mjs (for `node --import`): a resolve hook that appends the URL of every
+ * module the run loads to `log`.
+ */
+function writeHooks(log: string): void {
+  const hooks = join(dir, 'hooks.mjs');
+  writeFileSync(hooks, `import { appendFileSync } from 'node:fs';\nexport async function resolve(specifier, context, next) {\n  const result = await next(specifier, context);\n  appendFileSync(${JSON.stringify(log)}, result.url + '\\n');\n  return result;\n}\n`);
+  writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+}
+
 describe('Package: npm pack, then npm install -g of the tarball', () => {
   it('installs the compiled CLI with its examples and schema, without TypeScript sources or tsx', () => {
     // Assess
@@ -91,9 +101,7 @@ describe('Package: npm pack, then npm install -g of the tarball', () => {
   ])('loads only what $case needs: no package from node_modules', async ({ args, bundled }) => {
     // Prepare: a resolve hook that appends every module URL the run loads to a file.
     const log = join(dir, `loaded-${args()[0]}.txt`);
-    const hooks = join(dir, 'hooks.mjs');
-    writeFileSync(hooks, `import { appendFileSync } from 'node:fs';\nexport async function resolve(specifier, context, next) {\n  const result = await next(specifier, context);\n  appendFileSync(${JSON.stringify(log)}, result.url + '\\n');\n  return result;\n}\n`);
-    writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+    writeHooks(log);
 
     // Act
     const { code } = await run(process.execPath, ['--import', pathToFileURL(join(dir, 'register.mjs')).href, join(installed.home, 'bin/poolscale.js'), ...args()]);
@@ -189,6 +197,23 @@ describe('Package: npm pack, then npm install -g of the tarball', () => {
     expect(await exited).toBe(0);
     expect(output).toContain('poolscale up: stopped');
   }, 300_000);
+
+  it('leaves the clone on its sources: bin/poolscale.js there runs shared/cli/main.ts through tsx, not the dist/ just built', async () => {
+    // Prepare
+    const log = join(dir, 'loaded-clone.txt');
+    writeHooks(log);
+
+    // Act
+    const { code, out } = await run(process.execPath, ['--import', pathToFileURL(join(dir, 'register.mjs')).href, join(ROOT, 'bin/poolscale.js'), '--version']);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(out.trim()).toBe(VERSION);
+    expect(existsSync(join(ROOT, 'dist/esm/main.js'))).toBe(true);
+    const loaded = readFileSync(log, 'utf8');
+    expect(loaded).toContain(pathToFileURL(join(ROOT, 'shared/cli/main.ts')).href);
+    expect(loaded).not.toContain(pathToFileURL(join(ROOT, 'dist/esm')).href);
+  });
 
   it('serves the library entries poolscale/config and poolscale/engine, typed for Node resolution', async () => {
     // Prepare: a consumer beside the installed package (prefix/lib/node_modules/poolscale).
