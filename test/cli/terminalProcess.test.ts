@@ -154,9 +154,9 @@ describe('Process: up\'s lines lead with a failed action', () => {
     expect(last[0]!.endsWith('up 1 -> 5')).toBe(true);
     expect(last[1]).toMatch(/^ {8}calm {2}desired 1 {2}ready [\d?] {2}\[1\.\.8\] {2}none/);
     for (const line of last) expect(Array.from(line).length).toBeLessThanOrEqual(69);
-    // Nothing from data is a raw control sequence: only the board's own moves and erases.
+    // Nothing from data is a raw control sequence: only the board's own moves and erases (2K line, 2F up, J below).
     // eslint-disable-next-line no-control-regex
-    expect(redraws.join('').replace(/\u001b\[(2K|2F)/g, '')).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
+    expect(redraws.join('').replace(/\u001b\[(2K|2F|J)/g, '')).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
   }, 120_000);
 });
 
