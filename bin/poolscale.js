@@ -4,8 +4,9 @@
 //   TypeScript sources through tsx. Tests and `npm start` spawn this file, so they always run
 //   the sources as edited, never a dist/ left by an older `npm run build`.
 // - The installed package (`npm pack` ships dist/ but not the .ts sources, and tsx is not a
-//   dependency): the compiled CLI, dist/esm/main.js (`npm run build`). No loader: it starts
-//   in about the time of Node itself.
+//   dependency): the compiled CLI, dist/esm/main.js (`npm run build`). No loader: --help starts
+//   in about the time of Node itself. A clone installed without devDependencies (no tsx) runs
+//   its dist/ too, as built last.
 import { existsSync } from 'node:fs';
 
 // The AWS SDK warns on every start that its future releases will need Node 22; poolscale pins
