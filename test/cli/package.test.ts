@@ -63,7 +63,8 @@ function writeHooks(log: string): void {
   writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
 }
 
-describe('Package: npm pack, then npm install -g of the tarball', () => {
+// Each process may wait long on a loaded machine (the library case runs tsc).
+describe('Package: npm pack, then npm install -g of the tarball', { timeout: 180_000 }, () => {
   it('installs the compiled CLI with its examples and schema, without TypeScript sources or tsx', () => {
     // Assess
     expect(existsSync(installed.bin)).toBe(true);
