@@ -142,7 +142,8 @@ describe('Package: npm pack, then npm install -g of the tarball', { timeout: 180
 
   it('simulates a shared trace', async () => {
     // Act
-    const { code, out, err } = await poolscale('simulate', '--config', join(installed.home, 'examples/recommended.yaml'), '--trace', TRACE);
+    // --quiet: a run over a second prints progress on stderr (a loaded machine); anything else there fails.
+    const { code, out, err } = await poolscale('simulate', '--quiet', '--config', join(installed.home, 'examples/recommended.yaml'), '--trace', TRACE);
 
     // Assess
     expect(err).toBe('');
@@ -153,7 +154,7 @@ describe('Package: npm pack, then npm install -g of the tarball', { timeout: 180
 
   it('compares in worker threads (the compiled worker) exactly as in one thread', async () => {
     // Prepare
-    const args = ['simulate', '--config', join(installed.home, 'examples/recommended.yaml'), '--trace', TRACE, '--compare'];
+    const args = ['simulate', '--quiet', '--config', join(installed.home, 'examples/recommended.yaml'), '--trace', TRACE, '--compare'];
 
     // Act
     const threaded = await poolscale(...args, '--threads', '2');
