@@ -35,6 +35,8 @@ export function poolSummary({ policy, state, lastDecision: last }: PoolView, rea
     enabled: policy.enabled,
     dryRun: policy.dryRun,
     ...(state?.lastEvaluatedAt === undefined ? {} : { lastEvaluatedAt: state.lastEvaluatedAt }),
+    // The error of the last scaling action when it failed (cleared by the next success).
+    ...(state?.lastActionError ? { lastActionError: state.lastActionError } : {}),
     ...(last
       ? {
           lastAction: {

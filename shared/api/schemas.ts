@@ -109,6 +109,7 @@ export const PoolSummarySchema = z.object({
   enabled: z.boolean(),
   dryRun: z.boolean(),
   lastEvaluatedAt: z.number().optional(),
+  lastActionError: z.string().optional().describe('Why the last scaling action failed; absent once one succeeds'),
   lastAction: z
     .object({ at: z.number(), action: z.string(), current: z.number(), desired: z.number(), summary: z.string() })
     .optional(),

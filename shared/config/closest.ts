@@ -16,15 +16,21 @@ export function closest(name: string, candidates: Iterable<string>): string | un
   return best && best.distance <= limit ? best.candidate : undefined;
 }
 
-/** Levenshtein distance, capped: any pair whose lengths differ by more than two is "3". */
+/**
+ * Edit distance with adjacent transpositions as one edit (optimal string alignment: `prot` ->
+ * `port` is 1, the commonest typo), capped: any pair whose lengths differ by more than two is "3".
+ */
 export function editDistance(a: string, b: string): number {
   if (Math.abs(a.length - b.length) > 2) return 3;
+  let before: number[] = [];
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
       current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) current[j] = Math.min(current[j]!, before[j - 2]! + 1);
     }
+    before = previous;
     previous = current;
   }
   return previous[b.length]!;

@@ -115,6 +115,23 @@ describe('Function: createApi', () => {
       expect(pools[1].ready).toBeUndefined();
     });
 
+    it('says why the last scaling action failed (lastActionError), and nothing once none did', async () => {
+      // Prepare
+      const { deps } = memoryDeps([policy({ id: 'bots' }), policy({ id: 'web' })]);
+      const api = createApi(deps);
+      await deps.states.put(
+        { poolId: 'bots', version: 1, desired: 1, consecutiveFailures: 0, samples: [], recommendations: [], lastActionError: 'Agent "local" is not registered' },
+        0,
+      );
+
+      // Act
+      const { pools } = parse((await api(request('GET', '/pools'))).body);
+
+      // Assess
+      expect(pools[0]).toMatchObject({ id: 'bots', lastActionError: 'Agent "local" is not registered' });
+      expect(pools[1]).not.toHaveProperty('lastActionError');
+    });
+
     it.each([
       { case: 'a target that fails', query: {}, fails: true },
       { case: '?status=false', query: { status: 'false' }, fails: false },
