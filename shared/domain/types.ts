@@ -70,14 +70,20 @@ export interface SamplePoint {
   values: Record<string, number>;
 }
 
-/** Learnt seasonal profile for the predictive rule (bounded size: one value per slot). */
+/**
+ * What the predictive rule has learnt (bounded size). The common part is here; the forecaster
+ * (shared/engine/forecast.ts) adds its own fields: `history`, a ring of quantized slot peaks
+ * changed once an hour (stored by DynamoStateStore in an item of its own), `historyAt` (the ring
+ * holds the slots before it), `pending` (slots closed since, written every evaluation) and
+ * `upcoming` (the forecasts of the current and next slots, computed when a slot closes).
+ */
 export interface ForecastState {
   /** Smoothed level (busy-worker units). */
   level: number;
   /** Smoothed trend per slot. */
   trend: number;
-  /** Seasonal factor (additive) per slot of the season; `null` while not yet seen. */
-  seasonal: (number | null)[];
+  /** Former per-slot seasonal factors; unused by the forecaster since the ring (kept empty). */
+  seasonal?: (number | null)[];
   /** Slot index of the last update and its start time. */
   slotStart: number;
   /** Peak load observed in the current slot so far. */
