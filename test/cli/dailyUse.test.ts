@@ -8,11 +8,8 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryDecisionLog, MemoryPolicyStore, MemoryStateStore, StaticMetricSource } from '../../shared/adapters/memory';
 import type { ApiDeps } from '../../shared/api';
-import { policy } from '../api/support';
-import { startApiServer, type ApiServer } from '../support/apiServer';
-import { RecordingTarget } from '../support/recordingTarget';
+import { botsApiDeps, startApiServer, type ApiServer } from '../support/apiServer';
 import { CLI, ROOT, cliWorkspace, exec } from '../support/cliProcess';
 
 const workspace = cliWorkspace('poolscale-daily-');
@@ -88,15 +85,7 @@ describe('Process: delete and apply --dry-run against an API', () => {
   });
 
   async function start(): Promise<ApiDeps> {
-    const deps: ApiDeps = {
-      policies: new MemoryPolicyStore([policy({ id: 'bots', min: 1, max: 20 })]),
-      states: new MemoryStateStore(),
-      log: new MemoryDecisionLog(),
-      metrics: [new StaticMetricSource()],
-      targets: [new RecordingTarget({ bots: 2 })],
-      clock: { now: () => Date.now() },
-      reportError: () => {},
-    };
+    const { deps } = botsApiDeps();
     server = await startApiServer(deps);
     return deps;
   }

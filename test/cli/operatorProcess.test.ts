@@ -12,13 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryDecisionLog, MemoryPolicyStore, MemoryStateStore, StaticMetricSource } from '../../shared/adapters/memory';
-import type { ApiDeps, ApiRequest } from '../../shared/api';
+import type { ApiRequest } from '../../shared/api';
 import { putPolicy } from '../../shared/runtime/operations';
 import { initialState, type Decision } from '../../shared/domain/types';
 import { policy } from '../api/support';
-import { startApiServer, type ApiServer } from '../support/apiServer';
-import { RecordingTarget } from '../support/recordingTarget';
+import { botsApiDeps, startApiServer, type ApiServer } from '../support/apiServer';
 
 const CLI = fileURLToPath(new URL('../../bin/poolscale.js', import.meta.url));
 const run = promisify(execFile);
@@ -43,16 +41,7 @@ describe('Process: poolscale status, scale, resume, apply', () => {
   });
 
   function setup(beforeAnswer?: (request: ApiRequest) => Promise<void>) {
-    const target = new RecordingTarget({ bots: 2 });
-    const deps: ApiDeps = {
-      policies: new MemoryPolicyStore([policy({ id: 'bots', min: 1, max: 20 })]),
-      states: new MemoryStateStore(),
-      log: new MemoryDecisionLog(),
-      metrics: [new StaticMetricSource()],
-      targets: [target],
-      clock: { now: () => Date.now() },
-      reportError: () => {},
-    };
+    const { deps, target } = botsApiDeps();
     return { deps, target, start: async () => (server = await startApiServer(deps, beforeAnswer && ((request) => beforeAnswer(request)))) };
   }
 

@@ -9,13 +9,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryDecisionLog, MemoryPolicyStore, MemoryStateStore, StaticMetricSource } from '../../shared/adapters/memory';
 import type { ApiDeps } from '../../shared/api';
 import { initialState, type Decision } from '../../shared/domain/types';
 import { policy } from '../api/support';
-import { startApiServer, type ApiServer } from '../support/apiServer';
+import { botsApiDeps, startApiServer, type ApiServer } from '../support/apiServer';
 import { CLI, cliWorkspace } from '../support/cliProcess';
-import { RecordingTarget } from '../support/recordingTarget';
 
 const workspace = cliWorkspace('poolscale-terminal-');
 const { cli, file } = workspace;
@@ -168,15 +166,7 @@ describe('Process: status and resume against an API', () => {
   });
 
   async function start(state: Partial<ReturnType<typeof initialState>>): Promise<ApiDeps> {
-    const deps: ApiDeps = {
-      policies: new MemoryPolicyStore([policy({ id: 'bots', min: 1, max: 20 })]),
-      states: new MemoryStateStore(),
-      log: new MemoryDecisionLog(),
-      metrics: [new StaticMetricSource()],
-      targets: [new RecordingTarget({ bots: 2 })],
-      clock: { now: () => Date.now() },
-      reportError: () => {},
-    };
+    const { deps } = botsApiDeps();
     await deps.states.put({ ...initialState('bots'), version: 1, desired: 2, ...state }, 0);
     server = await startApiServer(deps);
     return deps;

@@ -5,7 +5,10 @@
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MemoryDecisionLog, MemoryPolicyStore, MemoryStateStore, StaticMetricSource } from '../../shared/adapters/memory';
 import { createApi, type ApiDeps, type ApiRequest, type ApiResponse } from '../../shared/api';
+import { policy } from '../api/support';
+import { RecordingTarget } from './recordingTarget';
 
 export interface ApiServer {
   url: string;
@@ -17,6 +20,21 @@ async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** In-memory API deps with one pool `bots` (1..20) whose target runs 2: the CLI process tests' world. */
+export function botsApiDeps(): { deps: ApiDeps; target: RecordingTarget } {
+  const target = new RecordingTarget({ bots: 2 });
+  const deps: ApiDeps = {
+    policies: new MemoryPolicyStore([policy({ id: 'bots', min: 1, max: 20 })]),
+    states: new MemoryStateStore(),
+    log: new MemoryDecisionLog(),
+    metrics: [new StaticMetricSource()],
+    targets: [target],
+    clock: { now: () => Date.now() },
+    reportError: () => {},
+  };
+  return { deps, target };
 }
 
 export async function startApiServer(deps: ApiDeps, beforeAnswer?: (request: ApiRequest, response: ApiResponse) => Promise<void>): Promise<ApiServer> {
