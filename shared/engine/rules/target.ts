@@ -5,7 +5,8 @@ import { windowAverage } from '../samples';
 
 /**
  * Target tracking (seed 004, seed 002 templates, HPA). Three modes, first match wins:
- *  - backlog (`perWorker`): desired = ceil(backlog / perWorker);
+ *  - backlog (`perWorker`): desired = ceil(backlog / perWorker); with `beta`, square-root
+ *    staffing on R = metric / perWorker: ceil(R + beta * sqrt(R)) (see staffing());
  *  - threshold (`scaleUpThreshold`/`scaleDownThreshold`): above up (with pending work when
  *    `requirePending`) -> current + increment, or the proportional estimate toward
  *    `targetValue` if larger; below down -> current - increment;
@@ -22,9 +23,12 @@ export function targetRule(rule: TargetRule, ctx: RuleContext): RuleOutcome {
   const shown = (...references: (number | undefined)[]) => `${rule.metric} ${humanCompared(value, ...references)}${rule.window > 0 ? ' (window average)' : ''}`;
 
   if (rule.perWorker !== undefined) {
-    const desired = Math.ceil(exact(Math.max(0, value) / rule.perWorker));
+    const load = exact(Math.max(0, value) / rule.perWorker);
+    const beta = rule.beta ?? 0;
+    const desired = staffing(load, beta);
     const code = desired > current ? 'rule.target.backlog_up' : desired < current ? 'rule.target.backlog_down' : 'rule.target.backlog_ok';
-    return { proposal: { rule: 'target', name: rule.name, desired, reason: { code, message: `${shown()} / ${rule.perWorker} per worker -> ${desired}` } } };
+    const how = beta > 0 ? `${humanNumber(load)} + ${beta} x sqrt(${humanNumber(load)})` : undefined;
+    return { proposal: { rule: 'target', name: rule.name, desired, reason: { code, message: `${shown()} / ${rule.perWorker} per worker${how ? ` = ${how}` : ''} -> ${desired}` } } };
   }
 
   if (rule.scaleUpThreshold !== undefined || rule.scaleDownThreshold !== undefined) {
@@ -92,6 +96,15 @@ export function targetRule(rule: TargetRule, ctx: RuleContext): RuleOutcome {
   const desired = proportional(current, value, target);
   const code = desired > current ? 'rule.target.above_target' : desired < current ? 'rule.target.below_target' : 'rule.target.on_target';
   return { proposal: { rule: 'target', name: rule.name, desired, reason: { code, message: `${shown(target)} vs target ${target}: ceil(${current} x ${humanNumber(ratio)}) -> ${desired}` } } };
+}
+
+/**
+ * Square-root staffing (Halfin-Whitt): ceil(load + beta * sqrt(load)) workers for a load of `load`
+ * workers; beta 0 gives ceil(load). Never below the load, nondecreasing in both arguments.
+ */
+export function staffing(load: number, beta: number): number {
+  const r = Math.max(0, load);
+  return Math.ceil(exact(r + Math.max(0, beta) * Math.sqrt(r)));
 }
 
 /** HPA's ceil(current * metric / target); an empty pool with load gets at least one worker. */
