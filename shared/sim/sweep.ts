@@ -2,7 +2,8 @@
  * `simulate --sweep`: the cost/under-provisioning frontier. Each policy family runs over its
  * main knob, the target utilization, on the same trace and model settings:
  *  - the policy: every utilization-tracking target rule (`targetValue`, proportional mode, or
- *    `perWorker` on the offered load, see OFFERED_LOAD_METRICS) set to the knob, a predictive floor provisioned at min(1, knob + 0.1) (its usual margin over
+ *    `perWorker` on the offered load, see OFFERED_LOAD_METRICS; with square-root staffing,
+ *    `beta`, its beta scaled by the knob, see betaAt) set to the knob, a predictive floor provisioned at min(1, knob + 0.1) (its usual margin over
  *    the live rule), backlog rules unchanged;
  *  - HPA-style and target-tracking-style (shared/sim/baselines.ts) at the knob.
  * Each point: worker-hours (x) against under-provisioned time (y). A family whose curve lies
@@ -44,6 +45,19 @@ export interface Sweep {
  */
 export const OFFERED_LOAD_METRICS: ReadonlySet<string> = new Set(['offered_load']);
 
+/** The knob value a square-root-staffed rule's own beta stands for (the recommended policy's point). */
+export const BETA_ANCHOR_KNOB = 0.8;
+
+/**
+ * Square-root staffing (`beta`) at a utilization knob: the headroom scales like a utilization
+ * target's, 1/knob - 1, with the rule's own beta at knob 0.8 (the usual target): beta x
+ * (1/knob - 1) / (1/0.8 - 1), so knob 0.8 is the template itself, 0.9 gives 0.44 x its beta,
+ * 0.7 1.71 x, 0.5 4 x. Its perWorker stays (the load unit).
+ */
+export function betaAt(beta: number, knob: number): number {
+  return (beta * (1 / knob - 1)) / (1 / BETA_ANCHOR_KNOB - 1);
+}
+
 /** The pool with its utilization knob set to `knob`, or undefined when it has no such rule. */
 export function withKnob(pool: Policy, knob: number): Policy | undefined {
   let touched = false;
@@ -54,6 +68,7 @@ export function withKnob(pool: Policy, knob: number): Policy | undefined {
     }
     if (rule.type === 'target' && rule.perWorker !== undefined && OFFERED_LOAD_METRICS.has(rule.metric)) {
       touched = true;
+      if (rule.beta !== undefined && rule.beta > 0) return { ...rule, beta: betaAt(rule.beta, knob) };
       return { ...rule, perWorker: knob };
     }
     if (rule.type === 'predictive') return { ...rule, targetUtilization: Math.min(1, knob + 0.1) };

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { ConfigSchema } from '../../shared/domain/policy';
-import { sweep, withKnob } from '../../shared/sim/sweep';
+import { betaAt, sweep, withKnob } from '../../shared/sim/sweep';
 import { parseTrace } from '../../shared/sim/trace';
 
 const run = promisify(execFile);
@@ -47,6 +48,33 @@ describe('Function: withKnob', () => {
     const rules = withKnob(little, 0.65)!.rules;
     expect(rules[0]).toMatchObject({ metric: 'offered_load', perWorker: 0.65 });
     expect(rules[1]).toMatchObject({ metric: 'jobs_in_system', perWorker: 2 });
+  });
+
+  it.each([
+    { knob: 0.5, beta: 8 },
+    { knob: 0.7, beta: 2 * (4 * (1 / 0.7 - 1)) },
+    { knob: 0.8, beta: 2 },
+    { knob: 0.9, beta: 2 * (4 * (1 / 0.9 - 1)) },
+    { knob: 0.95, beta: 2 * (4 * (1 / 0.95 - 1)) },
+  ])('square-root staffing (beta 2 on the offered load) at knob $knob: beta $beta, perWorker kept', ({ knob, beta }) => {
+    const sqrt = ConfigSchema.parse({
+      pools: [{ id: 's', target: { kind: 'none' }, min: 1, max: 9, rules: [{ type: 'target', metric: 'offered_load', perWorker: 1, beta: 2 }] }],
+    }).pools[0]!;
+    const rule = withKnob(sqrt, knob)!.rules[0] as { perWorker: number; beta: number };
+    expect(rule.perWorker).toBe(1);
+    expect(rule.beta).toBeCloseTo(beta, 9);
+  });
+
+  it('square-root staffing: a higher knob never adds headroom (beta nonincreasing in the knob), and beta 0 keeps the perWorker knob', () => {
+    fc.assert(fc.property(fc.double({ min: 0.05, max: 1, noNaN: true }), fc.double({ min: 0.05, max: 1, noNaN: true }), fc.double({ min: 0.1, max: 5, noNaN: true }), (k1, k2, b) => {
+      const [lo, hi] = k1 <= k2 ? [k1, k2] : [k2, k1];
+      expect(betaAt(b, hi)).toBeLessThanOrEqual(betaAt(b, lo));
+      expect(betaAt(b, hi)).toBeGreaterThanOrEqual(0);
+    }));
+    const zero = ConfigSchema.parse({
+      pools: [{ id: 'z', target: { kind: 'none' }, min: 1, max: 9, rules: [{ type: 'target', metric: 'offered_load', perWorker: 0.8, beta: 0 }] }],
+    }).pools[0]!;
+    expect(withKnob(zero, 0.6)!.rules[0]).toMatchObject({ perWorker: 0.6, beta: 0 });
   });
 
   it('has no knob for a pool without a utilization-tracking rule', () => {
