@@ -51,11 +51,12 @@ export const BETA_ANCHOR_KNOB = 0.8;
 /**
  * Square-root staffing (`beta`) at a utilization knob: the headroom scales like a utilization
  * target's, 1/knob - 1, with the rule's own beta at knob 0.8 (the usual target): beta x
- * (1/knob - 1) / (1/0.8 - 1), so knob 0.8 is the template itself, 0.9 gives 0.44 x its beta,
- * 0.7 1.71 x, 0.5 4 x. Its perWorker stays (the load unit).
+ * (1/knob - 1) / (1/0.8 - 1), to two decimals, so knob 0.8 is the template itself, 0.9 gives
+ * 0.44 x its beta, 0.7 1.71 x, 0.5 4 x. Its perWorker stays (the load unit).
  */
 export function betaAt(beta: number, knob: number): number {
-  return (beta * (1 / knob - 1)) / (1 / BETA_ANCHOR_KNOB - 1);
+  // Two decimals: what `tune` prints stays readable (0.89, not 0.8888888888888893).
+  return Math.round((100 * beta * (1 / knob - 1)) / (1 / BETA_ANCHOR_KNOB - 1)) / 100;
 }
 
 /** The pool with its utilization knob set to `knob`, or undefined when it has no such rule. */

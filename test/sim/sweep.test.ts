@@ -52,17 +52,18 @@ describe('Function: withKnob', () => {
 
   it.each([
     { knob: 0.5, beta: 8 },
-    { knob: 0.7, beta: 2 * (4 * (1 / 0.7 - 1)) },
+    { knob: 0.6, beta: 5.33 },
+    { knob: 0.7, beta: 3.43 },
     { knob: 0.8, beta: 2 },
-    { knob: 0.9, beta: 2 * (4 * (1 / 0.9 - 1)) },
-    { knob: 0.95, beta: 2 * (4 * (1 / 0.95 - 1)) },
+    { knob: 0.9, beta: 0.89 },
+    { knob: 0.95, beta: 0.42 },
   ])('square-root staffing (beta 2 on the offered load) at knob $knob: beta $beta, perWorker kept', ({ knob, beta }) => {
     const sqrt = ConfigSchema.parse({
       pools: [{ id: 's', target: { kind: 'none' }, min: 1, max: 9, rules: [{ type: 'target', metric: 'offered_load', perWorker: 1, beta: 2 }] }],
     }).pools[0]!;
     const rule = withKnob(sqrt, knob)!.rules[0] as { perWorker: number; beta: number };
     expect(rule.perWorker).toBe(1);
-    expect(rule.beta).toBeCloseTo(beta, 9);
+    expect(rule.beta).toBe(beta);
   });
 
   it('square-root staffing: a higher knob never adds headroom (beta nonincreasing in the knob), and beta 0 keeps the perWorker knob', () => {
