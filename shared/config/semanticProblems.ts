@@ -260,6 +260,9 @@ function checkRule(rule: Raw, at: PathSegment[], facts: PoolFacts, p: Problems):
         const missing = up === undefined ? 'scaleUpThreshold' : 'scaleDownThreshold';
         p.warning([...at, missing], `Only one threshold is set: the rule never scales ${up === undefined ? 'up' : 'down'}`, undefined);
       }
+      if (rule.beta !== undefined && rule.perWorker === undefined) {
+        p.warning([...at, 'beta'], '`beta` (square-root staffing) applies only with `perWorker`: it is ignored here', rule.beta);
+      }
       checkMetricRef(rule, 'metric', 'utilization', at, facts, p);
       if (rule.requirePending === true) checkMetricRef(rule, 'pendingMetric', 'pending', at, facts, p);
       return;

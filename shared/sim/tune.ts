@@ -75,7 +75,7 @@ export async function tune(pool: Policy, trace: Trace, goal: Goal, options: Simu
   const fit = sliceTrace(trace, 0, split);
   const held = sliceTrace(trace, split, trace.rows);
   const { fitShare: _share, onProgress, threads, ...base } = options;
-  if (!withKnob(pool, 0.7)) throw new RangeError(`pool ${pool.id} has no utilization-tracking target rule (targetValue) to tune`);
+  if (!withKnob(pool, 0.7)) throw new RangeError(`pool ${pool.id} has no utilization-tracking target rule (targetValue, or perWorker on offered_load) to tune`);
   const grid: { utilization: number; stabilization: number }[] = [];
   for (const utilization of TUNE_UTILIZATIONS) for (const stabilization of TUNE_STABILIZATION_SECONDS) grid.push({ utilization, stabilization });
   const quiet: SimulateOptions = { ...base, timeline: false };

@@ -24,6 +24,12 @@ describe('Function: validateConfig (warnings for settings that do nothing)', () 
     { case: 'staleAfter: 0', config: pool({ staleAfter: 0 }), path: 'pools[0].staleAfter', pattern: /every sample stale/ },
     { case: 'max: 1e12', config: pool({ max: 1e12 }), path: 'pools[0].max', pattern: /beyond any plausible pool/ },
     { case: 'min: 200000', config: pool({ min: 200_000, max: 300_000 }), path: 'pools[0].min', pattern: /beyond any plausible pool/ },
+    {
+      case: 'beta without perWorker',
+      config: pool({ metrics: { utilization: { source: 'static', value: 0.5 } }, rules: [{ type: 'target', metric: 'utilization', targetValue: 0.7, beta: 2 }] }),
+      path: 'pools[0].rules[0].beta',
+      pattern: /applies only with `perWorker`/,
+    },
   ])('$case: a warning at $path, and the config still loads', ({ config, path, pattern }) => {
     // Act
     const result = validateConfig(config);
@@ -51,6 +57,7 @@ describe('Function: validateConfig (warnings for settings that do nothing)', () 
     { case: 'interval 1s', config: pool({ interval: '1s' }) },
     { case: 'max 100000', config: pool({ max: 100_000 }) },
     { case: 'a window of 30m', config: scheduled({ cron: '0 9 * * *', duration: '30m' }) },
+    { case: 'beta with perWorker', config: pool({ metrics: { jobs: { source: 'static', value: 4 } }, rules: [{ type: 'target', metric: 'jobs', perWorker: 1, beta: 2 }] }) },
   ])('no warning at the edge: $case', ({ config }) => {
     expect(validateConfig(config).problems).toEqual([]);
   });

@@ -41,7 +41,9 @@ Progress goes to stderr for runs over a second (one line every ~2 s off a termin
 (-q): none.
 
 Searched: target utilization ${TUNE_UTILIZATIONS.join(', ')} of every utilization-tracking target
-rule x scale-down stabilisation ${TUNE_STABILIZATION_SECONDS.map((s) => `${s / 60}m`).join(', ')}.`;
+rule (targetValue, or perWorker on offered_load; on a rule with \`beta\` the knob scales beta as
+beta x (1/knob - 1) / 0.25, so 0.8 is the rule as written) x scale-down stabilisation
+${TUNE_STABILIZATION_SECONDS.map((s) => `${s / 60}m`).join(', ')}.`;
 
 interface Args {
   config?: string;
