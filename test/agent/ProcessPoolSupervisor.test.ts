@@ -140,8 +140,11 @@ function fakeTasks() {
   const loads = new Map<string, WorkerLoad>();
   const stopTaking: string[] = [];
   const polls = { count: 0 };
+  const refreshed: { names: readonly string[]; serving: readonly string[] | undefined }[] = [];
   const tasks: WorkerTasks = {
-    refresh: async () => {},
+    refresh: async (names, serving) => {
+      refreshed.push({ names, serving });
+    },
     load: (name) => loads.get(name),
     loadNow: async (name) => (polls.count++, loads.get(name)),
     stopTaking: async (name) => (stopTaking.push(name), true),
@@ -149,7 +152,7 @@ function fakeTasks() {
     backlog: () => 7,
     close: async () => {},
   };
-  return { loads, stopTaking, polls, tasks };
+  return { loads, stopTaking, polls, tasks, refreshed };
 }
 
 describe('Class: ProcessPoolSupervisor adopting a stopping worker', () => {
@@ -184,6 +187,26 @@ describe('Class: ProcessPoolSupervisor with a worker protocol (Celery drain)', (
     expect(pool.workers().filter((w) => w.state === 'stopping').map((w) => w.name).sort()).toEqual(['w-1', 'w-4']);
     expect(pool.workers().find((w) => w.name === 'w-2')).toMatchObject({ tasks: 2, reserved: 0 });
     expect(pool.figures()).toEqual({ busy: 4, queueLength: 7 });
+  });
+
+  it('reads draining workers too (their tasks stay visible), but only serving ones make busy', async () => {
+    const host = fakeHost();
+    const celery = fakeTasks();
+    const pool = host.supervisor({ tasks: celery.tasks, terminate: 'process', gracePeriodMs: 60_000 });
+    const now = Date.now();
+    pool.reconcile(2, undefined, now);
+    celery.loads.set('w-1', { active: 1, reserved: 0 });
+    celery.loads.set('w-2', { active: 0, reserved: 0 });
+    pool.reconcile(1, undefined, now);
+    const draining = pool.workers().find((w) => w.state === 'stopping')!;
+
+    // Act
+    await pool.refresh();
+
+    // Assess
+    expect(celery.refreshed.at(-1)).toEqual({ names: ['w-1', 'w-2'], serving: pool.workers().filter((w) => w.state === 'running').map((w) => w.name) });
+    expect(celery.refreshed.at(-1)!.serving).not.toContain(draining.name);
+    expect(pool.workers().find((w) => w.name === draining.name)).toHaveProperty('tasks');
   });
 
   it('drains: stops consuming, waits for the tasks it holds, then SIGTERM to the main process only; never the group', async () => {

@@ -28,14 +28,18 @@ describe('Celery pool memory and busy figures (real Celery 5.2 workers)', () => 
     }, { timeoutMs: 40_000, everyMs: 200 });
     const [task] = world.enqueue('grow', 1, 'big', 300, 6);
 
-    // Act + Assess: the whole tree is seen (the main process alone is ~0.05 GB) and busy is 1
+    // Act + Assess: the whole tree is seen (the main process alone is ~0.05 GB) with its one
+    // task, in a sample where the worker answered remote control (on a saturated machine one
+    // refresh can go unanswered: its task count is then unknown, never 0)
     const seen = await waitFor('the task at its real size', async () => {
       const pool = (await world!.status())?.pools[0];
       const worker = pool?.workers.find((w) => w.pid === first.pid);
-      return worker && worker.rssGb >= 0.28 && { worker, busy: pool!.busy };
+      return worker && worker.rssGb >= 0.28 && worker.tasks !== undefined && { worker, busy: pool!.busy };
     }, { timeoutMs: 40_000, everyMs: 100 });
     expect(seen.worker.tasks).toBe(1);
-    expect(seen.busy).toBe(1);
+    // busy counts serving workers: 1 while the worker still runs, 0 once it drains (its task is
+    // still shown on the worker, above)
+    expect(seen.busy).toBe(seen.worker.state === 'running' ? 1 : 0);
 
     // The worker is drained (no new task) and stopped only after its task finished; a new one replaces it
     await waitFor('a replacement worker', async () => {

@@ -36,7 +36,7 @@ export class CeleryTasks implements WorkerTasks {
     this.nodeOf = options.nodeOf ?? ((name) => celeryNodeName(name));
   }
 
-  async refresh(names: readonly string[]): Promise<void> {
+  async refresh(names: readonly string[], serving: readonly string[] = names): Promise<void> {
     const nodes = names.map(this.nodeOf);
     const [loads, backlog] = await Promise.all([
       this.control.loads(nodes).catch((error: unknown) => {
@@ -49,9 +49,11 @@ export class CeleryTasks implements WorkerTasks {
       }),
     ]);
     this.loads = new Map(names.flatMap((name) => (loads.has(this.nodeOf(name)) ? [[name, loads.get(this.nodeOf(name))!] as const] : [])));
-    this.servingBusy = loads.size > 0 || names.length === 0 ? [...this.loads.values()].reduce((sum, load) => sum + load.active, 0) : undefined;
+    const servingLoads = serving.flatMap((name) => this.loads.get(name) ?? []);
+    // Unknown (not 0) when no serving worker answered: a pool of silent workers is not idle.
+    this.servingBusy = servingLoads.length > 0 || serving.length === 0 ? servingLoads.reduce((sum, load) => sum + load.active, 0) : undefined;
     this.lastBacklog = backlog;
-    const answered = names.find((name) => this.loads.has(name));
+    const answered = serving.find((name) => this.loads.has(name)) ?? names.find((name) => this.loads.has(name));
     if (!this.confChecked && answered) {
       this.confChecked = true;
       await this.checkConf(this.nodeOf(answered));

@@ -109,7 +109,12 @@ export class ProcessPoolSupervisor implements Supervisor {
 
   async refresh(): Promise<void> {
     if (!this.options.tasks) return;
-    await this.options.tasks.refresh(this.tracked.filter((worker) => worker.state === 'running').map((worker) => worker.name));
+    // Draining workers are read too (their tasks stay visible until they stop); only the
+    // serving ones make the pool's busy figure.
+    await this.options.tasks.refresh(
+      this.tracked.map((worker) => worker.name),
+      this.tracked.filter((worker) => worker.state === 'running').map((worker) => worker.name),
+    );
   }
 
   figures(): PoolFigures {

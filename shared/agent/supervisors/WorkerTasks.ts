@@ -10,8 +10,12 @@ export interface WorkerLoad {
  * figures. A supervisor without it falls back to CPU share and a plain SIGTERM.
  */
 export interface WorkerTasks {
-  /** Reads every named worker's load and the pool's backlog; once per agent interval. */
-  refresh(names: readonly string[]): Promise<void>;
+  /**
+   * Reads every named worker's load and the pool's backlog; once per agent interval. `names`
+   * are all the workers to read (draining ones too: the status shows what they still run);
+   * `serving` those whose running tasks make the pool's `busy` (default: all of `names`).
+   */
+  refresh(names: readonly string[], serving?: readonly string[]): Promise<void>;
   /** The load read by the last refresh; undefined when the worker did not answer. */
   load(name: string): WorkerLoad | undefined;
   /** A fresh load of one worker (drain polling). */
