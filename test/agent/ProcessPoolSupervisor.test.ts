@@ -235,6 +235,34 @@ describe('Class: ProcessPoolSupervisor with a worker protocol (Celery drain)', (
     expect(host.leftovers).toEqual([100]);
   });
 
+  it('an idle worker gets SIGTERM no sooner than settleMs after it stopped consuming (a broker poll sent before may still deliver)', async () => {
+    const host = fakeHost();
+    const celery = fakeTasks();
+    let confirmedAt = 0;
+    const tasks: WorkerTasks = {
+      ...celery.tasks,
+      settleMs: 1_200,
+      stopTaking: async (name) => {
+        confirmedAt = Date.now();
+        return celery.tasks.stopTaking(name);
+      },
+    };
+    let signalledAt = 0;
+    const pool = host.supervisor({ tasks, terminate: 'process', gracePeriodMs: 60_000 });
+    pool.reconcile(1, undefined, Date.now());
+    celery.loads.set('w-1', { active: 0, reserved: 0 });
+
+    // Act: scale in an idle worker
+    pool.reconcile(0, undefined, Date.now());
+    await waitFor('SIGTERM', () => host.scopes.length > 0 && (signalledAt ||= Date.now()) > 0, { timeoutMs: 10_000, everyMs: 10 });
+
+    // Assess: a lower bound (a slow machine only makes it later); idle readings came before it
+    expect(confirmedAt).toBeGreaterThan(0);
+    expect(signalledAt - confirmedAt).toBeGreaterThanOrEqual(1_200);
+    expect(celery.polls.count).toBeGreaterThanOrEqual(2);
+    expect(host.scopes).toEqual([[100, 'SIGTERM', 'process']]);
+  });
+
   it('ends a drain that outlasts the grace period: SIGTERM (warm shutdown) before the end, SIGKILL to the group at the end', async () => {
     const host = fakeHost();
     const celery = fakeTasks();

@@ -80,12 +80,16 @@ export class CeleryControl {
     }
   }
 
-  /** Active and reserved task counts per node; nodes that did not answer are absent. */
+  /**
+   * Active and reserved task counts per node; nodes that did not answer are absent. `reserved`
+   * is asked first and `active` after its answers, never both at once: a task only moves from
+   * reserved to active (to done), so a task moving between the two questions is seen by one of
+   * them. Asked together, a worker could answer `active` before a reserved task started and
+   * `reserved` after: the task in neither, and a drain would call a busy worker idle.
+   */
   async loads(nodes: readonly string[], timeoutMs = 1_000): Promise<Map<string, CeleryLoad>> {
-    const [active, reserved] = await Promise.all([
-      this.broadcast<unknown[]>('active', {}, nodes, timeoutMs),
-      this.broadcast<unknown[]>('reserved', {}, nodes, timeoutMs),
-    ]);
+    const reserved = await this.broadcast<unknown[]>('reserved', {}, nodes, timeoutMs);
+    const active = await this.broadcast<unknown[]>('active', {}, [...reserved.keys()], timeoutMs);
     const loads = new Map<string, CeleryLoad>();
     for (const node of nodes) {
       const a = active.get(node);

@@ -20,8 +20,19 @@ export interface CeleryTasksOptions {
   nodeOf?: (name: string) => string;
 }
 
+/**
+ * kombu's Redis transport polls with `BRPOP <queues> 1` (a 1 s timeout). A poll sent before
+ * cancel_consumer can still pop a message after it: kombu then rejects it back to the queue, but
+ * only if the worker reads the answer. kombu 5.2 (Debian's, with Celery 5.2) closes the
+ * connection at warm shutdown without reading a pending poll (fixed in kombu 5.3, celery/kombu
+ * PR #1733), and a message popped then is lost. So a drained worker gets SIGTERM no sooner than
+ * this after its consumer was cancelled: every poll sent before has been answered and read.
+ */
+const BRPOP_SETTLE_MS = 2_000;
+
 /** WorkerTasks for a Celery pool on a Redis broker: remote control (pidbox) and the queues' lists. */
 export class CeleryTasks implements WorkerTasks {
+  readonly settleMs = BRPOP_SETTLE_MS;
   private readonly control: CeleryControl;
   private readonly probe: RedisQueueProbe;
   private readonly nodeOf: (name: string) => string;

@@ -266,12 +266,18 @@ export class ProcessPoolSupervisor implements Supervisor {
     const deadline = worker.stopDeadline! - Math.min(WARM_SHUTDOWN_MAX_MS, this.options.gracePeriodMs * WARM_SHUTDOWN_SHARE);
     const alive = () => this.tracked.includes(worker) && isSameProcess(this.options.reader, worker.pid, worker.startTime);
     let stopped = false;
+    let stoppedAt = 0;
     let idle = false;
     while (alive() && Date.now() < deadline) {
       if (this.closed) return;
-      if (!stopped) stopped = await tasks.stopTaking(worker.name).catch(() => false);
+      if (!stopped) {
+        stopped = await tasks.stopTaking(worker.name).catch(() => false);
+        if (stopped) stoppedAt = Date.now();
+      }
       const load = stopped ? await tasks.loadNow(worker.name).catch(() => undefined) : undefined;
-      if (load && load.active + load.reserved === 0) {
+      // Idle counts once a poll sent before the consumer stopped has surely been answered.
+      const settled = Date.now() - stoppedAt >= (tasks.settleMs ?? 0);
+      if (load && load.active + load.reserved === 0 && settled) {
         idle = true;
         break;
       }

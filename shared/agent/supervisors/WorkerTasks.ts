@@ -22,6 +22,11 @@ export interface WorkerTasks {
   loadNow(name: string): Promise<WorkerLoad | undefined>;
   /** Stops the worker taking new tasks from all of the pool's queues; true once it confirmed. */
   stopTaking(name: string): Promise<boolean>;
+  /**
+   * How long after `stopTaking` confirmed a worker may still receive a message it asked for
+   * before (a broker poll in flight): an idle reading counts only after this (default 0).
+   */
+  readonly settleMs?: number;
   /** Tasks running in the pool's serving workers (last refresh). */
   busy(): number | undefined;
   /** Ready + prefetched tasks over the pool's queues (last refresh). */
