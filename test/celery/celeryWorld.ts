@@ -108,17 +108,6 @@ export async function celeryWorld(options: CeleryWorldOptions = {}) {
       return (await client.lrange('started', 0, -1)).map((line) => line.split(' ')[0]!);
     },
     /**
-     * The fixture ids of the tasks still held by the broker: ready in the queue list or
-     * delivered-not-acked in kombu's `unacked` hash (`[message, exchange, routing key]`). A
-     * message's body is base64 JSON `[args, kwargs, embed]`; a fixture task's first arg is its id.
-     */
-    async queued(queue = 'celery'): Promise<string[]> {
-      const fixtureId = (message: { body: string }): string => (JSON.parse(Buffer.from(message.body, 'base64').toString('utf8')) as [string[]])[0][0]!;
-      const ready = (await client.lrange(queue, 0, -1)).map((text) => fixtureId(JSON.parse(text) as { body: string }));
-      const unacked = (await client.hvals('unacked')).map((text) => fixtureId((JSON.parse(text) as [{ body: string }])[0]));
-      return [...ready, ...unacked];
-    },
-    /**
      * The fixture ids of the tasks still held by the broker: ready in the queue's lists (its
      * priority sub-lists too) or delivered-not-acked in kombu's `unacked` hash (`[message,
      * exchange, routing key]`). A message's body is base64 JSON `[args, kwargs, embed]`; a
