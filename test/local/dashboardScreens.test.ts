@@ -317,19 +317,33 @@ describe('Page: dashboard layout and chart (headless Chromium, 360 to 1400 px wi
     await page.goto(`${plane.url}/dashboard#token=${TOKEN}`);
     await page.locator('tr[data-pool="api"] td').first().click();
     await expect.poll(() => page.locator('#chart path[data-series="busy"]').count(), { timeout: 15_000 }).toBe(1);
-    const response = await fetch(`${plane.url}/pools/api/history?limit=1`, { headers: { authorization: `Bearer ${TOKEN}` } });
-    const [last] = ((await response.json()) as { decisions: Decision[] }).decisions;
+    const response = await fetch(`${plane.url}/pools/api/history?limit=300`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const decisions = ((await response.json()) as { decisions: Decision[] }).decisions.sort((a, b) => a.at - b.at);
     const g = await geometry(page);
+    // The time scale, read back from the tick labels (HH:MM in UTC, centred on their tick).
+    const ticks = g.timeTicks.map((t) => {
+      const [h, m, sec] = t.text.split(':').map(Number);
+      return { x: (t.left + t.right) / 2, ms: ((h! * 60 + m!) * 60 + (sec ?? 0)) * 1_000 };
+    });
+    for (let i = 1; i < ticks.length; i++) if (ticks[i]!.ms < ticks[i - 1]!.ms) ticks[i]!.ms += 86_400_000; // past midnight
+    expect(ticks.length).toBeGreaterThanOrEqual(2);
+    const [t0, t1] = [ticks[0]!, ticks.at(-1)!];
+    const dayStart = Math.floor(decisions[0]!.at / 86_400_000) * 86_400_000;
+    const xOf = (at: number) => t0.x + ((at - dayStart - t0.ms) * (t1.x - t0.x)) / (t1.ms - t0.ms);
+    // A decision of the seeded history in the middle of the chart, and the pointer halfway to the
+    // next one (a minute either side): that decision is in force there, whenever the test runs.
+    const middle = Math.floor(decisions.length / 2);
+    const inForce = decisions[middle]!;
+    const x = (xOf(inForce.at) + xOf(decisions[middle + 1]!.at)) / 2;
 
-    // Act: the pointer just left of the right axis, mid-height: the latest decision is in force there.
-    const rightAxis = g.rightTicks[0]!;
-    await page.mouse.move(rightAxis.left - 10, (g.workerTicks[0]!.top + g.workerTicks.at(-1)!.bottom) / 2);
+    // Act: the pointer there, mid-height
+    await page.mouse.move(x, (g.workerTicks[0]!.top + g.workerTicks.at(-1)!.bottom) / 2);
 
     // Assess
-    const at = new Date(last!.at).toISOString().slice(11, 19);
+    const at = new Date(inForce.at).toISOString().slice(11, 19);
     await expect
       .poll(() => page.locator('#readout').textContent(), { timeout: 15_000 })
-      .toBe(`${at} desired ${last!.desired} · ready ${last!.ready} · busy ${last!.observed!.busy} · queue_length ${last!.observed!.queue_length}`);
+      .toBe(`${at} desired ${inForce.desired} · ready ${inForce.ready} · busy ${inForce.observed!.busy} · queue_length ${inForce.observed!.queue_length}`);
     expect(await page.locator('#chart #cursor').count()).toBe(1);
     await context.close();
   });
