@@ -4,7 +4,7 @@
  * token to a host that is not loopback.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,8 @@ import { ApiError, createApiClient, localToken } from '../../shared/cli/apiClien
 import { type ControlPlane, startControlPlane } from '../../shared/local/controlPlane';
 import { loadOrCreateToken } from '../../shared/local/dataFolder';
 import { botsConfig } from '../support/botsConfig';
-import { ROOT } from './upProcess';
+import { stringify } from 'yaml';
+import { ROOT, startUp } from './upProcess';
 
 /** Runs the CLI as a process (asynchronously: the API answering it is in this process). */
 function cli(args: string[], cwd: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -81,4 +82,36 @@ describe('CLI: the local API token', () => {
   ])('the stored token goes to $url: $sent', ({ url, sent }) => {
     expect(localToken(new URL(url), { POOLSCALE_DATA: join(dir, '.poolscale/data') }) === token).toBe(sent);
   });
+});
+
+describe('CLI: up and the operator commands agree on POOLSCALE_DATA', () => {
+  it('`up` keeps its token in $POOLSCALE_DATA, where `status` run elsewhere with the same variable finds it', async () => {
+    // Prepare: up in one folder, status in another; only POOLSCALE_DATA joins them
+    const upDir = mkdtempSync(join(tmpdir(), 'poolscale-up-data-'));
+    const elsewhere = mkdtempSync(join(tmpdir(), 'poolscale-status-data-'));
+    const data = join(upDir, 'shared-data');
+    writeFileSync(join(upDir, 'pools.yaml'), stringify(botsConfig()));
+    const up = await startUp(['--config', join(upDir, 'pools.yaml'), '--in-memory'], { cwd: upDir, env: { REDIS_URL: 'redis://127.0.0.1:1', POOLSCALE_DATA: data, POOLSCALE_TOKEN: '' } });
+    try {
+      // Act
+      const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [join(ROOT, 'bin/poolscale.js'), 'status', '--api', up.url], { cwd: elsewhere, env: { ...process.env, POOLSCALE_TOKEN: '', POOLSCALE_DATA: data } });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('close', (status) => resolve({ status, stdout, stderr }));
+      });
+
+      // Assess
+      expect(statSync(join(data, 'token')).mode & 0o777).toBe(0o600);
+      expect(run.stderr).not.toContain('401');
+      expect(run.stdout).toContain('bots');
+      expect(run.status).toBe(0);
+    } finally {
+      await up.stop();
+      rmSync(upDir, { recursive: true, force: true });
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -44,7 +44,7 @@ Options:
   --config FILE        poolscale config (YAML/JSON or a seed format)        (required)
   --format NAME        config format, when detection is not wanted
   --port N             API port on 127.0.0.1 (default 8080; 0 = any free port)
-  --data DIR           data folder (default .poolscale/data); --in-memory keeps nothing
+  --data DIR           data folder (default $POOLSCALE_DATA, else .poolscale/data); --in-memory keeps nothing
   --in-memory          keep state and history in memory only (the token file is still kept)
   --apply              overwrite the stored pools with the config file's (prints the diff first)
   --tick SECONDS       how often pools are checked (default 1; each pool runs at its interval)
@@ -85,7 +85,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const values = {
     ...parsed.values,
     port: parsed.values.port ?? '8080',
-    data: parsed.values.data ?? DEFAULT_DATA_DIR,
+    // POOLSCALE_DATA as the operator commands read it, so both find the same token.
+    data: parsed.values.data ?? (io.env.POOLSCALE_DATA || DEFAULT_DATA_DIR),
     tick: parsed.values.tick ?? '1',
     'load-queue': parsed.values['load-queue'] ?? 'demo:jobs',
     'load-speedup': parsed.values['load-speedup'] ?? '60',
