@@ -165,7 +165,7 @@ function humanNumber(x) {
     const rounded = Number(magnitude.toPrecision(3));
     const exponent = Math.floor(Math.log10(rounded || 1));
     const decimals = Math.min(6, Math.max(0, 2 - exponent));
-    text = rounded.toFixed(decimals);
+    text = magnitude.toFixed(decimals);
     if (text.includes('.')) text = text.replace(/0+$/, '').replace(/\.$/, '');
   }
   return text === '0' ? '0' : sign + text;

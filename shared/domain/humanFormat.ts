@@ -89,10 +89,13 @@ export function humanNumber(x: number): string {
     // BigInt writes every digit: String(1e21) would be '1e+21'.
     text = BigInt(Math.round(magnitude)).toString();
   } else {
+    // The exponent of the 3-digit rounding (9.996 reads 10.0), then ONE rounding of the value
+    // itself: rounding the 3-digit form again to 6 decimals rounded twice (0.00002845 ->
+    // 0.0000285 -> 0.000029, further from the value than 0.000028).
     const rounded = Number(magnitude.toPrecision(3));
     const exponent = Math.floor(Math.log10(rounded || 1));
     const decimals = Math.min(MAX_DECIMALS, Math.max(0, 2 - exponent));
-    text = rounded.toFixed(decimals);
+    text = magnitude.toFixed(decimals);
     if (text.includes('.')) text = text.replace(/0+$/, '').replace(/\.$/, '');
   }
   return text === '0' ? '0' : `${sign}${text}`;

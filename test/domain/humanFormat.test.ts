@@ -125,6 +125,7 @@ describe('Function: humanNumber', () => {
     { case: 'not a number', x: NaN, text: '?' },
     { case: 'infinity', x: Infinity, text: '∞' },
     { case: 'minus infinity', x: -Infinity, text: '-∞' },
+    { case: 'six decimals rounded once, not twice (3 digits, then 6 places)', x: 0.00002845, text: '0.000028' },
   ])('formats $case ($x) as $text', ({ x, text }) => {
     expect(humanNumber(x)).toBe(text);
   });
