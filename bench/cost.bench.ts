@@ -21,8 +21,8 @@
  * and dynalite at 10,000 pools takes minutes per tick on a 2-core machine. HISTORY_HEARTBEAT
  * sets the history heartbeat as in the evaluate function ("15m" by default, "off", "0").
  *
- * `COST_POOL_KIND=predictive`: every pool is examples/recommended.yaml's (utilization and
- * jobs-per-worker tracking, the predictive floor, emergency) with its metrics read from
+ * `COST_POOL_KIND=predictive`: every pool is examples/recommended.yaml's (square-root staffing
+ * on the offered load, jobs-per-worker tracking, the predictive floor, emergency) with its metrics read from
  * CloudWatch, its state seeded with 28 days of learnt forecast (a noisy load, computed once by
  * decide() and stored for every pool) before the measured ticks; run with COST_TICKS=61 so the
  * steady figures include an hour's slot closes and history write.
@@ -244,8 +244,12 @@ const pool = (i: number): Policy =>
   );
 
 const PREDICTIVE = process.env.COST_POOL_KIND === 'predictive';
-/** Steady load of a predictive pool: 20 workers at 0.8 utilization, an offered load of 16 workers, 32 jobs in the system. */
-const STEADY = { workers: 20, Utilization: 0.8, OfferedLoad: 16, JobsInSystem: 32 } as const;
+/**
+ * Steady load of a predictive pool: an offered load of 12.5 workers, which the recommended
+ * square-root staffing (R + 2 sqrt(R) = 19.6) sizes at the 20 workers running, 25 jobs in the
+ * system (12.5 in service, as many queued: 13 workers at 2 per worker) and utilization 0.625.
+ */
+const STEADY = { workers: 20, Utilization: 0.625, OfferedLoad: 12.5, JobsInSystem: 25 } as const;
 
 /** examples/recommended.yaml's pool, metrics from CloudWatch (namespace Workers, dimension Pool). */
 function predictivePool(i: number): Policy {
