@@ -144,12 +144,7 @@ export async function redisConfig(
  * Undefined: secrets are stored as given.
  */
 export async function agentSecretBox(env: FunctionEnv, fetchSecret = secretsManagerFetch): Promise<SecretBox | undefined> {
-  let direct: SecretBox | undefined;
-  try {
-    direct = secretBoxFromEnv(env);
-  } catch (error) {
-    throw new FunctionConfigError(error instanceof Error ? error.message : String(error), { cause: error });
-  }
+  const direct = asConfigError(() => secretBoxFromEnv(env));
   const arn = env[SECRET_KEY_SECRET_ENV];
   if (direct || !arn) return direct;
   let text: string;
@@ -158,8 +153,13 @@ export async function agentSecretBox(env: FunctionEnv, fetchSecret = secretsMana
   } catch (error) {
     throw new FunctionConfigError(`Could not read the agent secret key ${arn} (${SECRET_KEY_SECRET_ENV})`, { cause: error });
   }
+  return asConfigError(() => createSecretBox(keyFromSecretValue(text, `Secret ${arn}`)));
+}
+
+/** `read()`, its error (a bad setting of the deployment) rethrown as a FunctionConfigError with the same message. */
+function asConfigError<T>(read: () => T): T {
   try {
-    return createSecretBox(keyFromSecretValue(text, `Secret ${arn}`));
+    return read();
   } catch (error) {
     throw new FunctionConfigError(error instanceof Error ? error.message : String(error), { cause: error });
   }
@@ -198,13 +198,8 @@ export async function buildDeps(env: FunctionEnv, options: BuildOptions): Promis
   const secretBox = await agentSecretBox(env, options.fetchSecret);
   const agents = new DynamoAgentStore(client, required(env, 'AGENTS_TABLE'), secretBox ? { secretBox } : {});
 
-  let heartbeat: number | undefined;
-  try {
-    // Unset: the runtime's default (15 minutes) between records of routine "no change" decisions.
-    heartbeat = historyHeartbeatMs(env.HISTORY_HEARTBEAT);
-  } catch (error) {
-    throw new FunctionConfigError(error instanceof Error ? error.message : String(error), { cause: error });
-  }
+  // Unset: the runtime's default (15 minutes) between records of routine "no change" decisions.
+  const heartbeat = asConfigError(() => historyHeartbeatMs(env.HISTORY_HEARTBEAT));
 
   const redis = await redisConfig(env, options.fetchSecret, options.fetchParameter);
   const runner = redis ? redisRunnerFromConfig(redis) : undefined;
