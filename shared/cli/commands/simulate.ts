@@ -215,6 +215,11 @@ export function progressReporter(io: CliIo, label: string, now: () => number = D
   };
 }
 
+/** `progressReporter`, or one that prints nothing with --quiet. */
+export function progressFor(io: CliIo, label: string, quiet: boolean | undefined): Progress {
+  return quiet ? { update: () => {}, done: () => {} } : progressReporter(io, label);
+}
+
 export async function readTrace(path: string): Promise<Trace> {
   const stream = createReadStream(path, { encoding: 'utf8' });
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
@@ -332,7 +337,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       : `trace ${args.trace} (${rowsText}, open loop: ${Object.keys(trace.columns).join(', ')} replayed as observed), ${startup}`;
   /** Runs one phase with its progress reporter. */
   const phase = async <T>(label: string, work: (onProgress: (f: number) => void) => Promise<T>): Promise<T> => {
-    const progress = args.quiet ? { update: () => {}, done: () => {} } : progressReporter(io, label);
+    const progress = progressFor(io, label, args.quiet);
     const result = await work((f) => progress.update(f));
     progress.done();
     return result;

@@ -18,7 +18,7 @@ import type { Trace } from '../../sim/trace';
 import { humanDuration, humanNumber } from '../../sim/legend';
 import { parseCommandArgs } from '../args';
 import type { CliIo } from '../io';
-import { loadSimulationConfig, progressReporter, readTrace } from './simulate';
+import { loadSimulationConfig, progressFor, readTrace } from './simulate';
 
 export const summary = 'Find the cheapest policy settings that meet a goal on a trace (fit, then held-back check)';
 
@@ -161,7 +161,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     ...(n.slo !== undefined ? { sloSeconds: n.slo } : {}),
     ...(n.fit !== undefined ? { fitShare: n.fit } : {}),
   };
-  const progress = args.quiet ? { update: () => {}, done: () => {} } : progressReporter(io, `tuning ${pool.id} (${trace.rows} rows)`);
+  const progress = progressFor(io, `tuning ${pool.id} (${trace.rows} rows)`, args.quiet);
   options.onProgress = (f) => progress.update(f);
   let result;
   try {
