@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLoadGenerator } from '../../shared/local/loadGenerator';
 import { type TestRedis, startRedis } from '../support/redis';
+import { waitFor } from '../agent/support';
 
 describe('Load generator: what it queued and nobody took is removed at its stop', () => {
   let redis: TestRedis;
@@ -31,14 +32,6 @@ describe('Load generator: what it queued and nobody took is removed at its stop'
     await redis?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
-
-  async function waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 
   it.each([
     { case: 'nobody consumes', consumed: 0 },
