@@ -22,7 +22,7 @@
  * sets the history heartbeat as in the evaluate function ("15m" by default, "off", "0").
  *
  * `COST_POOL_KIND=predictive`: every pool is examples/recommended.yaml's (square-root staffing
- * on the offered load, jobs-per-worker tracking, the predictive floor, emergency) with its metrics read from
+ * on the offered load, queued jobs at 2 per worker, the predictive floor, emergency) with its metrics read from
  * CloudWatch, its state seeded with 28 days of learnt forecast (a noisy load, computed once by
  * decide() and stored for every pool) before the measured ticks; run with COST_TICKS=61 so the
  * steady figures include an hour's slot closes and history write.
@@ -246,10 +246,10 @@ const pool = (i: number): Policy =>
 const PREDICTIVE = process.env.COST_POOL_KIND === 'predictive';
 /**
  * Steady load of a predictive pool: an offered load of 12.5 workers, which the recommended
- * square-root staffing (R + 2 sqrt(R) = 19.6) sizes at the 20 workers running, 25 jobs in the
- * system (12.5 in service, as many queued: 13 workers at 2 per worker) and utilization 0.625.
+ * square-root staffing (R + 2 sqrt(R) = 19.6) sizes at the 20 workers running, 12.5 jobs queued
+ * (7 workers at 2 per worker) and utilization 0.625.
  */
-const STEADY = { workers: 20, Utilization: 0.625, OfferedLoad: 12.5, JobsInSystem: 25 } as const;
+const STEADY = { workers: 20, Utilization: 0.625, OfferedLoad: 12.5, QueueLength: 12.5 } as const;
 
 /** examples/recommended.yaml's pool, metrics from CloudWatch (namespace Workers, dimension Pool). */
 function predictivePool(i: number): Policy {
@@ -262,7 +262,7 @@ function predictivePool(i: number): Policy {
     target: { kind: 'ecs', cluster: `cluster-${i % 10}`, service: `psvc-${i}` },
     min: recommended.min,
     max: recommended.max,
-    metrics: { utilization: metric('Utilization'), offered_load: metric('OfferedLoad'), jobs_in_system: metric('JobsInSystem') },
+    metrics: { utilization: metric('Utilization'), offered_load: metric('OfferedLoad'), queue_length: metric('QueueLength') },
     rules: recommended.rules,
     behaviour: recommended.behaviour,
   });
@@ -290,7 +290,7 @@ function seededState(policy: Policy): PoolState {
     // than the steady 20 workers.
     const wave = 5 + 4 * (1 + Math.sin((i / 1440) * 2 * Math.PI));
     const busy = Math.min(17, Math.round(wave * (0.7 + 0.6 * noise())));
-    const metrics = { utilization: { value: busy / STEADY.workers, at }, offered_load: { value: busy, at }, jobs_in_system: { value: busy * 2, at } };
+    const metrics = { utilization: { value: busy / STEADY.workers, at }, offered_load: { value: busy, at }, queue_length: { value: busy, at } };
     state = decide(policy, { at, metrics, target: { desired: STEADY.workers, ready: STEADY.workers, pending: 0, stable: true } }, state, at, 'schedule').state;
   }
   return state;
