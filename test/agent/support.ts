@@ -2,29 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/**
- * Polls `probe` until it returns a value other than undefined/false, or fails after
- * `timeoutMs` with the last value seen. Never a fixed sleep: robust on a loaded machine.
- */
-export async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  { timeoutMs = 30_000, everyMs = 50 } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-      last = value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
+/** The suite's one polling helper (test/support/waitFor.ts), re-exported for the agent tests. */
+export { GiveUp, waitFor } from '../support/waitFor';
 
 export function tempDir(prefix = 'poolscale-agent-'): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));

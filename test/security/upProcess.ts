@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
+import { GiveUp, waitFor } from '../support/waitFor';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -23,16 +24,8 @@ export interface UpProcess {
   stop(): Promise<number | null>;
 }
 
-/** Polls `check` until it returns a truthy value or the deadline passes (then throws with `what`). */
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** The suite's one polling helper (test/support/waitFor.ts), re-exported for the tests of `up`. */
+export { GiveUp, waitFor } from '../support/waitFor';
 
 export async function startUp(args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): Promise<UpProcess> {
   const child = spawn(process.execPath, [join(ROOT, 'bin/poolscale.js'), 'up', '--port', '0', ...args], {
@@ -47,11 +40,11 @@ export async function startUp(args: string[], options: { cwd: string; env?: Reco
   const match = await waitFor(
     'poolscale up to print its dashboard address',
     () => {
-      if (child.exitCode !== null) throw new Error(`poolscale up exited with ${child.exitCode}:\n${output}`);
+      if (child.exitCode !== null) throw new GiveUp(`poolscale up exited with ${child.exitCode}:\n${output}`);
       return /dashboard (http:\/\/127\.0\.0\.1:(\d+))\/dashboard#token=(\S+)/.exec(output);
     },
-    90_000,
-  ) as RegExpExecArray;
+    { timeoutMs: 90_000, everyMs: 100 },
+  );
   const url = match[1]!;
   const token = decodeURIComponent(match[3]!);
   return {
