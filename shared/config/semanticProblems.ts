@@ -263,6 +263,12 @@ function checkRule(rule: Raw, at: PathSegment[], facts: PoolFacts, p: Problems):
       if (rule.beta !== undefined && rule.perWorker === undefined) {
         p.warning([...at, 'beta'], '`beta` (square-root staffing) applies only with `perWorker`: it is ignored here', rule.beta);
       }
+      if (rule.spread === 'observed' && (rule.beta === undefined || rule.perWorker === undefined || (typeof rule.beta === 'number' && rule.beta <= 0))) {
+        p.warning([...at, 'spread'], '`spread: observed` measures the headroom of square-root staffing: it applies only with `perWorker` and a `beta` above 0, and is ignored here', rule.spread);
+      }
+      if (rule.lead !== undefined && rule.spread !== 'observed') {
+        p.warning([...at, 'lead'], '`lead` sets how far ahead the observed trend is added: it applies only with `spread: observed`, and is ignored here', rule.lead);
+      }
       checkMetricRef(rule, 'metric', 'utilization', at, facts, p);
       if (rule.requirePending === true) checkMetricRef(rule, 'pendingMetric', 'pending', at, facts, p);
       return;

@@ -226,6 +226,19 @@ export const TargetRuleSchema = z.strictObject({
    * offered load; absent or 0: ceil(R).
    */
   beta: nonNegativeNumber().optional(),
+  /**
+   * With `beta`: what the headroom is measured on. `poisson` (default): beta x sqrt(R), the spread
+   * of Poisson arrivals. `observed`: beta x the larger of sqrt(R) and the standard deviation of the
+   * load's change between evaluations as observed (a running median, robust to single bursts),
+   * plus the load's observed rising trend over `lead`: traffic burstier than Poisson, or a large
+   * pool on a steady ramp, gets the headroom it needs; Poisson-like load keeps sqrt(R).
+   */
+  spread: z.enum(['poisson', 'observed']).default('poisson'),
+  /**
+   * With `spread: observed`: how far ahead the observed rising trend is added, about one interval
+   * plus the time a new worker takes to serve. Default: two intervals.
+   */
+  lead: duration().optional(),
   /** No change while |metric/target - 1| <= tolerance (HPA default 0.1). */
   tolerance: z.number().min(0).max(1).default(0.1),
   /** Threshold style (seed 004): scale up above this utilization ... */

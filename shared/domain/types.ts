@@ -71,6 +71,18 @@ export interface SamplePoint {
 }
 
 /**
+ * What a target rule with `spread: observed` has learnt of its load (engine/spread.ts): the last
+ * fresh load (metric / perWorker) and when, and running medians of its |change| and its signed
+ * change between evaluations.
+ */
+export interface SpreadState {
+  at: number;
+  load: number;
+  spread: number;
+  trend: number;
+}
+
+/**
  * What the predictive rule has learnt (bounded size). The common part is here; the forecaster
  * (shared/engine/forecast.ts) adds its own fields: `history`, a ring of quantized slot peaks
  * changed once an hour (stored by DynamoStateStore in an item of its own), `historyAt` (the ring
@@ -120,6 +132,8 @@ export interface PoolState {
   /** Recent recommendations, for scale-down stabilisation. */
   recommendations: { t: number; desired: number }[];
   forecast?: ForecastState;
+  /** Target rules with `spread: observed`, by rule name (or `#index`): the load's observed spread and trend. */
+  spreads?: Record<string, SpreadState>;
   manual?: ManualOverride;
   /** Operator pause through the API (the policy's own `paused` flag also pauses). */
   paused?: { reason: string; at: number; by?: string };

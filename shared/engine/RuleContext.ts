@@ -1,5 +1,5 @@
 import type { Policy } from '../domain/policy';
-import type { ForecastState, PoolState, Proposal, SamplePoint } from '../domain/types';
+import type { ForecastState, PoolState, Proposal, SamplePoint, SpreadState } from '../domain/types';
 
 /**
  * What every rule sees: fresh metric values of this tick (stale or failed readings are absent),
@@ -18,6 +18,8 @@ export interface RuleContext {
   samples: readonly SamplePoint[];
   /** The predictive forecaster's state after this tick's update. */
   forecast?: ForecastState;
+  /** Observed spreads of target rules with `spread: observed`, after this tick's update. */
+  spreads?: Readonly<Record<string, SpreadState>>;
   state: PoolState;
 }
 

@@ -6,6 +6,7 @@ import { evaluateRule } from './registry';
 import type { RuleContext } from './RuleContext';
 import { describeMetricError, freshValues, metricErrors, recordSample, sampleRetention } from './samples';
 import { learnForecast } from './forecast';
+import { learnSpreads } from './spread';
 
 /**
  * The pure decision for one pool and one tick. No clock, env, I/O or randomness: the same
@@ -32,7 +33,10 @@ export function decide(policy: Policy, observations: Observations, state: PoolSt
   const predictive = policy.rules.find((rule) => rule.type === 'predictive');
   const forecast = predictive ? learnForecast(state.forecast, predictive, values[predictive.metric], now) : undefined;
 
+  const spreads = learnSpreads(policy, state.spreads, values, now);
+
   const ctx: RuleContext = { policy, now, current, ready, values, samples, forecast, state };
+  if (spreads) ctx.spreads = spreads;
   const proposals: Proposal[] = [];
   const reasons: Reason[] = [];
   const missing = new Set<string>();
@@ -100,7 +104,7 @@ export function decide(policy: Policy, observations: Observations, state: PoolSt
   // Fields dropped (an expired override, a forecast no longer configured) are left out by
   // rest-destructuring, the slow path; the common path is a plain spread. No `delete`, which
   // would turn the state into a slow dictionary-mode object.
-  const base = (!manual && state.manual) || (!forecast && state.forecast) ? without(state, !manual, !forecast) : state;
+  const base = (!manual && state.manual) || (!forecast && state.forecast) || (!spreads && state.spreads) ? without(state, !manual, !forecast, !spreads) : state;
   const next: PoolState = {
     ...base,
     desired,
@@ -113,12 +117,13 @@ export function decide(policy: Policy, observations: Observations, state: PoolSt
     lastDecision: decision,
   };
   if (forecast) next.forecast = forecast;
+  if (spreads) next.spreads = spreads;
   return { decision, state: next };
 }
 
-function without(state: PoolState, dropManual: boolean, dropForecast: boolean): PoolState {
-  const { manual, forecast, ...rest } = state;
-  return { ...rest, ...(dropManual ? {} : { manual }), ...(dropForecast ? {} : { forecast }) } as PoolState;
+function without(state: PoolState, dropManual: boolean, dropForecast: boolean, dropSpreads: boolean): PoolState {
+  const { manual, forecast, spreads, ...rest } = state;
+  return { ...rest, ...(dropManual ? {} : { manual }), ...(dropForecast ? {} : { forecast }), ...(dropSpreads || !spreads ? {} : { spreads }) } as PoolState;
 }
 
 /** Steps 3-6 for a pool under automatic control. */

@@ -30,6 +30,18 @@ describe('Function: validateConfig (warnings for settings that do nothing)', () 
       path: 'pools[0].rules[0].beta',
       pattern: /applies only with `perWorker`/,
     },
+    {
+      case: 'spread: observed without beta',
+      config: pool({ metrics: { jobs: { source: 'static', value: 4 } }, rules: [{ type: 'target', metric: 'jobs', perWorker: 1, spread: 'observed' }] }),
+      path: 'pools[0].rules[0].spread',
+      pattern: /applies only with `perWorker` and a `beta` above 0/,
+    },
+    {
+      case: 'lead without spread: observed',
+      config: pool({ metrics: { jobs: { source: 'static', value: 4 } }, rules: [{ type: 'target', metric: 'jobs', perWorker: 1, beta: 2, lead: '3m' }] }),
+      path: 'pools[0].rules[0].lead',
+      pattern: /applies only with `spread: observed`/,
+    },
   ])('$case: a warning at $path, and the config still loads', ({ config, path, pattern }) => {
     // Act
     const result = validateConfig(config);
@@ -58,6 +70,7 @@ describe('Function: validateConfig (warnings for settings that do nothing)', () 
     { case: 'max 100000', config: pool({ max: 100_000 }) },
     { case: 'a window of 30m', config: scheduled({ cron: '0 9 * * *', duration: '30m' }) },
     { case: 'beta with perWorker', config: pool({ metrics: { jobs: { source: 'static', value: 4 } }, rules: [{ type: 'target', metric: 'jobs', perWorker: 1, beta: 2 }] }) },
+    { case: 'spread: observed with beta and a lead', config: pool({ metrics: { jobs: { source: 'static', value: 4 } }, rules: [{ type: 'target', metric: 'jobs', perWorker: 1, beta: 2, spread: 'observed', lead: '3m' }] }) },
   ])('no warning at the edge: $case', ({ config }) => {
     expect(validateConfig(config).problems).toEqual([]);
   });

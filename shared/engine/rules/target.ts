@@ -2,11 +2,14 @@ import type { TargetRule } from '../../domain/policy';
 import { humanCompared, humanNumber, humanPercent } from '../../domain/humanFormat';
 import type { RuleContext, RuleOutcome } from '../RuleContext';
 import { windowAverage } from '../samples';
+import { observedDeviation, spreadKey } from '../spread';
 
 /**
  * Target tracking (seed 004, seed 002 templates, HPA). Three modes, first match wins:
  *  - backlog (`perWorker`): desired = ceil(backlog / perWorker); with `beta`, square-root
- *    staffing on R = metric / perWorker: ceil(R + beta * sqrt(R)) (see staffing());
+ *    staffing on R = metric / perWorker: ceil(R + beta * sqrt(R)) (see staffing()); with
+ *    `spread: observed`, ceil(R + lead x rising trend + beta * max(sqrt(R), observed deviation))
+ *    (see spread.ts);
  *  - threshold (`scaleUpThreshold`/`scaleDownThreshold`): above up (with pending work when
  *    `requirePending`) -> current + increment, or the proportional estimate toward
  *    `targetValue` if larger; below down -> current - increment;
@@ -25,9 +28,20 @@ export function targetRule(rule: TargetRule, ctx: RuleContext): RuleOutcome {
   if (rule.perWorker !== undefined) {
     const load = exact(Math.max(0, value) / rule.perWorker);
     const beta = rule.beta ?? 0;
-    const desired = staffing(load, beta);
+    const observed = rule.spread === 'observed' && beta > 0 ? ctx.spreads?.[spreadKey(rule, ctx.policy.rules.indexOf(rule))] : undefined;
+    let desired: number;
+    let how: string | undefined;
+    if (observed) {
+      const deviation = observedDeviation(observed);
+      const ahead = Math.max(0, observed.trend) * ((rule.lead ?? 2 * ctx.policy.interval) / ctx.policy.interval);
+      desired = staffingObserved(load, beta, deviation, ahead);
+      const spreadText = deviation > Math.sqrt(load) ? `observed spread ${humanNumber(deviation)} (> sqrt(${humanNumber(load)}))` : `sqrt(${humanNumber(load)}) (observed spread ${humanNumber(deviation)})`;
+      how = `${humanNumber(load)}${ahead > 0 ? ` + rising ${humanNumber(ahead)}` : ''} + ${beta} x ${spreadText}`;
+    } else {
+      desired = staffing(load, beta);
+      how = beta > 0 ? `${humanNumber(load)} + ${beta} x sqrt(${humanNumber(load)})` : undefined;
+    }
     const code = desired > current ? 'rule.target.backlog_up' : desired < current ? 'rule.target.backlog_down' : 'rule.target.backlog_ok';
-    const how = beta > 0 ? `${humanNumber(load)} + ${beta} x sqrt(${humanNumber(load)})` : undefined;
     return { proposal: { rule: 'target', name: rule.name, desired, reason: { code, message: `${shown()} / ${rule.perWorker} per worker${how ? ` = ${how}` : ''} -> ${desired}` } } };
   }
 
@@ -105,6 +119,16 @@ export function targetRule(rule: TargetRule, ctx: RuleContext): RuleOutcome {
 export function staffing(load: number, beta: number): number {
   const r = Math.max(0, load);
   return Math.ceil(exact(r + Math.max(0, beta) * Math.sqrt(r)));
+}
+
+/**
+ * Square-root staffing on an observed spread: ceil(load + ahead + beta * max(sqrt(load), deviation)),
+ * never below staffing(load, beta); nondecreasing in every argument.
+ */
+export function staffingObserved(load: number, beta: number, deviation: number, ahead: number): number {
+  const r = Math.max(0, load);
+  const spread = Math.max(Math.sqrt(r), Number.isFinite(deviation) ? deviation : 0);
+  return Math.ceil(exact(r + Math.max(0, Number.isFinite(ahead) ? ahead : 0) + Math.max(0, beta) * spread));
 }
 
 /** HPA's ceil(current * metric / target); an empty pool with load gets at least one worker. */
