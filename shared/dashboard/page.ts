@@ -13,6 +13,8 @@
  * inserted escaped.
  */
 
+import { humanDuration, humanNumber } from '../domain/humanFormat';
+
 /** Headers of every dashboard response. */
 export const DASHBOARD_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy':
@@ -120,56 +122,34 @@ const CSS = `  :root { font-family: system-ui, sans-serif; color: #1d2733; backg
 `;
 
 /**
- * Pure helpers of the page script: human numbers (the same rules as
- * `shared/domain/humanFormat.ts`, which the tests compare them with), axis and time ticks, stable
- * series colours, and which metrics share the worker axis. Plain browser JavaScript, evaluated
- * in Node by the tests too.
+ * A function of the sources as a statement of the page script: `const name = (<its source
+ * text>);`. A named function expression binds its own name inside, so recursion works whatever
+ * name a bundler gave the declaration (esbuild renames a clash, and a minified bundle every
+ * name), and the page gets it under `name`. The function must be self-contained (see
+ * shared/domain/humanFormat.ts): its text is all the page gets.
+ */
+function pageFunction(name: string, fn: (...args: never[]) => unknown): string {
+  const source = Function.prototype.toString.call(fn);
+  if (!/^function[\s(]/.test(source) || source.includes('[native code]')) {
+    throw new Error(`the dashboard needs the source of ${name} as a function declaration, got: ${source.slice(0, 80)}`);
+  }
+  return `const ${name} = (${source});`;
+}
+
+/**
+ * Pure helpers of the page script: human numbers (`humanDuration` and `humanNumber` of
+ * shared/domain/humanFormat.ts, their compiled source text: one definition for the engine, the
+ * CLI and the page), axis and time ticks, stable series colours, and which metrics share the
+ * worker axis. Plain browser JavaScript, evaluated in Node by the tests too.
  */
 export const DASHBOARD_HELPERS = String.raw`
 const SECOND = 1000, MINUTE = 60 * SECOND, HOUR = 60 * MINUTE, DAY = 24 * HOUR;
 
-function twoUnits(total, per, bigUnit, smallUnit) {
-  const big = Math.floor(total / per), small = total % per;
-  return small === 0 ? big + bigUnit : big + bigUnit + ' ' + small + smallUnit;
-}
+/** shared/domain/humanFormat.ts: '40ms', '0.4s', '59s', '1m 30s', '2h 5m', '3d 4h'. */
+${pageFunction('humanDuration', humanDuration)}
 
-/** As humanDuration in shared/domain/humanFormat.ts: '40ms', '0.4s', '59s', '1m 30s', '2h 5m', '3d 4h'. */
-function humanDuration(ms) {
-  if (Number.isNaN(ms)) return '?';
-  if (ms < 0) return '-' + humanDuration(-ms);
-  if (ms === Infinity) return 'forever';
-  const wholeMs = Math.round(ms);
-  if (wholeMs === 0) return '0s';
-  if (wholeMs < 100) return wholeMs + 'ms';
-  const tenths = Math.round(ms / 100);
-  if (tenths < 10) return '0.' + tenths + 's';
-  const seconds = Math.round(ms / SECOND);
-  if (seconds < 60) return seconds + 's';
-  if (seconds < 60 * 60) return twoUnits(seconds, 60, 'm', 's');
-  const minutes = Math.round(ms / MINUTE);
-  if (minutes < 24 * 60) return twoUnits(minutes, 60, 'h', 'm');
-  return twoUnits(Math.round(ms / HOUR), 24, 'd', 'h');
-}
-
-/** As humanNumber in shared/domain/humanFormat.ts: integers whole, fractions to 3 significant digits. */
-function humanNumber(x) {
-  if (Number.isNaN(x)) return '?';
-  if (x === Infinity) return '∞';
-  if (x === -Infinity) return '-∞';
-  const sign = x < 0 ? '-' : '';
-  const magnitude = Math.abs(x);
-  let text;
-  if (Number.isInteger(magnitude) || magnitude >= 99.95) {
-    text = BigInt(Math.round(magnitude)).toString();
-  } else {
-    const rounded = Number(magnitude.toPrecision(3));
-    const exponent = Math.floor(Math.log10(rounded || 1));
-    const decimals = Math.min(6, Math.max(0, 2 - exponent));
-    text = magnitude.toFixed(decimals);
-    if (text.includes('.')) text = text.replace(/0+$/, '').replace(/\.$/, '');
-  }
-  return text === '0' ? '0' : sign + text;
-}
+/** shared/domain/humanFormat.ts: integers whole, fractions to 3 significant digits. */
+${pageFunction('humanNumber', humanNumber)}
 
 /** A tick label: short for big values ('12k', '1.5M'). */
 function axisNumber(value) {

@@ -3,30 +3,20 @@
  * values stay exact; these functions are for the strings written next to them.
  *
  * Pure and dependency-free so that every runtime (engine, CLI, dashboard) formats alike.
+ *
+ * `humanDuration` and `humanNumber` are also the dashboard's, in the browser: the page script
+ * carries their source text (`Function.prototype.toString`, shared/dashboard/page.ts), as
+ * compiled by tsx, vitest or a bundle (which may rename or minify). So each is self-contained:
+ * it names nothing of this module but itself (no module-level constant or helper), and defines
+ * no nested or arrow function (tsx's `keepNames` wraps those in a `__name` call that the page
+ * does not have). test/local/dashboardHelpers.test.ts runs them with nothing else defined.
  */
-
-const SECOND = 1_000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
 
 /** What a message shows for a value that is not a number (NaN); never the string `NaN`. */
 export const UNKNOWN_NUMBER = '?';
 
-/** Most decimal places a fraction keeps: smaller magnitudes read as `0`. */
-const MAX_DECIMALS = 6;
-
-/** `"<big><bigUnit>"` or `"<big><bigUnit> <small><smallUnit>"` when the smaller part is not 0. */
-function twoUnits(total: number, per: number, bigUnit: string, smallUnit: string): string {
-  const big = Math.floor(total / per);
-  const small = total % per;
-  return small === 0 ? `${big}${bigUnit}` : `${big}${bigUnit} ${small}${smallUnit}`;
-}
-
 /** How `humanDuration` rounds: to the nearest step, or toward a smaller / larger duration. */
 export type DurationRounding = 'nearest' | 'down' | 'up';
-
-const ROUND: Record<DurationRounding, (x: number) => number> = { nearest: Math.round, down: Math.floor, up: Math.ceil };
 
 /**
  * Formats milliseconds as a rounded human duration of at most two units:
@@ -53,10 +43,14 @@ const ROUND: Record<DurationRounding, (x: number) => number> = { nearest: Math.r
  * @example humanDuration(90_000) // '1m 30s'
  */
 export function humanDuration(ms: number, rounding: DurationRounding = 'nearest'): string {
-  if (Number.isNaN(ms)) return UNKNOWN_NUMBER;
+  // Self-contained (see the module's comment): its constants are its own, its `?` is UNKNOWN_NUMBER.
+  const SECOND = 1_000;
+  const MINUTE = 60 * SECOND;
+  const HOUR = 60 * MINUTE;
+  if (Number.isNaN(ms)) return '?';
   if (ms < 0) return `-${humanDuration(-ms, rounding === 'down' ? 'up' : rounding === 'up' ? 'down' : rounding)}`;
   if (ms === Infinity) return 'forever';
-  const round = ROUND[rounding];
+  const round = { nearest: Math.round, down: Math.floor, up: Math.ceil }[rounding];
   const wholeMs = round(ms);
   if (wholeMs === 0) return '0s';
   if (wholeMs < 100) return `${wholeMs}ms`;
@@ -64,10 +58,13 @@ export function humanDuration(ms: number, rounding: DurationRounding = 'nearest'
   if (tenths < 10) return `0.${tenths}s`;
   const seconds = round(ms / SECOND);
   if (seconds < 60) return `${seconds}s`;
-  if (seconds < 60 * 60) return twoUnits(seconds, 60, 'm', 's');
+  // Two units: the larger, then the smaller when it is not 0 (`1m`, `1m 30s`, `2h 5m`, `3d 4h`).
   const minutes = round(ms / MINUTE);
-  if (minutes < 24 * 60) return twoUnits(minutes, 60, 'h', 'm');
-  return twoUnits(round(ms / HOUR), 24, 'd', 'h');
+  const [total, per, bigUnit, smallUnit]: [number, number, string, string] =
+    seconds < 60 * 60 ? [seconds, 60, 'm', 's'] : minutes < 24 * 60 ? [minutes, 60, 'h', 'm'] : [round(ms / HOUR), 24, 'd', 'h'];
+  const big = Math.floor(total / per);
+  const small = total % per;
+  return small === 0 ? `${big}${bigUnit}` : `${big}${bigUnit} ${small}${smallUnit}`;
 }
 
 /**
@@ -79,7 +76,10 @@ export function humanDuration(ms: number, rounding: DurationRounding = 'nearest'
  * @example humanNumber(0.7430894308943089) // '0.743'
  */
 export function humanNumber(x: number): string {
-  if (Number.isNaN(x)) return UNKNOWN_NUMBER;
+  // Self-contained (see the module's comment): MAX_DECIMALS is its own, its `?` is UNKNOWN_NUMBER.
+  /** Most decimal places a fraction keeps: smaller magnitudes read as `0`. */
+  const MAX_DECIMALS = 6;
+  if (Number.isNaN(x)) return '?';
   if (x === Infinity) return '∞';
   if (x === -Infinity) return '-∞';
   const sign = x < 0 ? '-' : '';

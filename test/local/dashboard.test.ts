@@ -183,6 +183,9 @@ const helpers = new Function(
 )() as Helpers;
 
 describe('Module: dashboard page helpers', () => {
+  // The page's humanDuration / humanNumber are humanFormat's own source text (shared/dashboard/page.ts),
+  // so these hold by construction; they stay as a guard. test/local/dashboardHelpers.test.ts runs
+  // that text with nothing else defined, as tsx and each esbuild bundle compile it.
   describe('Method: humanDuration / humanNumber (same text as shared/domain/humanFormat.ts)', () => {
     it.each([0, 0.3, -0.3, 40, 99.4, 400, 999, 59_967, 90_000, 3_599_700, 7_500_000, 86_400_000, 97_200_000, -1_500, Infinity, NaN])('humanDuration(%s)', (ms) => {
       expect(helpers.humanDuration(ms)).toBe(humanDuration(ms));
