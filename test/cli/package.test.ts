@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packAndInstall, ROOT, type InstalledPackage } from '../../scripts/build.pack';
-import { waitFor } from '../security/upProcess';
+import { GiveUp, waitFor } from '../security/upProcess';
 
 const exec = promisify(execFile);
 /** CI clones the repository with the shared folder beside it. */
@@ -181,7 +181,7 @@ describe('Package: npm pack, then npm install -g of the tarball', { timeout: 180
     try {
       // Act
       const match = (await waitFor('poolscale up to print its dashboard address', () => {
-        if (child.exitCode !== null) throw new Error(`poolscale up exited with ${child.exitCode}:\n${output}`);
+        if (child.exitCode !== null) throw new GiveUp(`poolscale up exited with ${child.exitCode}:\n${output}`);
         return /dashboard (http:\/\/127\.0\.0\.1:\d+)\/dashboard#token=(\S+)/.exec(output);
       }, 120_000)) as RegExpExecArray;
       const pools = (await waitFor('the pool to be evaluated', async () => {
