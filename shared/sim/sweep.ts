@@ -3,8 +3,9 @@
  * main knob, the target utilization, on the same trace and model settings:
  *  - the policy: every utilization-tracking target rule (`targetValue`, proportional mode, or
  *    `perWorker` on the offered load, see OFFERED_LOAD_METRICS; with square-root staffing,
- *    `beta`, its beta scaled by the knob, see betaAt) set to the knob, a predictive floor provisioned at min(1, knob + 0.1) (its usual margin over
- *    the live rule), backlog rules unchanged;
+ *    `beta`, its beta scaled by the knob, see betaAt) set to the knob, a predictive floor moved
+ *    with it (floorAt: its own targetUtilization at knob 0.8, as much higher or lower as the knob
+ *    is), backlog rules unchanged;
  *  - HPA-style and target-tracking-style (shared/sim/baselines.ts) at the knob.
  * Each point: worker-hours (x) against under-provisioned time (y). A family whose curve lies
  * below and left of another's gives less under-provisioning for the same cost.
@@ -59,6 +60,15 @@ export function betaAt(beta: number, knob: number): number {
   return Math.round((100 * beta * (1 / knob - 1)) / (1 / BETA_ANCHOR_KNOB - 1)) / 100;
 }
 
+/**
+ * A predictive floor's targetUtilization at a knob: the rule's own at knob 0.8 (the template, as
+ * for betaAt), shifted by knob - 0.8 and kept within [0.05, 1]: a 0.9 floor gives 0.8 at knob 0.7,
+ * a floor at the forecast itself (1) gives 0.9 there and stays 1 above 0.8.
+ */
+export function floorAt(targetUtilization: number, knob: number): number {
+  return Math.round(100 * Math.min(1, Math.max(0.05, targetUtilization + knob - BETA_ANCHOR_KNOB))) / 100;
+}
+
 /** The pool with its utilization knob set to `knob`, or undefined when it has no such rule. */
 export function withKnob(pool: Policy, knob: number): Policy | undefined {
   let touched = false;
@@ -72,7 +82,7 @@ export function withKnob(pool: Policy, knob: number): Policy | undefined {
       if (rule.beta !== undefined && rule.beta > 0) return { ...rule, beta: betaAt(rule.beta, knob) };
       return { ...rule, perWorker: knob };
     }
-    if (rule.type === 'predictive') return { ...rule, targetUtilization: Math.min(1, knob + 0.1) };
+    if (rule.type === 'predictive') return { ...rule, targetUtilization: floorAt(rule.targetUtilization, knob) };
     return rule;
   });
   return touched ? { ...pool, rules } : undefined;

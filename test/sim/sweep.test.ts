@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ConfigSchema } from '../../shared/domain/policy';
-import { betaAt, sweep, withKnob } from '../../shared/sim/sweep';
+import { betaAt, floorAt, sweep, withKnob } from '../../shared/sim/sweep';
 import { parseTrace } from '../../shared/sim/trace';
 
 const run = promisify(execFile);
@@ -34,7 +34,18 @@ const dir = mkdtempSync(join(tmpdir(), 'poolscale-sweep-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('Function: withKnob', () => {
-  it('sets every utilization-tracking target, the predictive floor at knob + 0.1, and leaves backlog rules alone', () => {
+  it.each([
+    { floor: 0.9, knob: 0.8, expected: 0.9 },
+    { floor: 0.9, knob: 0.6, expected: 0.7 },
+    { floor: 1, knob: 0.8, expected: 1 },
+    { floor: 1, knob: 0.7, expected: 0.9 },
+    { floor: 1, knob: 0.9, expected: 1 },
+    { floor: 0.1, knob: 0.5, expected: 0.05 },
+  ])('floorAt: a floor at $floor is at $expected at knob $knob (the template at 0.8)', ({ floor, knob, expected }) => {
+    expect(floorAt(floor, knob)).toBe(expected);
+  });
+
+  it('sets every utilization-tracking target, moves the predictive floor with the knob (0.9 at 0.8: 0.7 at 0.6), and leaves backlog rules alone', () => {
     const rules = withKnob(pool, 0.6)!.rules;
     expect(rules[0]).toMatchObject({ type: 'target', targetValue: 0.6 });
     expect(rules[1]).toMatchObject({ type: 'target', perWorker: 2 });
