@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ConfigSchema } from '../../shared/domain/policy';
+import { loadConfigFile } from '../../shared/config/load';
 import { betaAt, floorAt, sweep, withKnob } from '../../shared/sim/sweep';
 import { parseTrace } from '../../shared/sim/trace';
 
@@ -43,6 +44,13 @@ describe('Function: withKnob', () => {
     { floor: 0.1, knob: 0.5, expected: 0.05 },
   ])('floorAt: a floor at $floor is at $expected at knob $knob (the template at 0.8)', ({ floor, knob, expected }) => {
     expect(floorAt(floor, knob)).toBe(expected);
+  });
+
+  it('examples/recommended.yaml at knob 0.8 is the template itself (its beta, its floor): the sweep point matches the policy as written', async () => {
+    const { config } = await loadConfigFile(join(import.meta.dirname, '../../examples/recommended.yaml'));
+    const recommended = config!.pools[0]!;
+    expect(withKnob(recommended, 0.8)!.rules).toEqual(recommended.rules);
+    expect(withKnob(recommended, 0.7)!.rules).not.toEqual(recommended.rules);
   });
 
   it('sets every utilization-tracking target, moves the predictive floor with the knob (0.9 at 0.8: 0.7 at 0.6), and leaves backlog rules alone', () => {
