@@ -104,7 +104,7 @@ export function decide(policy: Policy, observations: Observations, state: PoolSt
   // Fields dropped (an expired override, a forecast no longer configured) are left out by
   // rest-destructuring, the slow path; the common path is a plain spread. No `delete`, which
   // would turn the state into a slow dictionary-mode object.
-  const base = (!manual && state.manual) || (!forecast && state.forecast) || (!spreads && state.spreads) ? without(state, !manual, !forecast, !spreads) : state;
+  const base = (!manual && state.manual) || (!forecast && state.forecast) || (!spreads && state.spreads) ? without(state, !manual, !forecast) : state;
   const next: PoolState = {
     ...base,
     desired,
@@ -121,9 +121,10 @@ export function decide(policy: Policy, observations: Observations, state: PoolSt
   return { decision, state: next };
 }
 
-function without(state: PoolState, dropManual: boolean, dropForecast: boolean, dropSpreads: boolean): PoolState {
-  const { manual, forecast, spreads, ...rest } = state;
-  return { ...rest, ...(dropManual ? {} : { manual }), ...(dropForecast ? {} : { forecast }), ...(dropSpreads || !spreads ? {} : { spreads }) } as PoolState;
+/** The state without `manual`/`forecast` when asked, and always without `spreads` (decide sets this tick's, if any). */
+function without(state: PoolState, dropManual: boolean, dropForecast: boolean): PoolState {
+  const { manual, forecast, spreads: _spreads, ...rest } = state;
+  return { ...rest, ...(dropManual ? {} : { manual }), ...(dropForecast ? {} : { forecast }) } as PoolState;
 }
 
 /** Steps 3-6 for a pool under automatic control. */

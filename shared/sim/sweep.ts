@@ -46,8 +46,8 @@ export interface Sweep {
  */
 export const OFFERED_LOAD_METRICS: ReadonlySet<string> = new Set(['offered_load']);
 
-/** The knob value a square-root-staffed rule's own beta stands for (the recommended policy's point). */
-export const BETA_ANCHOR_KNOB = 0.8;
+/** The knob value a template's own settings stand for (its beta, its floor): the recommended policy's point. */
+export const TEMPLATE_KNOB = 0.8;
 
 /**
  * Square-root staffing (`beta`) at a utilization knob: the headroom scales like a utilization
@@ -57,7 +57,7 @@ export const BETA_ANCHOR_KNOB = 0.8;
  */
 export function betaAt(beta: number, knob: number): number {
   // Two decimals: what `tune` prints stays readable (0.89, not 0.8888888888888893).
-  return Math.round((100 * beta * (1 / knob - 1)) / (1 / BETA_ANCHOR_KNOB - 1)) / 100;
+  return Math.round((100 * beta * (1 / knob - 1)) / (1 / TEMPLATE_KNOB - 1)) / 100;
 }
 
 /**
@@ -66,7 +66,7 @@ export function betaAt(beta: number, knob: number): number {
  * a floor at the forecast itself (1) gives 0.9 there and stays 1 above 0.8.
  */
 export function floorAt(targetUtilization: number, knob: number): number {
-  return Math.round(100 * Math.min(1, Math.max(0.05, targetUtilization + knob - BETA_ANCHOR_KNOB))) / 100;
+  return Math.round(100 * Math.min(1, Math.max(0.05, targetUtilization + knob - TEMPLATE_KNOB))) / 100;
 }
 
 /** The pool with its utilization knob set to `knob`, or undefined when it has no such rule. */

@@ -117,8 +117,7 @@ export function targetRule(rule: TargetRule, ctx: RuleContext): RuleOutcome {
  * workers; beta 0 gives ceil(load). Never below the load, nondecreasing in both arguments.
  */
 export function staffing(load: number, beta: number): number {
-  const r = Math.max(0, load);
-  return Math.ceil(exact(r + Math.max(0, beta) * Math.sqrt(r)));
+  return staffingObserved(load, beta, 0, 0);
 }
 
 /**
