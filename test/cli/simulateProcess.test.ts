@@ -49,6 +49,27 @@ describe('Process: poolscale simulate', () => {
     expect(quiet.stdout).toBe(loud.stdout);
   }, 240_000);
 
+  it('a rule with `spread: observed`: the simulated decisions size from the observed spread of a load burstier than Poisson, and say so', async () => {
+    // Prepare: 4 hours around 400 arrivals a minute with a spread of ~60 (Poisson would be 20), seeded.
+    let seed = 5;
+    const uniform = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const rows = Array.from({ length: 240 }, (_, i) => `${i * 60},${Math.max(0, Math.round(400 + 60 * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform())))}`);
+    const trace = join(dir, 'noisy.csv');
+    writeFileSync(trace, `t_seconds,arrivals\n${rows.join('\n')}\n`);
+    const config = join(dir, 'observed.yaml');
+    writeFileSync(config, 'version: 1\npools:\n  - id: web\n    target: { kind: none }\n    min: 1\n    max: 500\n    rules:\n      - { type: target, name: offered, metric: offered_load, perWorker: 1, beta: 2, spread: observed }\n');
+
+    // Act
+    const { code, stdout, stderr } = await poolscale(['simulate', '--quiet', '--json', '--config', config, '--trace', trace]);
+
+    // Assess
+    expect(code, stderr).toBe(0);
+    const timeline = (JSON.parse(stdout) as { pools: { timeline: { reasons: { code: string; message: string }[] }[] }[] }).pools[0]!.timeline;
+    const sized = timeline.slice(-60).flatMap((entry) => entry.reasons).filter((reason) => reason.code.startsWith('rule.target.backlog'));
+    expect(sized.length).toBeGreaterThan(0);
+    for (const reason of sized) expect(reason.message).toMatch(/ \+ 2 x observed spread [\d.]+ \(> sqrt\([\d.]+\)\) -> \d+$/);
+  }, 60_000);
+
   it('--out into a missing directory: one line on stderr, exit 2, no stack trace, nothing on stdout', async () => {
     // Act
     const { code, stdout, stderr } = await poolscale(['simulate', '--config', 'examples/recommended.yaml', '--trace', month, '--compare', '--out', '/missing/dir/r.html']);
