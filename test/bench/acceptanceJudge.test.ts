@@ -48,4 +48,10 @@ describe('Function: judge (issue 12 acceptance)', () => {
     expect(verdict.pass).toBe(pass);
     if (!pass) expect(verdict.line).toContain('x oracle');
   });
+
+  it('the scaled traces (not in the acceptance) are judged without the x-oracle item', () => {
+    const c = comparison(48, { workerHours: 80, underTimePct: 1, xOracle: 2 }, HPA, TT);
+    expect(judge('sum10-nasa (scaled)', c, { xOracle: false }).pass).toBe(true);
+    expect(judge('sum10-nasa (scaled)', c).pass).toBe(false);
+  });
 });

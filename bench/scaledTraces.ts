@@ -1,0 +1,93 @@
+/**
+ * Larger traffic built from ../shared/traces, for checking that a policy generalises beyond the
+ * pool sizes of the recorded traces (10-100 workers of load on nasa, a few hundred on diurnal).
+ * None of these are recordings; they are deterministic (seeded) transformations:
+ *  - `sum10-nasa`: nasa summed with 9 copies of itself, each rotated by 1-6 whole days, so ten
+ *    independent sources with the same daily cycle add up (bursts of one source stay bursts);
+ *  - `sum10-flash`: the flash-crowd trace summed with 9 copies shifted by up to +-30 minutes;
+ *  - `smooth10-diurnal`: Poisson arrivals at 10x the 31-minute moving mean of the diurnal trace
+ *    (a large, smooth pool: its spikes become 31-minute ramps);
+ *  - `x5-nasa`: Poisson arrivals at 5x nasa's per-minute count times a log-normal factor
+ *    (sigma 0.2): larger web traffic whose noise grows in proportion to the load, not as its
+ *    square root.
+ * Used by `npx tsx bench/acceptance.ts --scaled`.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(random: () => number): number {
+  const u = Math.max(random(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+}
+
+/** A Poisson sample: Knuth's product method up to mean 60, the normal approximation above. */
+export function poisson(mean: number, random: () => number): number {
+  if (!(mean > 0)) return 0;
+  if (mean > 60) return Math.max(0, Math.round(mean + Math.sqrt(mean) * gaussian(random)));
+  const limit = Math.exp(-mean);
+  let k = 0;
+  let p = random();
+  while (p > limit) {
+    k += 1;
+    p *= random();
+  }
+  return k;
+}
+
+function arrivals(dir: string, file: string): number[] {
+  return readFileSync(join(dir, file), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => Number(line.split(',')[1]));
+}
+
+function csv(counts: number[]): string {
+  return `t_seconds,arrivals\n${counts.map((n, i) => `${i * 60},${n}`).join('\n')}\n`;
+}
+
+function sumRotated(base: number[], copies: number, shift: (random: () => number) => number, random: () => number): number[] {
+  const out = base.slice();
+  for (let c = 1; c < copies; c += 1) {
+    const by = shift(random);
+    for (let i = 0; i < out.length; i += 1) out[i]! += base[(((i + by) % base.length) + base.length) % base.length]!;
+  }
+  return out;
+}
+
+/** The scaled traces as CSV text, by name; `dir` holds the recorded traces. */
+export function scaledTraces(dir: string): { name: string; csv: string }[] {
+  const nasa = arrivals(dir, 'nasa_http_1995_07.csv');
+  const flash = arrivals(dir, 'synthetic-flash-crowd-2d.csv');
+  const diurnal = arrivals(dir, 'synthetic-diurnal-4w.csv');
+  const random = prng(7);
+  const sum10Nasa = sumRotated(nasa, 10, (r) => (1 + Math.floor(r() * 6)) * 1440, random);
+  const sum10Flash = sumRotated(flash, 10, (r) => Math.floor(r() * 61) - 30, random);
+  const smooth = diurnal.map((_, i) => {
+    const from = Math.max(0, i - 15);
+    const to = Math.min(diurnal.length, i + 16);
+    let sum = 0;
+    for (let j = from; j < to; j += 1) sum += diurnal[j]!;
+    return poisson((10 * sum) / (to - from), random);
+  });
+  const noisy = prng(3);
+  const x5Nasa = nasa.map((n) => poisson(5 * n * Math.exp(0.2 * gaussian(noisy)), noisy));
+  return [
+    { name: 'sum10-nasa', csv: csv(sum10Nasa) },
+    { name: 'sum10-flash', csv: csv(sum10Flash) },
+    { name: 'smooth10-diurnal', csv: csv(smooth) },
+    { name: 'x5-nasa', csv: csv(x5Nasa) },
+  ];
+}
