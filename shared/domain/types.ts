@@ -80,6 +80,8 @@ export interface SpreadState {
   load: number;
   spread: number;
   trend: number;
+  /** The last changes of the load between evaluations, newest last (at most RISE_RUN): a sustained rise. */
+  recent?: number[];
 }
 
 /**

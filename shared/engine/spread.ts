@@ -16,12 +16,20 @@ import type { SpreadState } from '../domain/types';
  *    the burst's size, so batch bursts do not inflate the headroom of the hours after them;
  *    a lasting change of regime is followed in about 15 evaluations per doubling;
  *  - `trend`: a running median of the signed change, moved each evaluation by SPREAD_RATE x
- *    spread towards it: the slope of a steady ramp, again unmoved by one jump.
+ *    spread towards it: the slope of a steady ramp, again unmoved by one jump;
+ *  - `recent`: the last RISE_RUN changes. The median trend takes tens of evaluations to reach a
+ *    ramp's slope, too slow for a large pool whose load starts climbing at once (a spike spread
+ *    over half an hour, the morning slope): when each of the last RISE_RUN changes rose, the
+ *    smallest of them is the slope provisioned ahead (`risingTrend`). One jump is not a rise of
+ *    RISE_RUN changes, and noise rarely rises three times running (1 in 24 for white noise:
+ *    four values in increasing order), and then by the smallest of the three.
  * The spread starts at the Poisson value (median |change| 0.674 sqrt(R)), so an idle or Poisson
  * load keeps the plain sqrt(R) headroom. A gap longer than `maxGap` between two fresh values (an
  * outage, a paused pool) starts the estimates again.
  */
 export const SPREAD_RATE = 0.05;
+/** How many consecutive rising changes make a sustained rise. */
+export const RISE_RUN = 3;
 /** Median of |N(0, 1)|: a normal change of standard deviation s has median |change| 0.674 s. */
 export const MEDIAN_ABS_NORMAL = 0.6744897501960817;
 const TINY = 1e-9;
@@ -46,7 +54,18 @@ export function updateSpread(previous: SpreadState | undefined, load: number, at
   const spread = Math.max(TINY, magnitude > previous.spread ? previous.spread * Math.exp(SPREAD_RATE) : previous.spread * Math.exp(-SPREAD_RATE));
   const step = SPREAD_RATE * Math.max(previous.spread, TINY);
   const trend = change > previous.trend ? previous.trend + step : change < previous.trend ? previous.trend - step : previous.trend;
-  return { at, load, spread, trend };
+  const recent = [...(Array.isArray(previous.recent) ? previous.recent : []), change].slice(-RISE_RUN);
+  return { at, load, spread, trend, recent };
+}
+
+/**
+ * The rising slope to provision ahead for, per evaluation: the larger of the median trend and,
+ * when each of the last RISE_RUN changes rose, the smallest of them (0 when neither rises).
+ */
+export function risingTrend(state: SpreadState): number {
+  const recent = Array.isArray(state.recent) ? state.recent : [];
+  const sustained = recent.length >= RISE_RUN ? Math.min(...recent.slice(-RISE_RUN)) : 0;
+  return Math.max(0, Number.isFinite(state.trend) ? state.trend : 0, Number.isFinite(sustained) ? sustained : 0);
 }
 
 /** Standard deviation of the change between evaluations that the running median implies. */

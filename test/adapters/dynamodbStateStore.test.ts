@@ -34,7 +34,7 @@ describe('Class: DynamoStateStore', () => {
         samples: [{ t: 1_000, values: { busy: 2, free: 0.5 } }],
         forecast: { level: 1, trend: 0, seasonal: [null, 2], slotStart: 0, slotPeak: 1, since: 0, slots: 1 },
         // Target rules with `spread: observed` (by name, or `#index`): fractional and negative numbers.
-        spreads: { offered: { at: 1_000, load: 12.5, spread: 2.385_164_807, trend: -0.25 }, '#2': { at: 1_000, load: 0, spread: 1e-9, trend: 0 } },
+        spreads: { offered: { at: 1_000, load: 12.5, spread: 2.385_164_807, trend: -0.25, recent: [1.5, -0.25, 3] }, '#2': { at: 1_000, load: 0, spread: 1e-9, trend: 0 } },
       });
 
       // Act

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { SpreadState } from '../../shared/domain/types';
 import { decide } from '../../shared/engine';
 import { staffing, staffingObserved } from '../../shared/engine/rules/target';
-import { MEDIAN_ABS_NORMAL, SPREAD_RATE, learnSpreads, observedDeviation, updateSpread } from '../../shared/engine/spread';
+import { MEDIAN_ABS_NORMAL, RISE_RUN, SPREAD_RATE, learnSpreads, observedDeviation, risingTrend, updateSpread } from '../../shared/engine/spread';
 import { MINUTE, T0, observe, policyOf, stateOf } from './fixtures';
 
 /** mulberry32: the same pseudo-random sequence on every run. */
@@ -48,20 +48,23 @@ function settled(loads: number[], last: number, of: (state: SpreadState) => numb
 
 describe('Function: updateSpread (running medians of the change between evaluations)', () => {
   const previous: SpreadState = { at: T0, load: 100, spread: 5, trend: 1 };
+  const rising: SpreadState = { ...previous, recent: [4, 7, 9] };
   it.each([
-    { case: 'first value: Poisson spread (median |change| 0.674 sqrt(R)), no trend', before: undefined, load: 100, at: T0, expected: { load: 100, spread: MEDIAN_ABS_NORMAL * 10, trend: 0 } },
-    { case: 'first value of an idle pool', before: undefined, load: 0, at: T0, expected: { load: 0, spread: 0, trend: 0 } },
-    { case: 'a gap longer than maxGap starts again', before: previous, load: 400, at: T0 + 4 * MINUTE, expected: { load: 400, spread: MEDIAN_ABS_NORMAL * 20, trend: 0 } },
-    { case: 'a clock moved back starts again', before: previous, load: 400, at: T0 - MINUTE, expected: { load: 400, spread: MEDIAN_ABS_NORMAL * 20, trend: 0 } },
-    { case: 'a change above the spread raises it by e^rate, the trend by rate x spread', before: previous, load: 120, at: T0 + MINUTE, expected: { load: 120, spread: 5 * Math.exp(SPREAD_RATE), trend: 1 + SPREAD_RATE * 5 } },
-    { case: 'a change below the spread lowers it by e^-rate', before: previous, load: 101, at: T0 + MINUTE, expected: { load: 101, spread: 5 * Math.exp(-SPREAD_RATE), trend: 1 } },
-    { case: 'a fall lowers the trend', before: previous, load: 90, at: T0 + MINUTE, expected: { load: 90, spread: 5 * Math.exp(SPREAD_RATE), trend: 1 - SPREAD_RATE * 5 } },
+    { case: 'first value: Poisson spread (median |change| 0.674 sqrt(R)), no trend', before: undefined, load: 100, at: T0, expected: { load: 100, spread: MEDIAN_ABS_NORMAL * 10, trend: 0, recent: undefined } },
+    { case: 'first value of an idle pool', before: undefined, load: 0, at: T0, expected: { load: 0, spread: 0, trend: 0, recent: undefined } },
+    { case: 'a gap longer than maxGap starts again (and forgets the recent changes)', before: rising, load: 400, at: T0 + 4 * MINUTE, expected: { load: 400, spread: MEDIAN_ABS_NORMAL * 20, trend: 0, recent: undefined } },
+    { case: 'a clock moved back starts again', before: previous, load: 400, at: T0 - MINUTE, expected: { load: 400, spread: MEDIAN_ABS_NORMAL * 20, trend: 0, recent: undefined } },
+    { case: 'a change above the spread raises it by e^rate, the trend by rate x spread', before: previous, load: 120, at: T0 + MINUTE, expected: { load: 120, spread: 5 * Math.exp(SPREAD_RATE), trend: 1 + SPREAD_RATE * 5, recent: [20] } },
+    { case: 'a change below the spread lowers it by e^-rate', before: previous, load: 101, at: T0 + MINUTE, expected: { load: 101, spread: 5 * Math.exp(-SPREAD_RATE), trend: 1, recent: [1] } },
+    { case: 'a fall lowers the trend', before: previous, load: 90, at: T0 + MINUTE, expected: { load: 90, spread: 5 * Math.exp(SPREAD_RATE), trend: 1 - SPREAD_RATE * 5, recent: [-10] } },
+    { case: 'the recent changes keep the last RISE_RUN, newest last', before: rising, load: 130, at: T0 + MINUTE, expected: { load: 130, spread: 5 * Math.exp(SPREAD_RATE), trend: 1 + SPREAD_RATE * 5, recent: [7, 9, 30] } },
   ])('$case', ({ before, load, at, expected }) => {
     const next = updateSpread(before, load, at, 3 * MINUTE);
     expect(next.at).toBe(at);
     expect(next.load).toBe(expected.load);
     expect(next.spread).toBeCloseTo(expected.spread, 9);
     expect(next.trend).toBeCloseTo(expected.trend, 9);
+    expect(next.recent).toEqual(expected.recent);
   });
 
   it('settles on the standard deviation of the change: iid noise of sd 10 around 500 changes with sd 10 x sqrt(2)', () => {
@@ -120,6 +123,43 @@ describe('Function: updateSpread (running medians of the change between evaluati
   });
 });
 
+describe('Function: risingTrend (the slope provisioned ahead)', () => {
+  const at = { at: T0, load: 100, spread: 5 };
+  it.each([
+    { case: 'no recent changes: the median trend', state: { ...at, trend: 2 }, expected: 2 },
+    { case: 'three rises: the smallest of them, above the trend', state: { ...at, trend: 1, recent: [5, 8, 3] }, expected: 3 },
+    { case: 'three rises below the trend: the trend', state: { ...at, trend: 4, recent: [5, 8, 3] }, expected: 4 },
+    { case: 'one of the three fell: the trend', state: { ...at, trend: 1, recent: [5, -1, 3] }, expected: 1 },
+    { case: 'fewer than RISE_RUN changes: the trend', state: { ...at, trend: 0, recent: [50, 80] }, expected: 0 },
+    { case: 'a falling load provisions nothing ahead', state: { ...at, trend: -3, recent: [-1, -2, -3] }, expected: 0 },
+    { case: 'non-finite values count as none', state: { ...at, trend: Number.NaN, recent: [Number.NaN, 2, 3] }, expected: 0 },
+  ])('$case: $expected', ({ state, expected }) => {
+    expect(risingTrend(state)).toBe(expected);
+  });
+
+  it('follows a ramp after RISE_RUN rising evaluations, and not one jump', () => {
+    const calm = feed(Array.from({ length: 200 }, () => 1000));
+    const ramp = (steps: number) => feed(Array.from({ length: steps }, (_, i) => 1000 + 200 * (i + 1)), calm);
+    expect(RISE_RUN).toBe(3);
+    expect(risingTrend(ramp(2))).toBeLessThan(20);
+    expect(risingTrend(ramp(3))).toBe(200);
+    expect(risingTrend(ramp(10))).toBe(200);
+    const jump = feed([5000, 5000, 5000, 5000], calm);
+    expect(risingTrend(jump)).toBeLessThan(20);
+    // The median trend alone takes tens of evaluations to reach the slope.
+    expect(ramp(3).trend).toBeLessThan(20);
+  });
+
+  it('is finite and non-negative whatever the loads (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0, max: 1e7, noNaN: true }), { minLength: 1, maxLength: 100 }), (loads) => {
+        const rise = risingTrend(feed(loads));
+        expect(Number.isFinite(rise) && rise >= 0).toBe(true);
+      }),
+    );
+  });
+});
+
 describe('Function: staffingObserved', () => {
   it.each([
     { case: 'Poisson spread wins when the observed one is smaller', load: 100, beta: 2, deviation: 4, ahead: 0, expected: 120 },
@@ -168,7 +208,7 @@ describe('decide() with `spread: observed`', () => {
     expect(learnt).toBeDefined();
     const deviation = observedDeviation(learnt!);
     expect(deviation).toBeGreaterThan(Math.sqrt(400));
-    expect(decision.proposals[0]!.desired).toBe(staffingObserved(learnt!.load, 2, deviation, Math.max(0, learnt!.trend) * 2));
+    expect(decision.proposals[0]!.desired).toBe(staffingObserved(learnt!.load, 2, deviation, risingTrend(learnt!) * 2));
     expect(decision.proposals[0]!.reason.message).toMatch(/observed spread/);
   });
 
@@ -176,11 +216,11 @@ describe('decide() with `spread: observed`', () => {
     const loads = Array.from({ length: 200 }, (_, i) => 1000 + 10 * i);
     const { decision: twoIntervals, state } = run(loads);
     const learnt = state.spreads!.offered!;
-    expect(learnt.trend).toBeGreaterThan(5);
+    expect(risingTrend(learnt)).toBeGreaterThanOrEqual(10);
     const deviation = observedDeviation(learnt);
-    expect(twoIntervals.proposals[0]!.desired).toBe(staffingObserved(learnt.load, 2, deviation, 2 * learnt.trend));
+    expect(twoIntervals.proposals[0]!.desired).toBe(staffingObserved(learnt.load, 2, deviation, 2 * risingTrend(learnt)));
     const fiveMinutes = run(loads, policyOf({ max: 10_000, rules: [{ ...rule, lead: '5m' }] })).decision;
-    expect(fiveMinutes.proposals[0]!.desired).toBe(staffingObserved(learnt.load, 2, deviation, 5 * learnt.trend));
+    expect(fiveMinutes.proposals[0]!.desired).toBe(staffingObserved(learnt.load, 2, deviation, 5 * risingTrend(learnt)));
     expect(fiveMinutes.proposals[0]!.reason.message).toMatch(/\+ rising/);
   });
 

@@ -2,7 +2,7 @@ import type { TargetRule } from '../../domain/policy';
 import { humanCompared, humanNumber, humanPercent } from '../../domain/humanFormat';
 import type { RuleContext, RuleOutcome } from '../RuleContext';
 import { windowAverage } from '../samples';
-import { observedDeviation, spreadKey } from '../spread';
+import { observedDeviation, risingTrend, spreadKey } from '../spread';
 
 /**
  * Target tracking (seed 004, seed 002 templates, HPA). Three modes, first match wins:
@@ -33,7 +33,7 @@ export function targetRule(rule: TargetRule, ctx: RuleContext): RuleOutcome {
     let how: string | undefined;
     if (observed) {
       const deviation = observedDeviation(observed);
-      const ahead = Math.max(0, observed.trend) * ((rule.lead ?? 2 * ctx.policy.interval) / ctx.policy.interval);
+      const ahead = risingTrend(observed) * ((rule.lead ?? 2 * ctx.policy.interval) / ctx.policy.interval);
       desired = staffingObserved(load, beta, deviation, ahead);
       const spreadText = deviation > Math.sqrt(load) ? `observed spread ${humanNumber(deviation)} (> sqrt(${humanNumber(load)}))` : `sqrt(${humanNumber(load)}) (observed spread ${humanNumber(deviation)})`;
       how = `${humanNumber(load)}${ahead > 0 ? ` + rising ${humanNumber(ahead)}` : ''} + ${beta} x ${spreadText}`;
