@@ -18,6 +18,14 @@
  *    whose supply stays within (1 + h) x what it has seen; the bench counts such rows for several
  *    h beside the rows the goal allows, and what holding that headroom everywhere costs
  *    (supply = ceil((1 + h) x that highest demand), also without startup).
+ * 3. **The cheapest supply that knows X, chosen in hindsight.** For a given piece of information
+ *    per row (the 15-minute centred level as in 1, that and the demand of row k-2, or the 5-minute
+ *    centred level: two minutes of the future), the supply of each row may be any function of
+ *    that information (rounded into buckets about 12 % wide), chosen with the whole trace in view;
+ *    no startup is paid and only `min` applies. The cheapest such function that meets the goal is
+ *    found through its Lagrangian (per bucket: the count minimising rows x supply + lambda x rows
+ *    short, lambda bisected to the goal), and the dual value printed is a lower bound on it: no
+ *    policy whose supply depends on no more than that information does better, however clever.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,6 +50,62 @@ function underPct(demand: Float64Array, supply: (k: number) => number): { under:
   return { under: (100 * under) / demand.length, workerHours: paid / 60 };
 }
 
+/** Bucket of a non-negative value, about 12 % wide. */
+function bucket(x: number): number {
+  return Math.round(Math.log1p(Math.max(0, x)) * 8);
+}
+
+/**
+ * Lower bound on the worker-hours of any supply that is a function of `key` (one per row) and
+ * leaves at most `allowed` rows short: the Lagrangian dual at the bisected multiplier.
+ */
+export function hindsightBound(demand: Float64Array, key: (k: number) => string | number, allowed: number, min: number): number {
+  const groups = new Map<string | number, number[]>();
+  for (let k = 0; k < demand.length; k += 1) {
+    const g = key(k);
+    let list = groups.get(g);
+    if (!list) groups.set(g, (list = []));
+    list.push(demand[k]!);
+  }
+  const sorted = [...groups.values()].map((list) => list.sort((x, y) => x - y));
+  const at = (lambda: number) => {
+    let paid = 0;
+    let short = 0;
+    for (const list of sorted) {
+      const m = list.length;
+      let best = Infinity;
+      let bestPaid = 0;
+      let bestShort = 0;
+      let covered = 0;
+      for (let i = 0; i < m; i += 1) {
+        const s = Math.max(min, list[i]!);
+        while (covered < m && list[covered]! <= s) covered += 1;
+        const cost = m * s + lambda * (m - covered);
+        if (cost < best) {
+          best = cost;
+          bestPaid = m * s;
+          bestShort = m - covered;
+        }
+        while (i + 1 < m && list[i + 1] === list[i]) i += 1;
+      }
+      paid += bestPaid;
+      short += bestShort;
+    }
+    return { paid, short };
+  };
+  let lo = 0;
+  let hi = 1e9;
+  let dual = 0;
+  for (let i = 0; i < 80; i += 1) {
+    const mid = (lo + hi) / 2;
+    const r = at(mid);
+    dual = Math.max(dual, r.paid + mid * (r.short - allowed));
+    if (r.short > allowed) lo = mid;
+    else hi = mid;
+  }
+  return dual / 60;
+}
+
 const bench: Bench = {
   name: 'bounds',
   description: 'issue 12: clairvoyant-rate supply and unseen jumps on each trace of a day or more',
@@ -50,6 +114,7 @@ const bench: Bench = {
     const pool = config!.pools[0]!;
     log('| trace | goal: under % <= | recommended worker-h / under % | fair oracle worker-h | clairvoyant rate: beta | its worker-h | x fair oracle | rows allowed | rows above 1.25x / 1.5x / 2x the highest of k-6..k-2 | worker-h of holding 1.25x / 1.5x / 2x |');
     log('|---|---:|---|---:|---:|---:|---:|---:|---|---|');
+    const hindsight: string[] = [];
     for (const file of traceFiles()) {
       const trace = parseTrace(readFileSync(join(TRACE_DIR, file), 'utf8'));
       if (trace.endSeconds - trace.t[0]! < 86_400) continue;
@@ -93,11 +158,34 @@ const bench: Bench = {
         return rows;
       });
       const holding = heads.map((h) => underPct(demand, (k) => Math.max(pool.min, Math.ceil((1 + h) * seen(k)))).workerHours);
+      const centred = (half: number) => (k: number) => {
+        let sum = 0;
+        let count = 0;
+        for (let j = Math.max(0, k - half); j <= Math.min(n - 1, k + half); j += 1) {
+          sum += load[j]!;
+          count += 1;
+        }
+        return sum / count;
+      };
+      const allowed = Math.floor((goal / 100) * n);
+      const five = centred(2);
+      const bounds = [
+        hindsightBound(demand, (k) => bucket(level[k]!), allowed, pool.min),
+        hindsightBound(demand, (k) => `${bucket(level[k]!)}:${k >= 2 ? bucket(demand[k - 2]!) : -1}`, allowed, pool.min),
+        hindsightBound(demand, (k) => bucket(five(k)), allowed, pool.min),
+      ];
+      hindsight.push(`| ${file.replace('.csv', '')} | ${allowed} | ${bounds.map((w) => `${w.toFixed(0)} (${(w / fair).toFixed(3)}x)`).join(' | ')} |`);
       const p = c.rows[0]!.summary;
       log(
-        `| ${file.replace('.csv', '')} | ${goal.toFixed(3)} | ${p.workerHours.toFixed(0)} / ${p.underTimePct.toFixed(2)} | ${fair.toFixed(0)} | ${best ? best.beta.toFixed(2) : '> 8'} | ${best ? best.workerHours.toFixed(0) : 'n/a'} | ${best ? (best.workerHours / fair).toFixed(3) : 'n/a'} | ${Math.floor((goal / 100) * n)} | ${jumps.join(' / ')} | ${holding.map((w) => w.toFixed(0)).join(' / ')} |`,
+        `| ${file.replace('.csv', '')} | ${goal.toFixed(3)} | ${p.workerHours.toFixed(0)} / ${p.underTimePct.toFixed(2)} | ${fair.toFixed(0)} | ${best ? best.beta.toFixed(2) : '> 8'} | ${best ? best.workerHours.toFixed(0) : 'n/a'} | ${best ? (best.workerHours / fair).toFixed(3) : 'n/a'} | ${allowed} | ${jumps.join(' / ')} | ${holding.map((w) => w.toFixed(0)).join(' / ')} |`,
       );
     }
+    log('');
+    log('Cheapest supply that knows only X, chosen in hindsight (a lower bound; worker-h and x fair oracle):');
+    log('');
+    log('| trace | rows allowed | X = 15-minute centred level | level and demand of row k-2 | 5-minute centred level (2 min ahead) |');
+    log('|---|---:|---:|---:|---:|');
+    for (const line of hindsight) log(line);
   },
 };
 
