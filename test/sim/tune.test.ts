@@ -6,7 +6,7 @@ import { run } from '../../shared/cli/commands/tune';
 import { memoryIo } from '../../shared/cli/io';
 import { parseConfigText } from '../../shared/config/parseConfigText';
 import { ConfigSchema } from '../../shared/domain/policy';
-import { sliceTrace, tune } from '../../shared/sim/tune';
+import { sliceTrace, spreadsFor, tune, tunedPool, TUNE_STABILIZATION_SECONDS, TUNE_UTILIZATIONS } from '../../shared/sim/tune';
 import { parseTrace } from '../../shared/sim/trace';
 
 /** Two hours of a ramp-and-burst pattern repeating every 20 minutes. */
@@ -15,6 +15,24 @@ const CSV = `t_seconds,arrivals\n${ARRIVALS.map((a, i) => `${i * 60},${a}`).join
 const raw = {
   version: 1,
   pools: [{ id: 'p', target: { kind: 'none' }, min: 1, max: 200, rules: [{ type: 'target', metric: 'utilization', targetValue: 0.8, tolerance: 0.05 }] }],
+};
+
+/** A template with square-root staffing on the offered load beside a utilization rule. */
+const staffed = {
+  version: 1,
+  pools: [
+    {
+      id: 'q',
+      target: { kind: 'none' },
+      min: 1,
+      max: 200,
+      metrics: { offered_load: { source: 'redis', type: 'number', key: 'jobs:offered_load' } },
+      rules: [
+        { type: 'target', name: 'offered', metric: 'offered_load', perWorker: 1, beta: 2 },
+        { type: 'target', name: 'util', metric: 'utilization', targetValue: 0.8 },
+      ],
+    },
+  ],
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'poolscale-tune-'));
@@ -48,6 +66,35 @@ describe('Function: tune', () => {
     expect(result.chosen!.summary.underTimePct).toBeLessThanOrEqual(10);
     expect(result.heldBack!.summary.hours).toBeCloseTo(36 / 60);
     expect(result.pool!.rules[0]).toMatchObject({ targetValue: result.chosen!.utilization });
+    // No square-root staffing rule: no spread searched.
+    expect(result.candidates).toHaveLength(TUNE_UTILIZATIONS.length * TUNE_STABILIZATION_SECONDS.length);
+    expect(result.candidates.every((c) => c.spread === undefined)).toBe(true);
+  });
+
+  it('searches both spreads when the template staffs by square root, and sets the chosen one on those rules only', async () => {
+    const pool = ConfigSchema.parse(staffed).pools[0]!;
+    expect(spreadsFor(pool)).toEqual(['poisson', 'observed']);
+    expect(spreadsFor(ConfigSchema.parse(raw).pools[0]!)).toEqual([undefined]);
+
+    const result = await tune(pool, parseTrace(CSV), { kind: 'under', maxPct: 10 });
+
+    expect(result.candidates).toHaveLength(2 * TUNE_UTILIZATIONS.length * TUNE_STABILIZATION_SECONDS.length);
+    expect(new Set(result.candidates.map((c) => c.spread))).toEqual(new Set(['poisson', 'observed']));
+    const meeting = result.candidates.filter((c) => c.meets);
+    for (const c of meeting) expect(result.chosen!.summary.workerHours).toBeLessThanOrEqual(c.summary.workerHours);
+    const [offered, util] = result.pool!.rules;
+    expect(offered).toMatchObject({ name: 'offered', spread: result.chosen!.spread });
+    expect(util).not.toHaveProperty('spread', 'observed');
+  });
+
+  it('tunedPool: the spread goes on rules with perWorker and beta, not on a beta-less perWorker rule', () => {
+    const pool = ConfigSchema.parse({
+      ...staffed,
+      pools: [{ ...staffed.pools[0]!, rules: [...staffed.pools[0]!.rules, { type: 'target', name: 'plain', metric: 'offered_load', perWorker: 0.8 }] }],
+    }).pools[0]!;
+    const tuned = tunedPool(pool, 0.8, 300, 'observed')!;
+    expect(tuned.rules.map((r) => (r.type === 'target' ? r.spread : undefined))).toEqual(['observed', 'poisson', 'poisson']);
+    expect(tuned.behaviour.stabilizationDown).toBe(300_000);
   });
 });
 
@@ -74,6 +121,26 @@ describe('Command: tune', () => {
     const yaml = out.slice(out.indexOf('# Tuned by'));
     const parsed = parseConfigText(yaml);
     expect(parsed.config?.pools[0]?.id).toBe('p');
+  });
+
+  it('names the chosen spread, in the chosen line and the YAML, when the template staffs by square root', async () => {
+    const trace = join(dir, 't2.csv');
+    const config = join(dir, 'staffed.json');
+    writeFileSync(trace, CSV);
+    writeFileSync(config, JSON.stringify(staffed));
+    const capture = memoryIo();
+
+    const code = await run(['--config', config, '--trace', trace, '--under', '10', '--quiet'], capture.io);
+
+    expect(code).toBe(0);
+    const out = capture.text();
+    const chosen = /^chosen: target utilization [\d.]+, stabilizationDown \d+m, spread (poisson|observed)$/m.exec(out);
+    expect(chosen).not.toBeNull();
+    expect(out).toContain(`# Tuned by`);
+    const yaml = out.slice(out.indexOf('# Tuned by'));
+    expect(yaml.split('\n')[0]).toContain(`spread ${chosen![1]}`);
+    const offered = parseConfigText(yaml).config!.pools[0]!.rules[0]!;
+    expect(offered).toMatchObject({ name: 'offered', spread: chosen![1] });
   });
 
   it.each([

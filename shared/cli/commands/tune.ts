@@ -12,7 +12,8 @@ import type { Config } from '../../domain/policy';
 import type { Summary } from '../../sim/metrics';
 import { SIMULATION_DEFAULTS } from '../../sim/simulate';
 import type { SimulateOptions } from '../../sim/simulate';
-import { tune, TUNE_STABILIZATION_SECONDS, TUNE_UTILIZATIONS } from '../../sim/tune';
+import { tune, TUNE_SPREADS, TUNE_STABILIZATION_SECONDS, TUNE_UTILIZATIONS } from '../../sim/tune';
+import type { TuneCandidate } from '../../sim/tune';
 import type { Goal } from '../../sim/tune';
 import type { Trace } from '../../sim/trace';
 import { humanDuration, humanNumber } from '../../sim/legend';
@@ -43,7 +44,8 @@ Progress goes to stderr for runs over a second (one line every ~2 s off a termin
 Searched: target utilization ${TUNE_UTILIZATIONS.join(', ')} of every utilization-tracking target
 rule (targetValue, or perWorker on offered_load; on a rule with \`beta\` the knob scales beta as
 beta x (1/knob - 1) / 0.25, so 0.8 is the rule as written) x scale-down stabilisation
-${TUNE_STABILIZATION_SECONDS.map((s) => `${s / 60}m`).join(', ')}.`;
+${TUNE_STABILIZATION_SECONDS.map((s) => `${s / 60}m`).join(', ')} x \`spread\` ${TUNE_SPREADS.join(' and ')} on every rule with \`perWorker\` and \`beta\`, if
+any (the headroom of Poisson arrivals, or the load's own observed spread and rise).`;
 
 interface Args {
   config?: string;
@@ -102,6 +104,8 @@ function parseArgs(argv: string[]): Args | 'help' | string {
 
 const line = (s: Summary) => `${humanNumber(s.workerHours)} worker-h, under-provisioned ${humanNumber(s.underTimePct)} %, wait p95 ${humanDuration(s.waitP95Seconds)}`;
 const minutes = (seconds: number) => humanDuration(seconds);
+/** The knobs of one candidate, as the chosen and closest lines and the YAML comment say them. */
+const settings = (c: TuneCandidate) => `target utilization ${c.utilization}, stabilizationDown ${minutes(c.stabilizationDownSeconds)}${c.spread ? `, spread ${c.spread}` : ''}`;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv);
@@ -177,7 +181,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const goalText = goal.kind === 'under' ? `under-provisioned <= ${goal.maxPct} % of the time` : `wait p95 <= ${goal.maxSeconds} s`;
   const yaml = result.pool
-    ? toYaml({ ...config, pools: [result.pool] }, `Tuned by \`poolscale tune\` for ${goalText} on ${args.trace}: target utilization ${result.chosen!.utilization}, stabilizationDown ${result.chosen!.stabilizationDownSeconds / 60}m.`)
+    ? toYaml({ ...config, pools: [result.pool] }, `Tuned by \`poolscale tune\` for ${goalText} on ${args.trace}: ${settings(result.chosen!)}.`)
     : undefined;
   if (args.json) {
     io.out(JSON.stringify({ goal, fitRows: result.fitRows, heldBackRows: result.heldBackRows, chosen: result.chosen, heldBack: result.heldBack, candidates: result.candidates, yaml }));
@@ -186,10 +190,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   io.out(`goal: ${goalText}; fitted on the first ${result.fitRows} rows, checked on the last ${result.heldBackRows}`);
   if (!result.chosen) {
     const best = [...result.candidates].sort((a, b) => (goal.kind === 'under' ? a.summary.underTimePct - b.summary.underTimePct : (a.summary.waitP95Seconds ?? Infinity) - (b.summary.waitP95Seconds ?? Infinity)))[0]!;
-    io.err(`poolscale tune: no setting meets the goal on the fit part; closest: target utilization ${best.utilization}, stabilizationDown ${minutes(best.stabilizationDownSeconds)}: ${line(best.summary)}`);
+    io.err(`poolscale tune: no setting meets the goal on the fit part; closest: ${settings(best)}: ${line(best.summary)}`);
     return 1;
   }
-  io.out(`chosen: target utilization ${result.chosen.utilization}, stabilizationDown ${minutes(result.chosen.stabilizationDownSeconds)}`);
+  io.out(`chosen: ${settings(result.chosen)}`);
   io.out(`  fit part:       ${line(result.chosen.summary)}`);
   io.out(`  held-back part: ${line(result.heldBack!.summary)} (goal ${result.heldBack!.meets ? 'met' : 'NOT met'})`);
   io.out('');
