@@ -73,10 +73,13 @@ export function hindsightBound(demand: Float64Array, key: (k: number) => string 
     let short = 0;
     for (const list of sorted) {
       const m = list.length;
-      let best = Infinity;
-      let bestPaid = 0;
-      let bestShort = 0;
+      // `min` itself (every row above it short) is a candidate too; past it, the best count in
+      // each interval between two demands is the interval's lowest, a demand of the bucket.
       let covered = 0;
+      while (covered < m && list[covered]! <= min) covered += 1;
+      let best = m * min + lambda * (m - covered);
+      let bestPaid = m * min;
+      let bestShort = m - covered;
       for (let i = 0; i < m; i += 1) {
         const s = Math.max(min, list[i]!);
         while (covered < m && list[covered]! <= s) covered += 1;

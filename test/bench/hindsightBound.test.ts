@@ -14,6 +14,7 @@ describe('Function: hindsightBound', () => {
     { case: 'no short row allowed, nothing known: every row holds the spike', demand: rows(1, 1, 1, 1, 10), key: () => 0, allowed: 0, min: 0, minutes: 50 },
     { case: 'the information singles the spike out', demand: rows(1, 1, 1, 1, 10), key: (k: number) => (k === 4 ? 1 : 0), allowed: 0, min: 0, minutes: 14 },
     { case: 'min applies to idle rows', demand: rows(0, 0, 3), key: (k: number) => k, allowed: 0, min: 1, minutes: 5 },
+    { case: 'leaving a whole bucket short at min can be the cheapest', demand: rows(5, 5, 1), key: (k: number) => (k < 2 ? 0 : 1), allowed: 2, min: 1, minutes: 3 },
   ])('$case: $minutes worker-minutes', ({ demand, key, allowed, min, minutes }) => {
     expect(hindsightBound(demand, key, allowed, min) * 60).toBeCloseTo(minutes, 6);
   });
