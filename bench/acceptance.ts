@@ -9,7 +9,7 @@
  *  - 1-hour traces: no worse than HPA-style on both;
  *  - x fair oracle <= 1.3 on the diurnal and web (nasa) traces.
  * With --scaled, also on the larger traffic of bench/scaledTraces.ts (not part of the acceptance:
- * a check that the policy generalises to pools 10-100x the recorded ones; the pool's `max` is
+ * a check that the policy generalises to pools 5-10x the recorded ones; the pool's `max` is
  * raised to 1,000,000 there, and the x-oracle item is not applied).
  */
 import { readdirSync, readFileSync } from 'node:fs';

@@ -21,11 +21,13 @@
  * 3. **The cheapest supply that knows X, chosen in hindsight.** For a given piece of information
  *    per row (the 15-minute centred level as in 1, that and the demand of row k-2, or the 5-minute
  *    centred level: two minutes of the future), the supply of each row may be any function of
- *    that information (rounded into buckets about 12 % wide), chosen with the whole trace in view;
+ *    that information (rounded into buckets about 13 % wide), chosen with the whole trace in view;
  *    no startup is paid and only `min` applies. The cheapest such function that meets the goal is
  *    found through its Lagrangian (per bucket: the count minimising rows x supply + lambda x rows
  *    short, lambda bisected to the goal), and the dual value printed is a lower bound on it: no
- *    policy whose supply depends on no more than that information does better, however clever.
+ *    supply that is a function of that bucketed information does better, however clever. It is
+ *    no bound on policies that use finer information: with fine enough buckets the hindsight
+ *    choice memorises the trace (bench/RESULTS.md, session 5).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,7 +52,7 @@ function underPct(demand: Float64Array, supply: (k: number) => number): { under:
   return { under: (100 * under) / demand.length, workerHours: paid / 60 };
 }
 
-/** Bucket of a non-negative value, about 12 % wide. */
+/** Bucket of a non-negative value, about 13 % wide. */
 function bucket(x: number): number {
   return Math.round(Math.log1p(Math.max(0, x)) * 8);
 }

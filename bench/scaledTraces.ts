@@ -2,9 +2,12 @@
  * Larger traffic built from ../shared/traces, for checking that a policy generalises beyond the
  * pool sizes of the recorded traces (10-100 workers of load on nasa, a few hundred on diurnal).
  * None of these are recordings; they are deterministic (seeded) transformations:
- *  - `sum10-nasa`: nasa summed with 9 copies of itself, each rotated by 1-6 whole days, so ten
- *    independent sources with the same daily cycle add up (bursts of one source stay bursts);
- *  - `sum10-flash`: the flash-crowd trace summed with 9 copies shifted by up to +-30 minutes;
+ *  - `sum10-nasa`: nasa's whole days (the last partial day dropped, so a rotated copy keeps its
+ *    daily phase) summed with 9 copies of themselves, each rotated by a different number of
+ *    whole days (1-26), so ten sources with the same daily cycle add up (bursts of one source
+ *    stay bursts);
+ *  - `sum10-flash`: the flash-crowd trace summed with 9 copies shifted by different amounts of
+ *    1-30 minutes either way;
  *  - `smooth10-diurnal`: Poisson arrivals at 10x the 31-minute moving mean of the diurnal trace
  *    (a large, smooth pool: its spikes become 31-minute ramps);
  *  - `x5-nasa`: Poisson arrivals at 5x nasa's per-minute count times a log-normal factor
@@ -58,13 +61,20 @@ function csv(counts: number[]): string {
   return `t_seconds,arrivals\n${counts.map((n, i) => `${i * 60},${n}`).join('\n')}\n`;
 }
 
-function sumRotated(base: number[], copies: number, shift: (random: () => number) => number, random: () => number): number[] {
+/** `base` plus one copy rotated by each of `shifts` rows. */
+function sumRotated(base: number[], shifts: number[]): number[] {
   const out = base.slice();
-  for (let c = 1; c < copies; c += 1) {
-    const by = shift(random);
+  for (const by of shifts) {
     for (let i = 0; i < out.length; i += 1) out[i]! += base[(((i + by) % base.length) + base.length) % base.length]!;
   }
   return out;
+}
+
+/** `count` different integers drawn from [from, to]. */
+function distinct(count: number, from: number, to: number, random: () => number): number[] {
+  const picked = new Set<number>();
+  while (picked.size < count) picked.add(from + Math.floor(random() * (to - from + 1)));
+  return [...picked];
 }
 
 /** The scaled traces as CSV text, by name; `dir` holds the recorded traces. */
@@ -72,9 +82,11 @@ export function scaledTraces(dir: string): { name: string; csv: string }[] {
   const nasa = arrivals(dir, 'nasa_http_1995_07.csv');
   const flash = arrivals(dir, 'synthetic-flash-crowd-2d.csv');
   const diurnal = arrivals(dir, 'synthetic-diurnal-4w.csv');
-  const random = prng(7);
-  const sum10Nasa = sumRotated(nasa, 10, (r) => (1 + Math.floor(r() * 6)) * 1440, random);
-  const sum10Flash = sumRotated(flash, 10, (r) => Math.floor(r() * 61) - 30, random);
+  const days = nasa.slice(0, Math.floor(nasa.length / 1440) * 1440);
+  const sum10Nasa = sumRotated(days, distinct(9, 1, days.length / 1440 - 1, prng(7)).map((d) => d * 1440));
+  // Shifts 1..30 minutes either way: 31..60 stand for -1..-30.
+  const sum10Flash = sumRotated(flash, distinct(9, 1, 60, prng(8)).map((x) => (x <= 30 ? x : 30 - x)));
+  const random = prng(9);
   const smooth = diurnal.map((_, i) => {
     const from = Math.max(0, i - 15);
     const to = Math.min(diurnal.length, i + 16);

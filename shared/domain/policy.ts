@@ -230,9 +230,9 @@ export const TargetRuleSchema = z.strictObject({
    * With `beta`: what the headroom is measured on. `poisson` (default): beta x sqrt(R), the spread
    * of Poisson arrivals. `observed`: beta x the larger of sqrt(R) and the standard deviation of the
    * load's change between evaluations as observed (a running median, robust to single bursts),
-   * plus the load's observed rising trend over `lead` (its median change, or the smallest of the
-   * last three changes when all three rose): traffic burstier than Poisson, or a large pool on a
-   * ramp, gets the headroom it needs; Poisson-like load keeps sqrt(R).
+   * plus the load's observed rising trend over `lead` (the larger of its median change and, when
+   * the last three changes all rose, the smallest of them): traffic burstier than Poisson, or a
+   * large pool on a ramp, gets the headroom it needs; Poisson-like load keeps sqrt(R).
    */
   spread: z.enum(['poisson', 'observed']).default('poisson'),
   /**
