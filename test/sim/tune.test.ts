@@ -75,16 +75,21 @@ describe('Function: tune', () => {
     const pool = ConfigSchema.parse(staffed).pools[0]!;
     expect(spreadsFor(pool)).toEqual(['poisson', 'observed']);
     expect(spreadsFor(ConfigSchema.parse(raw).pools[0]!)).toEqual([undefined]);
+    // A large load climbing and falling 50 workers a minute: the observed rise is cheaper to
+    // provision than the Poisson headroom that would cover the same climbs.
+    const saw = `t_seconds,arrivals\n${Array.from({ length: 120 }, (_, i) => `${i * 60},${3000 + 100 * Math.abs((i % 30) - 15)}`).join('\n')}\n`;
 
-    const result = await tune(pool, parseTrace(CSV), { kind: 'under', maxPct: 10 });
+    const result = await tune({ ...pool, max: 100_000 }, parseTrace(saw), { kind: 'under', maxPct: 1 });
 
     expect(result.candidates).toHaveLength(2 * TUNE_UTILIZATIONS.length * TUNE_STABILIZATION_SECONDS.length);
     expect(new Set(result.candidates.map((c) => c.spread))).toEqual(new Set(['poisson', 'observed']));
     const meeting = result.candidates.filter((c) => c.meets);
     for (const c of meeting) expect(result.chosen!.summary.workerHours).toBeLessThanOrEqual(c.summary.workerHours);
+    expect(result.chosen!.spread).toBe('observed');
     const [offered, util] = result.pool!.rules;
-    expect(offered).toMatchObject({ name: 'offered', spread: result.chosen!.spread });
-    expect(util).not.toHaveProperty('spread', 'observed');
+    expect(offered).toMatchObject({ name: 'offered', spread: 'observed' });
+    // The utilization rule keeps the template's (default) spread.
+    expect(util).toHaveProperty('spread', 'poisson');
   });
 
   it('tunedPool: the spread goes on rules with perWorker and beta, not on a beta-less perWorker rule', () => {
