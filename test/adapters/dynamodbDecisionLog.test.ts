@@ -74,6 +74,18 @@ describe('Class: DynamoDecisionLog', () => {
       expect('trigger' in (Item?.decision as object)).toBe(false);
     });
 
+    it('writes a decision whose readings are beyond DynamoDB\'s numbers, brought into range (not a failed write)', async () => {
+      // Prepare: a source read 1e-200 (DynamoDB refuses magnitudes under 1e-130).
+      const decision: Decision = { ...decisionAt('extreme', 5_000), observed: { tiny: 1e-200, fine: 2 } };
+
+      // Act
+      await log.append(decision);
+
+      // Assess
+      const [stored] = await log.list('extreme');
+      expect(stored?.observed).toEqual({ tiny: 0, fine: 2 });
+    });
+
     it('keeps two decisions of the same millisecond apart', async () => {
       // Act
       await log.append(decisionAt('same-ms', 5_000, 1));

@@ -46,6 +46,19 @@ describe('Class: DynamoStateStore', () => {
       expect(stored && 'lastScaleUpAt' in stored).toBe(false);
     });
 
+    it('stores numbers beyond DynamoDB\'s range brought into it (a tiny reading as 0, a huge one at the limit), not a failed write', async () => {
+      // Prepare: a source read 1e-200 and 5e-324 (DynamoDB refuses magnitudes under 1e-130) and
+      // 1e200 (the DocumentClient refuses numbers beyond Number.MAX_SAFE_INTEGER).
+      const state = stateOf('extreme', 1, { samples: [{ t: 1_000, values: { tiny: 1e-200, denormal: 5e-324, huge: 1e200, negative: -1e200, fine: 0.25 } }] });
+
+      // Act
+      await store.put(state, 0);
+
+      // Assess
+      const stored = await store.get('extreme');
+      expect(stored?.samples?.[0]?.values).toEqual({ tiny: 0, denormal: 0, huge: Number.MAX_SAFE_INTEGER, negative: -Number.MAX_SAFE_INTEGER, fine: 0.25 });
+    });
+
     it('advances the version when the expected version matches', async () => {
       // Prepare
       await store.put(stateOf('advance', 1), 0);

@@ -92,6 +92,30 @@ describe('Module: functions/api.ts handler on dynalite (reliability: hostile inp
     await dynalite.stop();
   });
 
+  it.each(['5e-324', '1e-200', '-1e-131'])('a static metric reading %s (under DynamoDB\'s smallest number): the pool still scales, its state and history written', async (value) => {
+    // Found by the property below: the policy was accepted, then every state write of the pool
+    // failed with "Number underflow" and each request on it was a 500.
+    const call = async (method: string, path: string, body: string) => {
+      const event = fixture('api-get-pools');
+      Object.assign(event, { rawPath: path, body });
+      event.requestContext.http.method = method;
+      event.requestContext.http.path = path;
+      event.headers['content-type'] = 'application/json';
+      logged.length = 0;
+      return handler(event);
+    };
+    const put = await call('PUT', '/pools/tiny', `{"target":{"kind":"none"},"min":0,"max":40,"metrics":{"busy":{"source":"static","value":${value}}},"rules":[{"type":"buffer","busyMetric":"busy","minFree":1,"batch":1}]}`);
+    expect(put.statusCode).toBe(200);
+
+    const scale = await call('POST', '/pools/tiny/scale', '{"desired":3,"reason":"probe"}');
+
+    expect(scale.statusCode, scale.body).toBe(200);
+    expect(logged.filter((line) => line.includes('"level":"ERROR"'))).toEqual([]);
+    const history = await call('GET', '/pools/tiny/history', '');
+    expect(history.statusCode).toBe(200);
+    expect(history.body).toContain('probe');
+  });
+
   it('generated policy and operator requests: never a 5xx, never an error logged (property)', async () => {
     const tally = { requests: 0, byStatus: new Map<number, number>() };
     // A pool to act on: the first accepted PUT creates it; seed one so operator routes reach it.

@@ -3,6 +3,7 @@ import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/
 import type { Decision } from '../../domain/types';
 import { parseHistoryCursor, type DecisionLog, type HistoryQuery } from '../../ports/DecisionLog';
 import { toStorageError } from './dynamoErrors';
+import { storable } from './storable';
 
 const DAY_SECONDS = 86_400;
 const DEFAULT_LIMIT = 50;
@@ -45,7 +46,7 @@ export class DynamoDecisionLog implements DecisionLog {
       sk: `${historySortKeyPrefix(decision.at)}#${this.randomSuffix()}`,
       at: decision.at,
       expiresAt: Math.floor(decision.at / 1000) + Math.round(this.ttlDays * DAY_SECONDS),
-      decision,
+      decision: storable(decision),
     };
     try {
       await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));

@@ -10,6 +10,7 @@ import { ConflictError, StorageError } from '../../domain/errors';
 import type { PoolState } from '../../domain/types';
 import type { StateStore } from '../../ports/StateStore';
 import { isConditionalCheckFailed, toStorageError } from './dynamoErrors';
+import { storable } from './storable';
 
 /** BatchGetItem accepts at most 100 keys per call. */
 const BATCH_GET_LIMIT = 100;
@@ -129,7 +130,7 @@ export class DynamoStateStore implements StateStore {
       item = { ...state, forecast: rest as unknown as PoolState['forecast'] };
     }
     try {
-      await this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ...condition }));
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: storable(item), ...condition }));
     } catch (error) {
       if (isConditionalCheckFailed(error)) {
         throw new ConflictError(
