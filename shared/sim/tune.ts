@@ -6,8 +6,9 @@
  * sweep's knob, `withKnob`), the scale-down stabilisation window and, when the template has a
  * square-root staffing rule (`perWorker` with `beta` above 0), what its headroom is measured on
  * (`spread: poisson` or `observed`): which of the two fits depends on the traffic (observed pays
- * off on large or burstier-than-Poisson load; bench/RESULTS.md), so the user's trace decides. The goal is either the
- * under-provisioned time (% of the trace) or the job wait p95 (seconds, closed-loop traces).
+ * off on large or burstier-than-Poisson load; bench/RESULTS.md), so the user's trace decides.
+ * The goal is either the under-provisioned time (% of the trace) or the job wait p95 (seconds,
+ * closed-loop traces).
  * The held-back part is simulated on its own, on the wall clock it had in the whole trace, from
  * a cold start (forecasts learn again): the figures a new deployment of the tuned policy would
  * see on load it was not fitted to.
