@@ -47,6 +47,7 @@ import { PoolSchema, type Policy } from '../shared/domain/policy';
 import { initialState, type PoolState } from '../shared/domain/types';
 import { decide } from '../shared/engine';
 import { historyHeartbeatMs } from '../shared/runtime/historyPolicy';
+import { prng } from './prng';
 import { mapLimit } from '../shared/runtime/mapLimit';
 import type { RuntimeDeps } from '../shared/runtime/tick';
 import { createTables, uniqueTableNames } from '../test/support/dynalite';
@@ -275,14 +276,8 @@ let seededJson: { state: number; forecast: number } | undefined;
 function seededState(policy: Policy): PoolState {
   let state = initialState(policy.id);
   const from = T0 - 28 * 86_400_000;
-  // mulberry32: deterministic noise, the same on every run.
-  let seed = 12;
-  const noise = () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  // Deterministic noise, the same on every run.
+  const noise = prng(12);
   for (let i = 0; i < 28 * 1440; i += 1) {
     const at = from + i * 60_000;
     // A daily wave of 5-13 busy with +-30 % of pseudo-random noise, at most 17: a realistic

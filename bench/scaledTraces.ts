@@ -17,18 +17,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { parseTrace } from '../shared/sim/trace';
+import { prng } from './prng';
 
 function gaussian(random: () => number): number {
   const u = Math.max(random(), 1e-12);
@@ -50,11 +40,7 @@ export function poisson(mean: number, random: () => number): number {
 }
 
 function arrivals(dir: string, file: string): number[] {
-  return readFileSync(join(dir, file), 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((line) => Number(line.split(',')[1]));
+  return Array.from(parseTrace(readFileSync(join(dir, file), 'utf8')).columns.arrivals!);
 }
 
 function csv(counts: number[]): string {

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TRACE_DIR } from '../../bench/acceptance';
-import { poisson, prng, scaledTraces } from '../../bench/scaledTraces';
+import { prng } from '../../bench/prng';
+import { poisson, scaledTraces } from '../../bench/scaledTraces';
 import { parseTrace } from '../../shared/sim/trace';
 
 function mean(values: Float64Array): number {

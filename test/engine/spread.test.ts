@@ -5,21 +5,11 @@ import { decide } from '../../shared/engine';
 import { staffing, staffingObserved } from '../../shared/engine/rules/target';
 import { MEDIAN_ABS_NORMAL, RISE_RUN, SPREAD_RATE, learnSpreads, observedDeviation, risingTrend, updateSpread } from '../../shared/engine/spread';
 import { MINUTE, T0, observe, policyOf, stateOf } from './fixtures';
-
-/** mulberry32: the same pseudo-random sequence on every run. */
-function random(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../bench/prng';
 
 /** Standard normal deviates (Box-Muller) from a seeded uniform source. */
 function normal(seed: number): () => number {
-  const u = random(seed);
+  const u = prng(seed);
   return () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
 }
 
