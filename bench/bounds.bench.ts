@@ -135,16 +135,21 @@ const bench: Bench = {
         load[k] = (arrivals[k]! * SERVICE) / rowSeconds(trace, k);
         demand[k] = demandOf(arrivals[k]!, SERVICE, rowSeconds(trace, k));
       }
-      const level = new Float64Array(n);
-      for (let k = 0; k < n; k += 1) {
-        let sum = 0;
-        let count = 0;
-        for (let j = Math.max(0, k - HALF); j <= Math.min(n - 1, k + HALF); j += 1) {
-          sum += load[j]!;
-          count += 1;
+      /** The mean offered load of rows k - half .. k + half, for every row k. */
+      const centred = (half: number): Float64Array => {
+        const mean = new Float64Array(n);
+        for (let k = 0; k < n; k += 1) {
+          let sum = 0;
+          let count = 0;
+          for (let j = Math.max(0, k - half); j <= Math.min(n - 1, k + half); j += 1) {
+            sum += load[j]!;
+            count += 1;
+          }
+          mean[k] = sum / count;
         }
-        level[k] = sum / count;
-      }
+        return mean;
+      };
+      const level = centred(HALF);
       let best: { beta: number; workerHours: number } | undefined;
       for (let step = 0; step <= 160 && !best; step += 1) {
         const beta = step * 0.05;
@@ -163,21 +168,12 @@ const bench: Bench = {
         return rows;
       });
       const holding = heads.map((h) => underPct(demand, (k) => Math.max(pool.min, Math.ceil((1 + h) * seen(k)))).workerHours);
-      const centred = (half: number) => (k: number) => {
-        let sum = 0;
-        let count = 0;
-        for (let j = Math.max(0, k - half); j <= Math.min(n - 1, k + half); j += 1) {
-          sum += load[j]!;
-          count += 1;
-        }
-        return sum / count;
-      };
       const allowed = Math.floor((goal / 100) * n);
       const five = centred(2);
       const bounds = [
         hindsightBound(demand, (k) => bucket(level[k]!), allowed, pool.min),
         hindsightBound(demand, (k) => `${bucket(level[k]!)}:${k >= 2 ? bucket(demand[k - 2]!) : -1}`, allowed, pool.min),
-        hindsightBound(demand, (k) => bucket(five(k)), allowed, pool.min),
+        hindsightBound(demand, (k) => bucket(five[k]!), allowed, pool.min),
       ];
       hindsight.push(`| ${file.replace('.csv', '')} | ${allowed} | ${bounds.map((w) => `${w.toFixed(0)} (${(w / fair).toFixed(3)}x)`).join(' | ')} |`);
       const p = c.rows[0]!.summary;

@@ -6,6 +6,7 @@ import { hostIdProblem, isHostId } from '../../relay/hostId';
 import { isSealed, type SecretBox } from '../../relay/secretBox';
 import { isConditionalCheckFailed, toStorageError } from './dynamoErrors';
 import { NONCE_KEY_PREFIX } from './tables';
+import { STORABLE_MIN_MAGNITUDE } from './storable';
 
 export interface DynamoAgentStoreOptions {
   /** Seals secrets on write and opens them on read (AGENT_SECRET_KEY); absent: stored as given. */
@@ -265,7 +266,7 @@ function toAttribute(value: unknown): AttributeValue | undefined {
     if (!Number.isFinite(value) || Math.abs(value) >= 9.99e125) {
       throw new ValidationError([{ path: 'report', message: `number ${value} is beyond what can be stored (|x| < 9.99e125)`, value, severity: 'error' }]);
     }
-    return { N: Math.abs(value) < 1e-130 ? '0' : String(value) };
+    return { N: Math.abs(value) < STORABLE_MIN_MAGNITUDE ? '0' : String(value) };
   }
   if (typeof value === 'boolean') return { BOOL: value };
   if (Array.isArray(value)) return { L: value.map((inner) => toAttribute(inner) ?? { NULL: true }) };
