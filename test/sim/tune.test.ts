@@ -104,16 +104,20 @@ describe('Function: tune', () => {
 });
 
 describe('Command: tune', () => {
-  it('prints the chosen settings, fit and held-back figures, and YAML that loads back', async () => {
-    // Prepare
-    const trace = join(dir, 't.csv');
-    const config = join(dir, 'c.json');
+  /** Writes `config` (as `name`.json) and the trace CSV, then runs the command on them with `args`. */
+  async function tuneFiles(name: string, config: unknown, args: string[]) {
+    const trace = join(dir, `${name}.csv`);
+    const file = join(dir, `${name}.json`);
     writeFileSync(trace, CSV);
-    writeFileSync(config, JSON.stringify(raw));
+    writeFileSync(file, JSON.stringify(config));
     const capture = memoryIo();
+    const code = await run(['--config', file, '--trace', trace, ...args], capture.io);
+    return { code, capture };
+  }
 
+  it('prints the chosen settings, fit and held-back figures, and YAML that loads back', async () => {
     // Act
-    const code = await run(['--config', config, '--trace', trace, '--wait-p95', '60', '--fit', '0.5'], capture.io);
+    const { code, capture } = await tuneFiles('c', raw, ['--wait-p95', '60', '--fit', '0.5']);
 
     // Assess
     // stderr carries only progress lines (printed for runs over a second, as on a loaded machine).
@@ -129,13 +133,7 @@ describe('Command: tune', () => {
   });
 
   it('names the chosen spread, in the chosen line and the YAML, when the template staffs by square root', async () => {
-    const trace = join(dir, 't2.csv');
-    const config = join(dir, 'staffed.json');
-    writeFileSync(trace, CSV);
-    writeFileSync(config, JSON.stringify(staffed));
-    const capture = memoryIo();
-
-    const code = await run(['--config', config, '--trace', trace, '--under', '10', '--quiet'], capture.io);
+    const { code, capture } = await tuneFiles('staffed', staffed, ['--under', '10', '--quiet']);
 
     expect(code).toBe(0);
     const out = capture.text();
