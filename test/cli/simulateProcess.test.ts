@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../shared/config/parseConfigText';
 
 /** Runs the CLI as a user does; resolves with the exit code and both streams. */
 function poolscale(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -80,4 +81,30 @@ describe('Process: poolscale simulate', () => {
     expect(stderr).toBe('poolscale simulate: --out /missing/dir/r.html: the directory /missing/dir does not exist\n');
     expect(existsSync('/missing/dir')).toBe(false);
   }, 60_000);
+});
+
+describe('Process: poolscale tune', () => {
+  it('on a template that staffs by square root, searches the spread too and prints the one it chose in the line and the YAML', async () => {
+    // Prepare: two hours of a large load climbing and falling 50 workers a minute, where the
+    // observed rise is cheaper to provision than Poisson headroom covering the same climbs.
+    const trace = join(dir, 'saw.csv');
+    writeFileSync(trace, `t_seconds,arrivals\n${Array.from({ length: 120 }, (_, i) => `${i * 60},${3000 + 100 * Math.abs((i % 30) - 15)}`).join('\n')}\n`);
+    const config = join(dir, 'staffed.yaml');
+    writeFileSync(config, 'version: 1\npools:\n  - id: q\n    target: { kind: none }\n    min: 1\n    max: 100000\n    rules:\n      - { type: target, name: offered, metric: offered_load, perWorker: 1, beta: 2 }\n      - { type: target, name: util, metric: utilization, targetValue: 0.8 }\n');
+
+    // Act
+    const { code, stdout, stderr } = await poolscale(['tune', '--config', config, '--trace', trace, '--under', '1', '--quiet']);
+
+    // Assess
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^chosen: target utilization [\d.]+, stabilizationDown \d+m, spread observed$/m);
+    const yaml = stdout.slice(stdout.indexOf('# Tuned by'));
+    expect(yaml.split('\n')[0]).toContain('spread observed');
+    const rules = parseConfigText(yaml).config!.pools[0]!.rules;
+    expect(rules.map((r) => [r.name, r.type === 'target' ? r.spread : undefined])).toEqual([
+      ['offered', 'observed'],
+      ['util', 'poisson'],
+    ]);
+  }, 120_000);
 });
