@@ -67,44 +67,57 @@ function bucket(x: number): number {
   return Math.round(Math.log1p(Math.max(0, x)) * 8);
 }
 
-/**
- * Lower bound on the worker-hours of any supply that is a function of `key` (one per row) and
- * leaves at most `allowed` rows short: the Lagrangian dual at the bisected multiplier.
- */
-export function hindsightBound(demand: Float64Array, key: (k: number) => string | number, allowed: number, min: number): number {
+/** The demands of `rows` grouped by `key`, each group sorted ascending. */
+function groupDemands(demand: Float64Array, rows: Iterable<number>, key: (k: number) => string | number): Map<string | number, number[]> {
   const groups = new Map<string | number, number[]>();
-  for (let k = 0; k < demand.length; k += 1) {
+  for (const k of rows) {
     const g = key(k);
     let list = groups.get(g);
     if (!list) groups.set(g, (list = []));
     list.push(demand[k]!);
   }
-  const sorted = [...groups.values()].map((list) => list.sort((x, y) => x - y));
+  for (const list of groups.values()) list.sort((x, y) => x - y);
+  return groups;
+}
+
+/**
+ * The count for one bucket (its demands sorted ascending) minimising rows x count + lambda x rows
+ * short, and the rows it leaves short. `min` itself (every row above it short) is a candidate
+ * too; past it, the best count in each interval between two demands is the interval's lowest, a
+ * demand of the bucket. Ties keep the lower count.
+ */
+function cheapestCount(list: number[], lambda: number, min: number): { supply: number; short: number } {
+  const m = list.length;
+  let covered = 0;
+  while (covered < m && list[covered]! <= min) covered += 1;
+  let best = m * min + lambda * (m - covered);
+  let chosen = { supply: min, short: m - covered };
+  for (let i = 0; i < m; i += 1) {
+    const s = Math.max(min, list[i]!);
+    while (covered < m && list[covered]! <= s) covered += 1;
+    const cost = m * s + lambda * (m - covered);
+    if (cost < best) {
+      best = cost;
+      chosen = { supply: s, short: m - covered };
+    }
+    while (i + 1 < m && list[i + 1] === list[i]) i += 1;
+  }
+  return chosen;
+}
+
+/**
+ * Lower bound on the worker-hours of any supply that is a function of `key` (one per row) and
+ * leaves at most `allowed` rows short: the Lagrangian dual at the bisected multiplier.
+ */
+export function hindsightBound(demand: Float64Array, key: (k: number) => string | number, allowed: number, min: number): number {
+  const sorted = [...groupDemands(demand, Array.from(demand.keys()), key).values()];
   const at = (lambda: number) => {
     let paid = 0;
     let short = 0;
     for (const list of sorted) {
-      const m = list.length;
-      // `min` itself (every row above it short) is a candidate too; past it, the best count in
-      // each interval between two demands is the interval's lowest, a demand of the bucket.
-      let covered = 0;
-      while (covered < m && list[covered]! <= min) covered += 1;
-      let best = m * min + lambda * (m - covered);
-      let bestPaid = m * min;
-      let bestShort = m - covered;
-      for (let i = 0; i < m; i += 1) {
-        const s = Math.max(min, list[i]!);
-        while (covered < m && list[covered]! <= s) covered += 1;
-        const cost = m * s + lambda * (m - covered);
-        if (cost < best) {
-          best = cost;
-          bestPaid = m * s;
-          bestShort = m - covered;
-        }
-        while (i + 1 < m && list[i + 1] === list[i]) i += 1;
-      }
-      paid += bestPaid;
-      short += bestShort;
+      const best = cheapestCount(list, lambda, min);
+      paid += list.length * best.supply;
+      short += best.short;
     }
     return { paid, short };
   };
@@ -136,32 +149,8 @@ export function paidWithStartup(supply: ArrayLike<number>, from: number, to: num
  * `rows`: for each key, the demand (or `min`) minimising rows x supply + lambda x rows short.
  */
 export function learnSupply(demand: Float64Array, rows: Iterable<number>, key: (k: number) => string | number, lambda: number, min: number): Map<string | number, number> {
-  const groups = new Map<string | number, number[]>();
-  for (const k of rows) {
-    const g = key(k);
-    let list = groups.get(g);
-    if (!list) groups.set(g, (list = []));
-    list.push(demand[k]!);
-  }
   const supply = new Map<string | number, number>();
-  for (const [g, list] of groups) {
-    list.sort((x, y) => x - y);
-    const m = list.length;
-    let covered = 0;
-    while (covered < m && list[covered]! <= min) covered += 1;
-    let best = m * min + lambda * (m - covered);
-    let chosen = min;
-    for (let i = 0; i < m; i += 1) {
-      const s = Math.max(min, list[i]!);
-      while (covered < m && list[covered]! <= s) covered += 1;
-      const cost = m * s + lambda * (m - covered);
-      if (cost < best) {
-        best = cost;
-        chosen = s;
-      }
-    }
-    supply.set(g, chosen);
-  }
+  for (const [g, list] of groupDemands(demand, rows, key)) supply.set(g, cheapestCount(list, lambda, min).supply);
   return supply;
 }
 
