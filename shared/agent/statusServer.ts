@@ -31,11 +31,14 @@ function pathOf(target: string | undefined): URL | undefined {
   }
 }
 
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+
 const send = (response: ServerResponse, status: number, body: unknown) =>
   response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
 
 /**
- * `/status` (JSON), `/metrics` (Prometheus) and `POST /stop` on 127.0.0.1 only. `/stop` needs
+ * `/status` (JSON), `/metrics` (Prometheus) and `POST /stop` on 127.0.0.1 only, answering only
+ * requests whose Host names loopback and this port (403 otherwise). `/stop` needs
  * the control token from the agent's state file (mode 0600), so only the agent's own user
  * (or root) can stop it through this port. A malformed request target is a 400 and an error
  * inside a handler a 500 for that request only: nothing a client sends can stop the agent.
@@ -45,10 +48,15 @@ export async function startStatusServer(
   port: number,
   onStop: (options: { stopWorkers: boolean }) => void,
 ): Promise<StatusServer> {
+  let bound = 0;
   const handle = (request: IncomingMessage, response: ServerResponse) => {
     const url = pathOf(request.url);
+    const host = (request.headers.host ?? '').toLowerCase();
     if (!url) {
       send(response, 400, { error: 'Bad request target' });
+    } else if (!LOOPBACK_NAMES.some((name) => host === `${name}:${bound}`)) {
+      // A page whose name a DNS rebinding attack points at 127.0.0.1 sends its own name here.
+      send(response, 403, { error: `This port answers only to the Host 127.0.0.1:${bound}, localhost:${bound} or [::1]:${bound}` });
     } else if (request.method === 'GET' && url.pathname === '/status') {
       send(response, 200, agent.status());
     } else if (request.method === 'GET' && url.pathname === '/metrics') {
@@ -78,8 +86,9 @@ export async function startStatusServer(
     server.listen(port, '127.0.0.1', () => resolve());
   });
   server.unref();
+  bound = (server.address() as AddressInfo).port;
   return {
-    port: (server.address() as AddressInfo).port,
+    port: bound,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,8 +1,8 @@
 /**
  * A small client for the poolscale HTTP API, local or deployed. Requests to a deployed API
  * (an `execute-api` host, or `--sigv4`) are signed with SigV4 using the SDK's default
- * credential chain, as the API's IAM authorizer requires. Requests to `poolscale up` carry its
- * bearer token: `POOLSCALE_TOKEN`, or for a loopback URL the file `token` in the data folder
+ * credential chain, as the API's IAM authorizer requires. Requests to `poolscale up` (a loopback
+ * URL) carry its bearer token: `POOLSCALE_TOKEN`, or the file `token` in the data folder
  * (`POOLSCALE_DATA`, default `.poolscale/data` under the working directory).
  */
 import { resolve } from 'node:path';
@@ -28,12 +28,13 @@ export interface ApiClientOptions {
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
 /**
- * The token to send to `baseUrl` without signing: POOLSCALE_TOKEN, or for a loopback URL the
- * one `poolscale up` stored in its data folder. The stored token is never sent elsewhere.
+ * The token to send to `baseUrl` without signing, for a loopback URL only (`poolscale up` listens
+ * on loopback alone): POOLSCALE_TOKEN, else the one `up` stored in its data folder. Neither is
+ * ever sent to another host.
  */
 export function localToken(baseUrl: URL, env: Record<string, string | undefined> = {}, cwd = process.cwd()): string | undefined {
-  if (env.POOLSCALE_TOKEN) return env.POOLSCALE_TOKEN.trim();
   if (!LOOPBACK_HOSTS.has(baseUrl.hostname)) return undefined;
+  if (env.POOLSCALE_TOKEN) return env.POOLSCALE_TOKEN.trim();
   return readToken(resolve(cwd, env.POOLSCALE_DATA || DEFAULT_DATA_DIR));
 }
 

@@ -13,8 +13,11 @@
  *   CLI sends it, and the dashboard gets it from the URL fragment printed by `up`.
  *
  * `/health` and the dashboard's static files (page, script, icon: no data, no action) need no
- * token; the relay (`/agent/`) authenticates each heartbeat with the host's HMAC and is not
- * guarded here.
+ * token; the relay (`/agent/`) authenticates each heartbeat with the host's HMAC, so it is
+ * checked here without a token (Host and cross-site only).
+ *
+ * The server listens on 127.0.0.1 and on ::1 at the same port (httpServer.ts `listenLoopback`),
+ * so `localhost:PORT` and `[::1]:PORT` reach this server, not another user's listener on ::1.
  */
 import { tokenMatches } from '../agent/statusServer';
 import type { HttpRequest, HttpResponse } from './httpServer';

@@ -131,8 +131,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const server: LocalServer = await startHttpServer(
       [
         ...(options.routes ?? []).map((route) => ({ prefix: route.prefix, handler: guard(route.handler) })),
-        // The relay authenticates every heartbeat with the host's HMAC key.
-        { prefix: '/agent/', handler: (request) => relay({ ...request, body: request.body ?? '' }) },
+        // The relay authenticates every heartbeat with the host's HMAC key, so it needs no token;
+        // the Host and cross-site checks still apply (a rebinding page must not reach it).
+        {
+          prefix: '/agent/',
+          handler: async (request) => checkAccess(request, { port: () => port }) ?? relay({ ...request, body: request.body ?? '' }),
+        },
         { prefix: '/', handler: guard(async (request) => dashboardResponse(request.path, request.method) ?? apiRoute(request)) },
       ],
       options.port,

@@ -97,7 +97,7 @@ export async function startHttpServer(
   };
   // Nothing a request does may escape this callback: an exception here would end `poolscale up`
   // with the API, the relay and the agent in it.
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const createListener = () => createServer((req: IncomingMessage, res: ServerResponse) => {
     void answer(req)
       .then((response) => {
         res.writeHead(response.status, response.headers);
@@ -110,19 +110,69 @@ export async function startHttpServer(
       })
       .catch(() => res.destroy());
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  server.on('error', () => {}); // after listen: a failed accept must not end the process
-  const address = server.address() as AddressInfo;
+  const servers = await listenLoopback(createListener, port, host);
+  const address = servers[0]!.address() as AddressInfo;
   return {
-    server,
+    server: servers[0]!,
     url: `http://${host}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: async () => {
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.closeAllConnections();
+              server.close(() => resolve());
+            }),
+        ),
+      );
+    },
   };
+}
+
+const listen = (server: Server, port: number, host: string) =>
+  new Promise<void>((resolve, reject) => {
+    const fail = (error: Error) => reject(error);
+    server.once('error', fail);
+    server.listen(port, host, () => {
+      server.off('error', fail);
+      resolve();
+    });
+  });
+
+const closeQuietly = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+
+/** How many fresh ports to try when `port` is 0 and another process holds the IPv6 side. */
+const PORT_ATTEMPTS = 5;
+
+/**
+ * Listens on `host`; for 127.0.0.1, on the IPv6 loopback ::1 at the same port as well. Browsers
+ * and clients may resolve `localhost` to ::1 first, and a port free on 127.0.0.1 may be held on
+ * ::1 by another user's process, which would then receive the dashboard's token and the CLI's.
+ * So ::1 taken is an error (with port 0, another port is tried); only a machine without IPv6
+ * (no ::1 to bind, for anyone) is served on 127.0.0.1 alone.
+ */
+export async function listenLoopback(createListener: () => Server, port: number, host = '127.0.0.1'): Promise<Server[]> {
+  for (let attempt = 1; ; attempt += 1) {
+    const v4 = createListener();
+    await listen(v4, port, host);
+    v4.on('error', () => {}); // after listen: a failed accept must not end the process
+    if (host !== '127.0.0.1') return [v4];
+    const bound = (v4.address() as AddressInfo).port;
+    const v6 = createListener();
+    try {
+      await listen(v6, bound, '::1');
+      v6.on('error', () => {});
+      return [v4, v6];
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT') return [v4];
+      await closeQuietly(v4);
+      if (code === 'EADDRINUSE' && port === 0 && attempt < PORT_ATTEMPTS) continue;
+      throw new Error(
+        code === 'EADDRINUSE'
+          ? `Port ${bound} is free on 127.0.0.1 but taken on ::1 (the IPv6 loopback) by another process, which would receive requests for localhost:${bound}; choose another port`
+          : `Cannot listen on [::1]:${bound}: ${(error as Error).message}`,
+      );
+    }
+  }
 }

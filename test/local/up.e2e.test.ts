@@ -35,7 +35,6 @@ describe('Command: poolscale up (the npm start demo, end to end)', () => {
       join(dir, 'agent.yaml'),
       [
         'hostId: local',
-        'secret: e2e-secret-0123456789abcdef',
         'interval: 1s',
         'statusPort: 0',
         `stateFile: ${join(dir, 'agent.json')}`,

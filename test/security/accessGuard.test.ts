@@ -2,11 +2,12 @@
  * The local API's access rules (shared/local/accessGuard.ts) as a table, and over real HTTP
  * (Node's http client can send any Host, which fetch cannot).
  */
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAccess } from '../../shared/local/accessGuard';
 import { type ControlPlane, startControlPlane } from '../../shared/local/controlPlane';
-import type { HttpRequest } from '../../shared/local/httpServer';
+import { type HttpRequest, startHttpServer } from '../../shared/local/httpServer';
 import { botsConfig } from '../support/botsConfig';
 
 const PORT = 8123;
@@ -81,5 +82,40 @@ describe('Local API over HTTP: Host, token, relay', () => {
 
   it('/health answers without the token', async () => {
     expect((await get('/health', { host: new URL(plane.url).host })).status).toBe(200);
+  });
+
+  it('the same server answers on [::1] at the same port (no other process can hold it there)', async () => {
+    const port = new URL(plane.url).port;
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest({ host: '::1', port, path: '/pools', headers: { host: `[::1]:${port}`, authorization: `Bearer ${TOKEN}` }, setHost: false }, (response) => {
+        response.resume();
+        resolve(response.statusCode!);
+      });
+      request.on('error', reject);
+      request.end();
+    });
+    expect(status).toBe(200);
+  });
+});
+
+describe('Function: startHttpServer on a port another process holds on ::1', () => {
+  it('refuses to start, naming ::1, instead of leaving localhost to that process', async () => {
+    // Prepare: another "user" listens on [::1]:P, with P free on 127.0.0.1
+    const squatter = createServer((_request, response) => response.end('squatter'));
+    await new Promise<void>((resolve) => squatter.listen(0, '::1', resolve));
+    const port = (squatter.address() as AddressInfo).port;
+    try {
+      // Act and assess
+      await expect(startHttpServer([{ prefix: '/', handler: async () => ({ status: 200, headers: {}, body: 'ok' }) }], port)).rejects.toThrow(/taken on ::1/);
+      // ... and 127.0.0.1:P was let go, not left half-bound.
+      const probe = createServer();
+      await new Promise<void>((resolve, reject) => {
+        probe.once('error', reject);
+        probe.listen(port, '127.0.0.1', resolve);
+      });
+      await new Promise<void>((resolve) => probe.close(() => resolve()));
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
   });
 });

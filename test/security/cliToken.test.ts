@@ -82,6 +82,16 @@ describe('CLI: the local API token', () => {
   ])('the stored token goes to $url: $sent', ({ url, sent }) => {
     expect(localToken(new URL(url), { POOLSCALE_DATA: join(dir, '.poolscale/data') }) === token).toBe(sent);
   });
+
+  it.each([
+    { url: 'http://127.0.0.1:8080', sent: true },
+    { url: 'http://[::1]:8080', sent: true },
+    { url: 'http://127.0.0.2:8080', sent: false },
+    { url: 'http://api.example.com', sent: false },
+    { url: 'https://api.example.com', sent: false },
+  ])('POOLSCALE_TOKEN goes to $url: $sent', ({ url, sent }) => {
+    expect(localToken(new URL(url), { POOLSCALE_TOKEN: 'from-env' }) === 'from-env').toBe(sent);
+  });
 });
 
 describe('CLI: up and the operator commands agree on POOLSCALE_DATA', () => {

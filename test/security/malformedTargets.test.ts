@@ -97,6 +97,17 @@ describe('Security: malformed request targets against `poolscale up` and its age
     expect(up.output()).not.toMatch(/Invalid URL|TypeError/);
   });
 
+  it.each([
+    { case: 'the status port', port: () => statusPort, line: 'GET /status HTTP/1.1' },
+    { case: 'the relay of up', port: () => up.port, line: 'POST /agent/heartbeat HTTP/1.1' },
+  ])('$case refuses a rebound Host (403) and answers its own', async ({ port, line }) => {
+    const at = (host: string) => rawRequest(port(), `${line}\r\nHost: ${host}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
+    expect(await at(`evil.example:${port()}`)).toBe(403);
+    expect(await at(`127.0.0.1:${port()}0`)).toBe(403);
+    // The right Host gets past the check: the status, or the relay's refusal of an unsigned heartbeat.
+    expect(await at(`127.0.0.1:${port()}`)).toBe(line.startsWith('GET') ? 200 : 401);
+  });
+
   it('/stop refuses a wrong token of any length (403) and keeps the agent running', async () => {
     for (const token of ['', 'x', 'a'.repeat(36), 'a'.repeat(1000)]) {
       const response = await fetch(`http://127.0.0.1:${statusPort}/stop`, { method: 'POST', headers: { [CONTROL_TOKEN_HEADER]: token } });
