@@ -28,7 +28,8 @@ import { TABLE_DEFINITIONS, type KeyAttribute, type TableDefinition, type TableK
 
 /**
  * Where the functions find Redis/Upstash credentials. Secrets never appear in the template:
- * a Secrets Manager secret (imported or created empty for you to fill), or an SSM SecureString
+ * a Secrets Manager secret (imported, or created with a placeholder for you to fill in: until
+ * then only the pools that read Redis fail, and each tick reads it again), or an SSM SecureString
  * parameter name. `url` is accepted only for a password-less endpoint (e.g. inside a VPC).
  */
 export type RedisConnection =
@@ -91,6 +92,8 @@ const OPERATOR_ROUTES: readonly { path: string; methods: HttpMethod[] }[] = [
   { path: '/pools/{id}/pause', methods: [HttpMethod.POST] },
   { path: '/pools/{id}/resume', methods: [HttpMethod.POST] },
   { path: '/openapi.json', methods: [HttpMethod.GET] },
+  { path: '/health', methods: [HttpMethod.GET] },
+  { path: '/favicon.ico', methods: [HttpMethod.GET] },
   { path: '/dashboard', methods: [HttpMethod.GET] },
   { path: '/dashboard/app.js', methods: [HttpMethod.GET] },
   { path: '/dashboard/app.css', methods: [HttpMethod.GET] },
@@ -217,10 +220,14 @@ export class Poolscale extends Construct {
       description: 'poolscale: periodic evaluation tick',
       schedule: Schedule.expression(props.scheduleExpression ?? 'rate(1 minute)'),
     });
-    // A tick that is minutes late is superseded by the next one: do not pile up retries.
+    // A tick that is minutes late is superseded by the next one: do not pile up retries. The
+    // target's settings cover EventBridge's delivery to Lambda; an invocation that fails (throws,
+    // times out) is retried by Lambda's own asynchronous-invocation settings (by default twice,
+    // up to 6 hours later): one retry, within two minutes, for ticks and alarms alike.
     this.scheduleRule.addTarget(
       new LambdaFunction(this.evaluate, { retryAttempts: 1, maxEventAge: Duration.minutes(2) }),
     );
+    this.evaluate.configureAsyncInvoke({ retryAttempts: 1, maxEventAge: Duration.minutes(2) });
 
     // Every alarm of the account and region entering ALARM reaches evaluate, which maps it to
     // pools: by name (`<alarmPrefix><poolId>-...`) or by a pool's own `alarms` list. Pools are
@@ -388,12 +395,15 @@ function validateProps(props: PoolscaleProps, historyTtlDays: number): void {
     }
   }
   (props.ecsServices ?? []).forEach((service, index) => {
-    if (!service.cluster || !service.service || /[/,*\s]/.test(service.cluster + service.service)) {
+    if (!service.cluster || !service.service || /[/,*:\s]/.test(service.cluster + service.service)) {
       problem(
         `ecsServices[${index}]`,
-        `Expected a cluster and a service name without "/", ",", "*" or spaces (got ${JSON.stringify(service)})`,
+        `Expected a cluster and a service name without "/", ",", ":", "*" or spaces (got ${JSON.stringify(service)})`,
         service,
       );
+    }
+    if (service.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(service.region)) {
+      problem(`ecsServices[${index}].region`, `Expected a region such as eu-west-1 (got ${JSON.stringify(service.region)})`, service.region);
     }
   });
   const redis = props.redis;

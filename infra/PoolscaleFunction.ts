@@ -15,6 +15,8 @@ export type TableAccess = 'read' | 'write' | 'readWrite';
 export interface EcsServiceRef {
   cluster: string;
   service: string;
+  /** The service's region, when it is not the stack's (a pool's `target.region`). @default the stack's region */
+  region?: string;
 }
 
 export interface PoolscaleFunctionProps extends Omit<FunctionOptions, 'runtime' | 'architecture' | 'role' | 'logGroup'> {
@@ -145,10 +147,12 @@ export class PoolscaleFunction extends LambdaFunction {
   public bindEcsServices(services: readonly EcsServiceRef[], options: { scale: boolean }): this {
     if (services.length === 0) return this;
     const stack = Stack.of(this);
+    const at = (region: string | undefined) => (region ? { region } : {});
     const serviceArns = services.map((s) =>
-      stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${s.cluster}/${s.service}` }),
+      stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${s.cluster}/${s.service}`, ...at(s.region) }),
     );
-    const clusters = [...new Set(services.map((s) => s.cluster))];
+    // One entry per cluster and region (a cluster's name is unique only within its region).
+    const clusters = [...new Map(services.map((s) => [`${s.region ?? ''}:${s.cluster}`, { cluster: s.cluster, region: s.region }])).values()];
     const statements = [
       new PolicyStatement({ sid: 'DescribePoolServices', actions: ['ecs:DescribeServices'], resources: serviceArns }),
     ];
@@ -162,16 +166,14 @@ export class PoolscaleFunction extends LambdaFunction {
           resources: ['*'],
           conditions: {
             ArnEquals: {
-              'ecs:cluster': clusters.map((cluster) => stack.formatArn({ service: 'ecs', resource: 'cluster', resourceName: cluster })),
+              'ecs:cluster': clusters.map((c) => stack.formatArn({ service: 'ecs', resource: 'cluster', resourceName: c.cluster, ...at(c.region) })),
             },
           },
         }),
         new PolicyStatement({
           sid: 'ProtectPoolTasks',
           actions: ['ecs:UpdateTaskProtection'],
-          resources: clusters.map((cluster) =>
-            stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${cluster}/*` }),
-          ),
+          resources: clusters.map((c) => stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${c.cluster}/*`, ...at(c.region) })),
         }),
       );
     }

@@ -8,7 +8,7 @@ import type { PoolscaleProps, RedisConnection } from './Poolscale';
  * Reads the `-c key=value` context of `cdk synth/deploy` into Poolscale props. Every value is
  * optional so that a bare `npx cdk synth` works offline with no configuration.
  *
- * - ecsServices=cluster/service,cluster/other
+ * - ecsServices=cluster/service,cluster/other,eu-west-1:cluster/service (another region)
  * - redisSecretArn=arn:aws:secretsmanager:... | redisSsmParameter=/poolscale/redis |
  *   redisUrl=redis://host:6379 (no password) | createRedisSecret=true
  * - redisDrivers=tcp | rest | tcp,rest (with a secret or parameter: the clients to bundle)
@@ -45,8 +45,13 @@ export function parseEcsServices(value: string): EcsServiceRef[] {
     .map((entry) => entry.trim())
     .filter((entry) => entry.length > 0)
     .map((entry) => {
-      const slash = entry.indexOf('/');
-      return slash < 0 ? { cluster: '', service: entry } : { cluster: entry.slice(0, slash), service: entry.slice(slash + 1) };
+      // `region:cluster/service` for a service outside the stack's region.
+      const colon = entry.indexOf(':');
+      const region = colon < 0 ? undefined : entry.slice(0, colon);
+      const rest = colon < 0 ? entry : entry.slice(colon + 1);
+      const slash = rest.indexOf('/');
+      const ref: EcsServiceRef = slash < 0 ? { cluster: '', service: rest } : { cluster: rest.slice(0, slash), service: rest.slice(slash + 1) };
+      return region === undefined ? ref : { ...ref, region };
     });
 }
 

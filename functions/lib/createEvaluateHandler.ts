@@ -54,14 +54,15 @@ export function createEvaluateHandler(deps: EvaluateHandlerDeps) {
       }
       const alarm = AlarmStateChangeEventSchema.safeParse(event);
       if (alarm.success) return await onAlarm(alarm.data);
-      // Not ours (a test invocation, a misrouted rule): log it; throwing would only make EventBridge retry it.
+      // Not ours (a test invocation, a misrouted rule): log it; throwing would only make Lambda retry it.
       deps.logger.warn('event ignored: neither a Scheduled Event nor a CloudWatch Alarm State Change', {
         detailType: detailType(event),
         problems: scheduled.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.')}: ${issue.message}`),
       });
       return nothing('unrecognised event', idOf(event));
     } catch (error) {
-      // A store or Redis outage: fail the invocation so EventBridge's retry and the error metric see it.
+      // A store outage: fail the invocation so Lambda's retry (once, within 2 minutes: infra/Poolscale.ts)
+      // and the Errors metric see it.
       deps.logger.error('evaluation failed', describeError(error));
       throw error;
     } finally {

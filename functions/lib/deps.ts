@@ -35,7 +35,7 @@ import { historyHeartbeatMs } from '../../shared/runtime/historyPolicy';
 import type { RuntimeDeps } from '../../shared/runtime/tick';
 import { createSecretBox, keyFromSecretValue, SECRET_KEY_SECRET_ENV, secretBoxFromEnv, type SecretBox } from '../../shared/relay/secretBox';
 import type { FunctionLogger } from './FunctionLogger';
-import { lazyMetricSource, lazyScaleTarget } from './lazy';
+import { lazyMetricSource, lazyRedisRunner, lazyScaleTarget } from './lazy';
 
 export type FunctionEnv = Record<string, string | undefined>;
 
@@ -115,8 +115,9 @@ function parseStoredRedis(text: string, where: string): RedisConnectionConfig {
 
 /**
  * Where Redis is: REDIS_URL, or UPSTASH_REDIS_REST_URL + TOKEN, or the value behind
- * REDIS_SECRET_ARN (Secrets Manager) or REDIS_SSM_PARAMETER (SSM SecureString), read once per
- * container (the caller builds deps once). Undefined: no Redis.
+ * REDIS_SECRET_ARN (Secrets Manager) or REDIS_SSM_PARAMETER (SSM SecureString). buildDeps asks
+ * the first time a pool reads Redis, and again only after a failure (lazyRedisRunner).
+ * Undefined: no Redis.
  */
 export async function redisConfig(
   env: FunctionEnv,
@@ -136,6 +137,11 @@ export async function redisConfig(
     throw new FunctionConfigError(`Could not read the Redis ${arn ? 'secret' : 'parameter'} ${arn ?? parameter}`, { cause: error });
   }
   return parseStoredRedis(text, where);
+}
+
+/** Whether a Redis is configured at all (without reading a secret): REDIS_URL, Upstash, or a stored location. */
+function redisConfigured(env: FunctionEnv): boolean {
+  return asConfigError(() => redisConfigFromEnv(env)) !== undefined || Boolean(env.REDIS_SECRET_ARN) || Boolean(env.REDIS_SSM_PARAMETER);
 }
 
 /**
@@ -201,8 +207,10 @@ export async function buildDeps(env: FunctionEnv, options: BuildOptions): Promis
   // Unset: the runtime's default (15 minutes) between records of routine "no change" decisions.
   const heartbeat = asConfigError(() => historyHeartbeatMs(env.HISTORY_HEARTBEAT));
 
-  const redis = await redisConfig(env, options.fetchSecret, options.fetchParameter);
-  const runner = redis ? redisRunnerFromConfig(redis) : undefined;
+  // Redis is found when first needed, not here: a secret not filled in yet, or unreadable for a
+  // while, fails the Redis reads of that tick (the pools that use Redis are stale, with its
+  // message) and is read again on the next, instead of failing every request of the function.
+  const runner = redisConfigured(env) ? lazyRedisRunner(async () => redisRunnerFromConfig((await redisConfig(env, options.fetchSecret, options.fetchParameter))!)) : undefined;
   const cloudWatch = lazyMetricSource(['cloudwatch', 'ecs'], async () => {
     const { CloudWatchMetricSource } = await import('../../shared/adapters/cloudwatch');
     return new CloudWatchMetricSource({ resolveTarget: ecsTarget });

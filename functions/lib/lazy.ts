@@ -2,6 +2,7 @@ import type { MetricSpec, Policy, Target } from '../../shared/domain/policy';
 import type { TargetStatus } from '../../shared/domain/types';
 import type { MetricRequest, MetricSource } from '../../shared/ports/MetricSource';
 import type { ScaleRequest, ScaleTarget } from '../../shared/ports/ScaleTarget';
+import type { RedisCommandRunner } from '../../shared/adapters/redis/RedisCommandRunner';
 
 /** Loads once; a failed load (a transient import error) is tried again by the next caller. */
 function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
@@ -47,5 +48,25 @@ export function lazyMetricSource(sources: readonly MetricSpec['source'][], load:
   return {
     sources,
     read: async (requests: readonly MetricRequest[], now: number) => (await source()).read(requests, now),
+  };
+}
+
+/**
+ * A Redis runner built on first use (its location may be a secret to read); a failure to build
+ * it (the secret unreadable, not filled in yet, or not a Redis location) fails that use, and the
+ * next use tries again.
+ */
+export function lazyRedisRunner(load: () => Promise<RedisCommandRunner>): RedisCommandRunner {
+  let loaded: RedisCommandRunner | undefined;
+  const runner = loadOnce(async () => (loaded = await load()));
+  return {
+    // What the built runner is; before it is built, a placeholder (nothing reads it then).
+    get kind() {
+      return loaded?.kind ?? 'tcp';
+    },
+    pipeline: async (commands) => (await runner()).pipeline(commands),
+    close: async () => {
+      await loaded?.close();
+    },
   };
 }

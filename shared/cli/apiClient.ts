@@ -49,11 +49,16 @@ export class ApiError extends Error {
   }
 }
 
-const EXECUTE_API = /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/;
+const EXECUTE_API = /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/;
+
+/** The region of an API Gateway endpoint's host name (China's `.amazonaws.com.cn` too), or undefined for any other host. */
+export function executeApiRegion(hostname: string): string | undefined {
+  return EXECUTE_API.exec(hostname)?.[1];
+}
 
 export function createApiClient(options: ApiClientOptions) {
   const base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
-  const regionFromHost = EXECUTE_API.exec(base.hostname)?.[1];
+  const regionFromHost = executeApiRegion(base.hostname);
   const sign = options.sigv4 ?? regionFromHost !== undefined;
   const region = options.region ?? regionFromHost ?? options.env?.AWS_REGION ?? options.env?.AWS_DEFAULT_REGION ?? 'us-east-1';
   const credentials = options.credentials ?? (() => new CloudWatchClient({ region }).config.credentials());

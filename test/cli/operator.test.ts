@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiClient } from '../../shared/cli/apiClient';
+import { createApiClient, executeApiRegion } from '../../shared/cli/apiClient';
 import { diffPolicies } from '../../shared/cli/commands/operator';
 import { memoryIo } from '../../shared/cli/io';
 import { main } from '../../shared/cli/main';
@@ -106,6 +106,19 @@ describe('Commands: status, scale, pause, resume, history, apply', () => {
     expect(code).toBe(1);
     expect(err).toContain('nothing applied');
     expect((await cli('status')).out).not.toContain('bad');
+  });
+});
+
+describe('Function: executeApiRegion', () => {
+  it.each([
+    { host: 'abc123.execute-api.eu-west-1.amazonaws.com', region: 'eu-west-1' },
+    { host: 'abc123.execute-api.cn-north-1.amazonaws.com.cn', region: 'cn-north-1' },
+    { host: 'abc123.execute-api.us-gov-west-1.amazonaws.com', region: 'us-gov-west-1' },
+    { host: 'abc123.execute-api.eu-west-1.amazonaws.com.evil.example', region: undefined },
+    { host: 'api.example.com', region: undefined },
+    { host: '127.0.0.1', region: undefined },
+  ])('$host -> $region', ({ host, region }) => {
+    expect(executeApiRegion(host)).toBe(region);
   });
 });
 

@@ -49,7 +49,7 @@ describe('Module: functions/*.ts handler exports', () => {
       AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
       POWERTOOLS_LOG_LEVEL: 'ERROR',
     });
-    // An Upstash secret: the client connects only when a pool reads Redis, which none does here.
+    // An Upstash secret: read (and connected to) only when a pool reads Redis, which none does here.
     secrets.on(GetSecretValueCommand).resolves({ SecretString: '{"restUrl":"https://redis.invalid","token":"t"}' });
     ecs = mockEcs(2);
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
@@ -66,7 +66,7 @@ describe('Module: functions/*.ts handler exports', () => {
     await dynalite.stop();
   });
 
-  it('evaluate: an alarm event reaches UpdateService; the Redis secret is read once per container', async () => {
+  it('evaluate: an alarm event reaches UpdateService; the Redis secret is not read while no pool reads Redis', async () => {
     // Prepare
     const { handler } = await import('../../functions/evaluate');
     const event = fixture('alarm-state-change');
@@ -80,7 +80,7 @@ describe('Module: functions/*.ts handler exports', () => {
     expect(first.acted.map((a) => a.poolId)).toEqual(['web-api']);
     expect(ecs.updates()).toEqual([expect.objectContaining({ cluster: 'prod', service: 'web-api-svc' })]);
     expect(again.ignored).toBeUndefined();
-    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
   });
 
   it('api: GET /pools through the real DynamoDB stores', async () => {

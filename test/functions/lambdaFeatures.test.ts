@@ -299,4 +299,34 @@ describe('Module: functions/evaluate.ts handler, deps from the environment', () 
     expect(secrets.commandCalls(GetSecretValueCommand)).toEqual([]);
     expect(summary.acted).toEqual([{ poolId: 'workers', from: 1, to: 4 }]);
   });
+
+  it('a Redis secret not filled in yet fails only the Redis pools, and is read again at the next tick', async () => {
+    // Prepare: the stack's created secret holds {} until the operator fills it in.
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: '{}' });
+    await redisClient.rpush('celery', ...Array.from({ length: 40 }, (_, index) => `job-${index}`));
+    const handler = await coldHandler([
+      pool({ id: 'static', metrics: { busy: { source: 'static', value: 4 } }, rules: [{ type: 'buffer', minFree: 2, batch: 3 }] }),
+      pool({
+        id: 'celery',
+        metrics: { queue_length: { source: 'redis', type: 'list_length', key: 'celery' } },
+        rules: [{ type: 'target', metric: 'queue_length', perWorker: 10 }],
+      }),
+    ]);
+    ecsRunning(1);
+
+    // Act: a tick with the empty secret, then the operator fills it in, then the next tick
+    const before = await handler({ ...fixture<Record<string, unknown>>('scheduled-event'), id: 'tick-empty-secret', time: nowIso() });
+    const [stale] = await history('celery');
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ url: redis.url }) });
+    // The next tick, a minute later (only the clock is faked: timers and I/O run as ever).
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 61_000);
+    const after = await handler({ ...fixture<Record<string, unknown>>('scheduled-event'), id: 'tick-filled-secret', time: nowIso() }).finally(() => vi.useRealTimers());
+
+    // Assess: the pool without Redis scaled at once; the Redis pool said why it could not, then scaled
+    expect(before.acted).toEqual([{ poolId: 'static', from: 1, to: 4 }]);
+    expect(JSON.stringify(stale)).toContain(`Secret ${SECRET_ARN} must hold a redis:// URL`);
+    expect(after.acted).toContainEqual({ poolId: 'celery', from: 1, to: 4 });
+    expect(secrets.commandCalls(GetSecretValueCommand).length).toBe(2);
+  });
 });

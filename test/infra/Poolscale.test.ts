@@ -185,6 +185,15 @@ describe('Construct: Poolscale', { timeout: 120_000 }, () => {
       expect(matched).toBe(matches);
     });
 
+    it('lets Lambda retry a failed evaluation once, within two minutes (not twice over six hours)', () => {
+      // Assess: EventBridge's target retry covers delivery only; a failed invocation is Lambda's.
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: logicalIdOf(stack, poolscale.evaluate) },
+        MaximumRetryAttempts: 1,
+        MaximumEventAgeInSeconds: 120,
+      });
+    });
+
     it('honours a custom schedule and alarm prefix', () => {
       // Act
       const { template: custom } = buildStack({ scheduleExpression: 'rate(5 minutes)', alarmPrefix: 'scale-' });
@@ -208,6 +217,8 @@ describe('Construct: Poolscale', { timeout: 120_000 }, () => {
       'POST /pools/{id}/pause',
       'POST /pools/{id}/resume',
       'GET /openapi.json',
+      'GET /health',
+      'GET /favicon.ico',
       'GET /dashboard',
       'GET /hosts',
       'POST /hosts',
@@ -221,7 +232,7 @@ describe('Construct: Poolscale', { timeout: 120_000 }, () => {
 
     it('has no route beyond the operator routes and the heartbeat', () => {
       // Assess
-      template.resourceCountIs('AWS::ApiGatewayV2::Route', 18);
+      template.resourceCountIs('AWS::ApiGatewayV2::Route', 20);
     });
 
     it('leaves the heartbeat to the relay, which verifies HMAC signatures itself', () => {
@@ -274,6 +285,22 @@ describe('Construct: Poolscale', { timeout: 120_000 }, () => {
         expect(action).not.toMatch(/\*/);
       }
       expect(allActions).not.toContain('ecs:*');
+    });
+
+    it('names a service of another region with that region in every ECS grant (a pool\'s target.region)', () => {
+      // Act
+      const { template: other } = buildStack({ ecsServices: [{ cluster: 'workers', service: 'celery', region: 'eu-west-1' }] });
+
+      // Assess: the region is in the ARN itself, not the stack's AWS::Region
+      const ecsStatements = Object.values(other.findResources('AWS::IAM::Policy'))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown; Condition?: unknown }[])
+        .filter((statement) => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]).some((action) => action.startsWith('ecs:')));
+      expect(ecsStatements.length).toBeGreaterThan(0);
+      for (const statement of ecsStatements) {
+        const text = JSON.stringify(statement.Resource === '*' ? statement.Condition : statement.Resource);
+        expect(text).toContain(':ecs:eu-west-1:');
+        expect(text).not.toContain('AWS::Region');
+      }
     });
 
     it('allows ecs:UpdateService only on the configured services', () => {
@@ -439,6 +466,7 @@ describe('Construct: Poolscale', { timeout: 120_000 }, () => {
       { case: 'a zero TTL', props: { historyTtlDays: 0 }, path: 'historyTtlDays' },
       { case: 'a service without cluster', props: { ecsServices: [{ cluster: '', service: 'bots' }] }, path: 'ecsServices[0]' },
       { case: 'a wildcard service', props: { ecsServices: [{ cluster: 'bots', service: '*' }] }, path: 'ecsServices[0]' },
+      { case: 'a region that is not one', props: { ecsServices: [{ cluster: 'bots', service: 'b', region: 'Ireland' }] }, path: 'ecsServices[0].region' },
     ])('refuses $case, naming the field', ({ props, path }) => {
       // Act
       const act = () => buildStack(props);

@@ -16,6 +16,14 @@ describe('Function: parseEcsServices', () => {
     { case: 'an empty list', input: ' , ', expected: [] },
     // Kept so that validation can name the bad entry instead of silently dropping it.
     { case: 'a service without cluster', input: 'bot-pool', expected: [{ cluster: '', service: 'bot-pool' }] },
+    {
+      case: 'a service in another region',
+      input: 'bots/bot-pool,eu-west-1:workers/celery',
+      expected: [
+        { cluster: 'bots', service: 'bot-pool' },
+        { cluster: 'workers', service: 'celery', region: 'eu-west-1' },
+      ],
+    },
   ])('reads $case', ({ input, expected }) => {
     // Act
     const services = parseEcsServices(input);

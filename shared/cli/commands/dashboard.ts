@@ -17,6 +17,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { DASHBOARD_PUBLIC_PATHS, dashboardResponse } from '../../dashboard/page';
 import { checkAccess } from '../../local/accessGuard';
 import { startHttpServer, type HttpRequest, type HttpResponse } from '../../local/httpServer';
+import { executeApiRegion } from '../apiClient';
 import { parseCommandArgs } from '../args';
 import type { CliIo } from '../io';
 
@@ -55,7 +56,6 @@ export interface DashboardProxy {
   close(): Promise<void>;
 }
 
-const EXECUTE_API = /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/;
 /** Request headers passed upstream; everything else (cookies, the local token) stays here. */
 const FORWARDED_REQUEST_HEADERS = ['accept', 'content-type', 'if-match', 'if-none-match'];
 const FORWARDED_RESPONSE_HEADERS = ['content-type', 'cache-control', 'etag', 'allow', 'retry-after', 'location', 'x-content-type-options'];
@@ -86,7 +86,7 @@ const json = (status: number, error: string, message: string): HttpResponse => (
 export async function startDashboardProxy(options: DashboardProxyOptions): Promise<DashboardProxy> {
   const base = upstreamBase(options.api);
   const env = options.env ?? process.env;
-  const region = options.region ?? EXECUTE_API.exec(base.hostname)?.[1] ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const region = options.region ?? executeApiRegion(base.hostname) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const credentials = options.credentials ?? (() => new CloudWatchClient({ region }).config.credentials());
   const signer = new SignatureV4({ service: 'execute-api', region, credentials, sha256: Sha256 });
   const token = options.token ?? randomBytes(32).toString('base64url');
