@@ -15,6 +15,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { type Attribute, AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
@@ -33,10 +34,16 @@ import { TABLE_DEFINITIONS, type KeyAttribute, type TableDefinition, type TableK
  * parameter name. `url` is accepted only for a password-less endpoint (e.g. inside a VPC).
  */
 export type RedisConnection =
-  | ({ secretArn: string } & RedisDrivers)
+  | ({ secretArn: string } & RedisDrivers & RedisKey)
   | ({ createSecret: true } & RedisDrivers)
-  | ({ ssmParameterName: string } & RedisDrivers)
+  | ({ ssmParameterName: string } & RedisDrivers & RedisKey)
   | { url: string };
+
+/** The customer-managed KMS key an imported secret or parameter is encrypted with. */
+export interface RedisKey {
+  /** Granted kms:Decrypt to the functions. @default the AWS managed key (aws/secretsmanager, aws/ssm), which needs no grant */
+  kmsKeyArn?: string;
+}
 
 /**
  * Which Redis clients the functions carry: `tcp` (redis://, ioredis) and/or `rest` (Upstash).
@@ -265,6 +272,15 @@ export class Poolscale extends Construct {
     });
   }
 
+  /**
+   * kms:Decrypt on the customer-managed key of a Redis secret or parameter, granted explicitly:
+   * the imported secret's own grant leaves the key out when its account is not the stack's.
+   */
+  private grantRedisKey(redis: RedisKey, functions: PoolscaleFunction[]): void {
+    if (!redis.kmsKeyArn) return;
+    for (const fn of functions) fn.addToRolePolicy(new PolicyStatement({ sid: 'DecryptRedisLocation', actions: ['kms:Decrypt'], resources: [redis.kmsKeyArn] }));
+  }
+
   private bindRedis(redis: RedisConnection | undefined, functions: PoolscaleFunction[]): ISecret | undefined {
     if (!redis) return undefined;
     if ('url' in redis) {
@@ -276,6 +292,7 @@ export class Poolscale extends Construct {
         parameterName: redis.ssmParameterName,
       });
       for (const fn of functions) fn.bindParameter(parameter, 'REDIS_SSM_PARAMETER');
+      this.grantRedisKey(redis, functions);
       return undefined;
     }
     let secret: ISecret;
@@ -284,6 +301,7 @@ export class Poolscale extends Construct {
       secret = /-[A-Za-z0-9]{6}$/.test(redis.secretArn)
         ? Secret.fromSecretCompleteArn(this, 'RedisSecret', redis.secretArn)
         : Secret.fromSecretPartialArn(this, 'RedisSecret', redis.secretArn);
+      this.grantRedisKey(redis, functions);
     } else {
       const created = new Secret(this, 'RedisSecret', {
         description: 'poolscale Redis/Upstash credentials: {"url":"redis://..."} or {"restUrl":"...","token":"..."}',
@@ -407,6 +425,9 @@ function validateProps(props: PoolscaleProps, historyTtlDays: number): void {
     }
   });
   const redis = props.redis;
+  if (redis && 'kmsKeyArn' in redis && redis.kmsKeyArn !== undefined && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(redis.kmsKeyArn)) {
+    problem('redis.kmsKeyArn', `Expected a KMS key ARN, arn:aws:kms:<region>:<account>:key/<id> (got ${JSON.stringify(redis.kmsKeyArn)})`, redis.kmsKeyArn);
+  }
   if (redis && !('url' in redis) && redis.drivers !== undefined) {
     const unknown = redis.drivers.filter((driver) => !REDIS_DRIVERS.includes(driver));
     if (redis.drivers.length === 0 || unknown.length > 0) {

@@ -185,10 +185,10 @@ export class PoolscaleFunction extends LambdaFunction {
         reason:
           'ecs:ListTasks has no service-level resource; the statement is limited by an ecs:cluster condition to the configured clusters.',
       });
-      for (const cluster of clusters) {
+      for (const c of clusters) {
         Validations.of(policy).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/${cluster}/*]`,
-          reason: `Task IDs are created by ECS at run time; UpdateTaskProtection is limited to tasks of the configured cluster "${cluster}".`,
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:${c.region ?? '<AWS::Region>'}:<AWS::AccountId>:task/${c.cluster}/*]`,
+          reason: `Task IDs are created by ECS at run time; UpdateTaskProtection is limited to tasks of the configured cluster "${c.cluster}".`,
         });
       }
     }

@@ -12,6 +12,7 @@ import type { PoolscaleProps, RedisConnection } from './Poolscale';
  * - redisSecretArn=arn:aws:secretsmanager:... | redisSsmParameter=/poolscale/redis |
  *   redisUrl=redis://host:6379 (no password) | createRedisSecret=true
  * - redisDrivers=tcp | rest | tcp,rest (with a secret or parameter: the clients to bundle)
+ * - redisKmsKeyArn=arn:aws:kms:... (the customer-managed key of that secret or parameter)
  * - schedule=rate(1 minute), alarmPrefix=poolscale-, historyTtlDays=30, historyHeartbeat=15m|0|off,
  *   destroyOnRemoval=true
  */
@@ -59,10 +60,12 @@ function redisFromContext(text: (key: string) => string | undefined): RedisConne
   const listed = text('redisDrivers');
   // Unknown names are kept so that validation names them.
   const drivers = listed ? { drivers: listed.split(',').map((driver) => driver.trim()).filter(Boolean) as RedisDriver[] } : {};
+  const kmsKeyArn = text('redisKmsKeyArn');
+  const key = kmsKeyArn ? { kmsKeyArn } : {};
   const secretArn = text('redisSecretArn');
-  if (secretArn) return { secretArn, ...drivers };
+  if (secretArn) return { secretArn, ...drivers, ...key };
   const ssmParameterName = text('redisSsmParameter');
-  if (ssmParameterName) return { ssmParameterName, ...drivers };
+  if (ssmParameterName) return { ssmParameterName, ...drivers, ...key };
   const url = text('redisUrl');
   if (url) return { url };
   if (text('createRedisSecret') === 'true') return { createSecret: true, ...drivers };

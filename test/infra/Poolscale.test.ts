@@ -4,7 +4,7 @@ import type { Role } from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../shared/domain/errors';
 import { TABLE_DEFINITIONS } from '../../shared/adapters/dynamodb/tables';
-import type { PoolscaleProps } from '../../infra/Poolscale';
+import type { PoolscaleProps, RedisConnection } from '../../infra/Poolscale';
 import { redisDriversOf } from '../../infra/Poolscale';
 import { actionsOf, buildStack, logicalIdOf, resourcesOf, statementsOfRole } from './support';
 
@@ -459,6 +459,23 @@ describe('Construct: Poolscale', { timeout: 120_000 }, () => {
     });
   });
 
+  describe('Redis connection, customer-managed KMS key', () => {
+    const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    it.each<{ case: string; redis: RedisConnection }>([
+      { case: 'an imported secret', redis: { secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:poolscale/redis-AbC123', kmsKeyArn: KEY } },
+      { case: 'an SSM SecureString parameter', redis: { ssmParameterName: '/poolscale/redis', kmsKeyArn: KEY } },
+    ])('grants kms:Decrypt on the key of $case, to the three functions', ({ redis }) => {
+      // Act
+      const { template: keyed } = buildStack({ redis });
+
+      // Assess
+      const decrypts = Object.values(keyed.findResources('AWS::IAM::Policy'))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+        .filter((statement) => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]).includes('kms:Decrypt'));
+      expect(decrypts.map((statement) => statement.Resource)).toEqual([KEY, KEY, KEY]);
+    });
+  });
+
   describe('Props validation', () => {
     it.each<{ case: string; props: PoolscaleProps; path: string }>([
       { case: 'a URL with a password', props: { redis: { url: 'redis://:hunter2@cache:6379' } }, path: 'redis.url' },
@@ -467,6 +484,7 @@ describe('Construct: Poolscale', { timeout: 120_000 }, () => {
       { case: 'a service without cluster', props: { ecsServices: [{ cluster: '', service: 'bots' }] }, path: 'ecsServices[0]' },
       { case: 'a wildcard service', props: { ecsServices: [{ cluster: 'bots', service: '*' }] }, path: 'ecsServices[0]' },
       { case: 'a region that is not one', props: { ecsServices: [{ cluster: 'bots', service: 'b', region: 'Ireland' }] }, path: 'ecsServices[0].region' },
+      { case: 'a KMS key that is not an ARN', props: { redis: { ssmParameterName: '/p', kmsKeyArn: 'alias/mine' } }, path: 'redis.kmsKeyArn' },
     ])('refuses $case, naming the field', ({ props, path }) => {
       // Act
       const act = () => buildStack(props);

@@ -52,6 +52,16 @@ describe('cdk-nag: AwsSolutions', { timeout: 180_000 }, () => {
       props: { ecsServices: [{ cluster: 'bots', service: 'bot-pool' }, { cluster: 'workers', service: 'celery' }], redis: { createSecret: true as const } },
     },
     { case: 'an SSM SecureString for Redis', props: { redis: { ssmParameterName: '/poolscale/redis' } } },
+    {
+      case: 'an ECS service of another region and a Redis secret under a customer-managed key',
+      props: {
+        ecsServices: [{ cluster: 'workers', service: 'celery', region: 'eu-west-1' }],
+        redis: {
+          secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:poolscale/redis-AbC123',
+          kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        },
+      },
+    },
   ])('reports no unacknowledged error or warning with $case', ({ props }) => {
     // Act
     const { error, violations } = synthWithNag((app) => {

@@ -49,6 +49,7 @@ describe('Function: propsFromContext', () => {
     { case: 'a secret to create', context: { createRedisSecret: 'true' }, redis: { createSecret: true } },
     { case: 'a secret ARN and its driver', context: { redisSecretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:r-AbC123', redisDrivers: 'rest' }, redis: { secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:r-AbC123', drivers: ['rest'] } },
     { case: 'an SSM parameter and both drivers', context: { redisSsmParameter: '/p', redisDrivers: 'tcp, rest' }, redis: { ssmParameterName: '/p', drivers: ['tcp', 'rest'] } },
+    { case: 'a secret ARN and its KMS key', context: { redisSecretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:r-AbC123', redisKmsKeyArn: 'arn:aws:kms:eu-west-1:1:key/k' }, redis: { secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:r-AbC123', kmsKeyArn: 'arn:aws:kms:eu-west-1:1:key/k' } },
   ])('reads Redis from $case', ({ context, redis }) => {
     // Act
     const props = propsFromContext(new App({ context }).node);
