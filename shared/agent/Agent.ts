@@ -174,7 +174,10 @@ export class Agent {
     );
     this.updateCaps(sample);
     // Notice crashed workers before reporting, so the report counts what really runs.
-    for (const supervisor of this.supervisors) supervisor.reconcile(this.allowedOf(supervisor.pool), sample, now);
+    for (const supervisor of this.supervisors) supervisor.reconcile(this.allowedOf(supervisor.pool), sample, now, this.capOf(supervisor.pool));
+    // Saved before the heartbeat (which may wait up to relayTimeout): an agent killed now leaves
+    // the workers it just started in the state file, and the next one adopts them, not doubles them.
+    this.save({ running: true });
     const { report, lengths } = await this.buildReport(sample, now);
     this.lastReport = report;
     this.listLengths = lengths;
@@ -191,7 +194,7 @@ export class Agent {
     }
     if (this.stopped) return;
     this.updateCaps(sample);
-    for (const supervisor of this.supervisors) supervisor.reconcile(this.allowedOf(supervisor.pool), undefined, now);
+    for (const supervisor of this.supervisors) supervisor.reconcile(this.allowedOf(supervisor.pool), undefined, now, this.capOf(supervisor.pool));
     this.save({ running: true });
   }
 
@@ -265,7 +268,12 @@ export class Agent {
 
   /** The desired count within the host-side cap: what the supervisor is asked to run. */
   private allowedOf(name: string): number {
-    return Math.min(this.desiredOf(name), this.caps.get(name)?.max ?? Number.POSITIVE_INFINITY);
+    return Math.min(this.desiredOf(name), this.capOf(name));
+  }
+
+  /** The host-side cap on the pool's worker processes, serving or stopping. */
+  private capOf(name: string): number {
+    return this.caps.get(name)?.max ?? Number.POSITIVE_INFINITY;
   }
 
   /**
@@ -426,7 +434,7 @@ export class Agent {
     gauge('poolscale_agent_desired', 'Desired worker count per pool', status.pools.map((p) => [label(p.name), p.desired]));
     gauge('poolscale_agent_busy', 'Busy per pool: Celery tasks running, gunicorn requests in flight', status.pools.map((p) => [label(p.name), p.busy]));
     gauge('poolscale_agent_queue_length', 'Backlog per pool: queue list, or Celery ready + unacknowledged tasks', status.pools.flatMap((p) => (p.queueLength !== undefined ? [[label(p.name), p.queueLength] as [string, number]] : [])));
-    gauge('poolscale_agent_workers_memory_bytes', 'Memory of the serving workers (whole process trees: RSS, PSS summed for a tree)', status.pools.map((p) => [label(p.name), Math.round(p.rssGb * 1024 ** 3)]));
+    gauge('poolscale_agent_workers_memory_bytes', 'Memory of the serving workers (whole process trees: RSS of a lone process, PSS summed for a tree and for a gunicorn worker)', status.pools.map((p) => [label(p.name), Math.round(p.rssGb * 1024 ** 3)]));
     gauge('poolscale_agent_max_workers', 'Host-side cap on workers per pool', status.pools.flatMap((p) => (p.maxWorkers !== undefined ? [[label(p.name), p.maxWorkers] as [string, number]] : [])));
     gauge('poolscale_agent_mem_available_bytes', 'Host MemAvailable', [['', Math.round((status.host?.memAvailableGb ?? 0) * 1024 ** 3)]]);
     gauge('poolscale_agent_cpu', 'Host CPU busy percent over the last interval', [['', status.host?.cpu ?? 0]]);

@@ -73,6 +73,8 @@ export const GunicornPoolSchema = z.strictObject({
   command: command().optional(),
   /** gunicorn's graceful_timeout, if set in a config file (default: --graceful-timeout, else 30 s). */
   gracefulTimeout: duration().optional(),
+  /** gunicorn's worker timeout, if set in a config file (default: --timeout or -t, else 30 s). */
+  workerTimeout: duration().optional(),
 });
 
 export const AgentPoolSchema = z.discriminatedUnion('kind', [CommandPoolSchema, CeleryPoolSchema, GunicornPoolSchema]);

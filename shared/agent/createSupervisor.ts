@@ -61,6 +61,7 @@ export function createSupervisor(pool: AgentPool, config: AgentConfig, reader: P
           : {}),
         gracePeriodMs,
         ...(pool.gracefulTimeout !== undefined ? { gracefulTimeoutMs: pool.gracefulTimeout } : {}),
+        ...(pool.workerTimeout !== undefined ? { workerTimeoutMs: pool.workerTimeout } : {}),
         reader,
         logger,
       });

@@ -53,12 +53,15 @@ export class HostMetrics {
 
     const processes = new Map<number, { rssGb: number; cpu: number }>();
     const ticks = new Map<number, number>();
+    const sampled = new Set(pids);
     for (const pid of pids) {
       const pidStat = readPidStat(this.reader, pid);
       const descendants = descendantPids(this.reader, pid);
-      // A lone process: VmRSS (cheap). A tree: PSS summed (pages a fork shares counted once;
-      // PSS costs the kernel a page-table walk, ~1 ms per process, so only where it matters).
-      const memoryOf = descendants.length === 0 ? readRssGb : readMemoryGb;
+      // A lone process: VmRSS (cheap). A tree, or a fork of another sampled process (a gunicorn
+      // worker of its master): PSS (pages a fork shares counted once, not once per worker; PSS
+      // costs the kernel a page-table walk, ~1 ms per process, so only where it matters).
+      const forked = pidStat !== undefined && sampled.has(pidStat.ppid);
+      const memoryOf = descendants.length === 0 && !forked ? readRssGb : readMemoryGb;
       const mainGb = memoryOf(this.reader, pid);
       if (!pidStat || mainGb === undefined) continue;
       let rssGb = mainGb;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fsProcReader } from '../../shared/adapters/host/procfs';
+import { fsProcReader, type ProcReader } from '../../shared/adapters/host/procfs';
 import { GunicornSupervisor } from '../../shared/agent/supervisors/GunicornSupervisor';
 import { silentLogger } from './agentWorld';
 import { alive, killGroups, tempDir, waitFor } from './support';
@@ -66,4 +66,29 @@ describe('Class: GunicornSupervisor (with a stand-in master process)', () => {
       dir.remove();
     }
   }, 60_000);
+});
+
+describe('Method: GunicornSupervisor.drainLimitMs (how long a SIGTTOU may take to show)', () => {
+  /** A master (pid 42) with this command line, adopted by a supervisor with these options. */
+  const adopted = (argv: string[], options: { gracefulTimeoutMs?: number; workerTimeoutMs?: number } = {}) => {
+    const reader: ProcReader = {
+      read: (path) =>
+        path === '/proc/42/stat' ? '42 (gunicorn) S 1 42 42 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 777 0 0' : path === '/proc/42/cmdline' ? `${argv.join('\0')}\0` : undefined,
+    };
+    const pool = new GunicornSupervisor({ pool: 'web', gracePeriodMs: 10_000, reader, logger: silentLogger, ...options });
+    pool.adopt({ workers: [], master: { name: 'web-master', pid: 42, startTime: '777', startedAt: 0, state: 'running' } }, 0);
+    return pool;
+  };
+
+  it.each([
+    { case: 'gunicorn defaults (30 s each)', argv: ['gunicorn', 'app:app'], options: {}, ms: 30_000 },
+    { case: '--timeout above --graceful-timeout (a sync worker in a long request)', argv: ['gunicorn', '--graceful-timeout', '20', '--timeout', '60', 'app:app'], options: {}, ms: 60_000 },
+    { case: '--graceful-timeout above --timeout', argv: ['gunicorn', '--graceful-timeout=90', '--timeout=10', 'app:app'], options: {}, ms: 90_000 },
+    { case: '-t 120', argv: ['gunicorn', '-t', '120', 'app:app'], options: {}, ms: 120_000 },
+    { case: '-t120', argv: ['gunicorn', '-t120', 'app:app'], options: {}, ms: 120_000 },
+    { case: '--timeout 0 (no worker timeout): the graceful timeout', argv: ['gunicorn', '--timeout', '0', '--graceful-timeout', '15', 'app:app'], options: {}, ms: 15_000 },
+    { case: 'agent.yaml over the command line', argv: ['gunicorn', '--timeout', '60', 'app:app'], options: { workerTimeoutMs: 100_000, gracefulTimeoutMs: 5_000 }, ms: 100_000 },
+  ])('$case: $ms ms', ({ argv, options, ms }) => {
+    expect(adopted(argv, options).drainLimitMs()).toBe(ms);
+  });
 });

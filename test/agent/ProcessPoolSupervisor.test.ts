@@ -87,6 +87,32 @@ describe('Class: ProcessPoolSupervisor', () => {
     expect(pool.workers()).toEqual([]);
   });
 
+  it.each([
+    { case: 'no cap', limit: undefined, started: 3 },
+    { case: 'a cap of 4 while 3 drain', limit: 4, started: 0 },
+    { case: 'a cap of 5 while 3 drain', limit: 5, started: 1 },
+    { case: 'a cap of 8 while 3 drain', limit: 8, started: 3 },
+  ])('scaling straight back up with $case starts $started, the draining workers counting against the cap', ({ limit, started }) => {
+    // Prepare: 4 workers, then desired 1: 3 are told to stop and keep running (long tasks)
+    const host = fakeHost();
+    const pool = host.supervisor();
+    pool.reconcile(4, undefined, 0);
+    pool.reconcile(1, undefined, 1_000);
+    const before = pool.pids().length;
+
+    // Act: desired back to 4 before they exit
+    pool.reconcile(4, undefined, 2_000, limit);
+
+    // Assess
+    expect(before).toBe(4);
+    expect(pool.pids().length - before).toBe(started);
+    expect(pool.pids().length).toBeLessThanOrEqual(limit ?? Number.POSITIVE_INFINITY);
+    // ... and once the drained workers exit, the rest are started
+    for (const pid of [100, 101, 102, 103]) if (host.signals.some(([signalled]) => signalled === pid)) host.exit(pid);
+    pool.reconcile(4, undefined, 3_000, limit);
+    expect(pool.running()).toBe(4);
+  });
+
   it('recycles a worker above its memory limit and starts a replacement', () => {
     const host = fakeHost();
     const pool = host.supervisor({ memoryLimitGb: 4 });

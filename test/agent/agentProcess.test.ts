@@ -4,6 +4,8 @@
  * enqueued is processed exactly once.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -156,5 +158,62 @@ describe('Command: poolscale agent', () => {
       expect(final.some(alive)).toBe(false);
     },
     240_000,
+  );
+
+  it(
+    'killed (SIGKILL) while its first heartbeat waits on the relay, the agent leaves its workers to the next one, which adopts them instead of starting twins',
+    async () => {
+      // Prepare: a relay that accepts and never answers, so the first heartbeat waits 30 s
+      const redis: TestRedis = await startRedis();
+      const client = new Redis(redis.url);
+      const dir = tempDir();
+      const hanging = createServer(() => {});
+      await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+      const started = async () => (await client.lrange('q:started', 0, -1)).map((line) => Number(line.split(' ')[1]));
+      cleanups.push(async () => {
+        killGroups(new Set(await started()));
+        hanging.closeAllConnections();
+        await new Promise<void>((resolve) => hanging.close(() => resolve()));
+        client.disconnect();
+        await redis.stop();
+        dir.remove();
+      });
+      const stateFile = join(dir.path, 'state', 'agent.json');
+      const configPath = join(dir.path, 'agent.yaml');
+      writeFileSync(
+        configPath,
+        stringify({
+          hostId: 'test-host',
+          secret: 'test-secret-0123456789abcdef0123',
+          relayUrl: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`,
+          relayTimeout: '30s',
+          interval: '1s',
+          statusPort: 0,
+          stateFile: 'state/agent.json',
+          gracePeriod: '10s',
+          pools: [{ name: 'jobs', kind: 'command', command: ['node', FIXTURE_WORKER], env: { REDIS_URL: redis.url, QUEUE: 'q' }, initialWorkers: 2 }],
+        }),
+      );
+
+      // Act: the first agent starts its 2 workers and is killed before any heartbeat returns
+      const first = startAgent(configPath);
+      const workers = await waitFor('2 workers started', async () => {
+        const pids = await started();
+        return pids.length === 2 && pids;
+      }, { timeoutMs: 60_000 });
+      first.child.kill('SIGKILL');
+      await first.exited;
+      const second = startAgent(configPath);
+      const adopted = await waitFor('the second agent saved its first reconcile', async () => {
+        const state = readAgentState(stateFile);
+        return state !== undefined && state.agentPid === second.child.pid && state.pools.jobs?.workers;
+      }, { timeoutMs: 60_000 });
+
+      // Assess: the same two processes, adopted; no third worker started
+      expect(adopted.map((worker) => worker.pid).sort()).toEqual([...workers].sort());
+      expect(workers.every(alive)).toBe(true);
+      expect(await started()).toHaveLength(2);
+    },
+    120_000,
   );
 });

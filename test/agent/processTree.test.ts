@@ -131,6 +131,18 @@ describe('Method: RedisQueueProbe.celeryBacklog (real Redis, kombu\'s Redis tran
     expect(await probe.celeryBacklog(['a', 'b'])).toBe(138 + 2 + 1 + 4 + 32 + 1);
     expect(await probe.celeryBacklog(['c'])).toBe(1 + 5);
   });
+
+  it('leaves out the unacked tasks the workers report running (task_acks_late keeps them there), by headers.id or correlation_id', async () => {
+    // Prepare: queue d: 3 ready; unacked: 4 tasks, t1 and t2 running (one named only by its correlation_id), t3 and t4 prefetched
+    const entry = (id: string, byHeader: boolean) =>
+      JSON.stringify([{ body: 'x', ...(byHeader ? { headers: { id } } : {}), properties: { correlation_id: id, delivery_info: { routing_key: 'd' } } }, 'd', 'd']);
+    await client.lpush('d', 'd1', 'd2', 'd3');
+    await client.hset('unacked', 'tag-t1', entry('t1', true), 'tag-t2', entry('t2', false), 'tag-t3', entry('t3', true), 'tag-t4', entry('t4', true));
+
+    // Act + Assess
+    expect(await probe.celeryBacklog(['d'])).toBe(3 + 4);
+    expect(await probe.celeryBacklog(['d'], new Set(['t1', 't2', 'elsewhere']))).toBe(3 + 2);
+  });
 });
 
 describe('Function: hostReading queue_length', () => {

@@ -58,6 +58,37 @@ describe('Class: HostMetrics', () => {
     expect(sample.processes.get(7)).toEqual({ rssGb: 0.5, cpu: 50 });
   });
 
+  it('measures a fork of another sampled process (a gunicorn worker of its master) by PSS, a lone process by VmRSS', () => {
+    // Prepare: master 10 with worker 11 (sharing the master's pages), and a lone process 12
+    const stat = (pid: number, ppid: number) => `${pid} (w) S ${ppid} ${pid} ${pid} 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 ${pid}00 0 0`;
+    const files: Record<string, string> = {
+      '/proc/meminfo': '',
+      '/proc/stat': '',
+      '/proc/10/stat': stat(10, 1),
+      '/proc/11/stat': stat(11, 10),
+      '/proc/12/stat': stat(12, 1),
+      '/proc/10/task/10/children': '11',
+      '/proc/11/task/11/children': '',
+      '/proc/12/task/12/children': '',
+      '/proc/10/status': 'VmRSS:\t 30000 kB\n',
+      '/proc/11/status': 'VmRSS:\t 25500 kB\n',
+      '/proc/12/status': 'VmRSS:\t 40000 kB\n',
+      '/proc/10/smaps_rollup': 'Rss: 30000 kB\nPss: 20000 kB\n',
+      '/proc/11/smaps_rollup': 'Rss: 25500 kB\nPss: 10438 kB\n',
+      '/proc/12/smaps_rollup': 'Rss: 40000 kB\nPss: 39000 kB\n',
+    };
+    const reader = { read: (path: string) => files[path], list: (path: string) => (/^\/proc\/(\d+)\/task$/.test(path) ? [path.split('/')[2]!] : []) };
+
+    // Act
+    const sample = new HostMetrics(reader, () => 0).sample([10, 11, 12]);
+
+    // Assess (GiB from kB)
+    const gb = (kb: number) => kb / 1024 ** 2;
+    expect(sample.processes.get(11)?.rssGb).toBeCloseTo(gb(10438), 12);
+    expect(sample.processes.get(10)?.rssGb).toBeCloseTo(gb(20000 + 10438), 12);
+    expect(sample.processes.get(12)?.rssGb).toBeCloseTo(gb(40000), 12);
+  });
+
   it('leaves out processes that are gone', () => {
     const reader = overlayProcReader({ '/proc/meminfo': () => '', '/proc/stat': () => '', '/proc/8/stat': () => undefined });
     expect(new HostMetrics(reader, () => 0).sample([8]).processes.size).toBe(0);

@@ -27,6 +27,8 @@ const POLL_MS = 20;
 export interface CeleryLoad {
   active: number;
   reserved: number;
+  /** The ids of the tasks running (`inspect active`). */
+  activeIds: readonly string[];
 }
 
 export class CeleryControl {
@@ -94,7 +96,10 @@ export class CeleryControl {
     for (const node of nodes) {
       const a = active.get(node);
       const r = reserved.get(node);
-      if (Array.isArray(a) && Array.isArray(r)) loads.set(node, { active: a.length, reserved: r.length });
+      if (Array.isArray(a) && Array.isArray(r)) {
+        const activeIds = a.flatMap((task) => (typeof (task as { id?: unknown })?.id === 'string' ? [(task as { id: string }).id] : []));
+        loads.set(node, { active: a.length, reserved: r.length, activeIds });
+      }
     }
     return loads;
   }

@@ -32,9 +32,13 @@ export class RedisQueueProbe {
    * Celery's backlog on a Redis broker for a pool's queues: tasks ready (each queue's list and
    * its priority sub-lists `<queue>\x06\x16<N>`, kombu's `sep`, N = 1..9 to cover custom
    * `priority_steps`) plus tasks delivered to a worker but not acknowledged (the `unacked`
-   * hash: prefetched, and running with acks_late), counted by their routing key.
+   * hash), counted by their routing key. With `task_acks_late` the unacked hash holds the
+   * running tasks as well as the prefetched ones: those whose id is in `running` (what the
+   * pool's workers report running) are left out, so the backlog is ready + prefetched whatever
+   * the setting. (Tasks running with acks_late on workers the agent does not inspect, other
+   * hosts', still count.)
    */
-  async celeryBacklog(queues: readonly string[]): Promise<number> {
+  async celeryBacklog(queues: readonly string[], running: ReadonlySet<string> = new Set()): Promise<number> {
     try {
       await connectOnce(this.client);
       const pipeline = this.client.pipeline();
@@ -52,7 +56,8 @@ export class RedisQueueProbe {
       const unacked = replies.at(-1)?.[1];
       const wanted = new Set(queues);
       for (const entry of Array.isArray(unacked) ? (unacked as string[]) : []) {
-        if (wanted.has(unackedQueue(entry) ?? '')) total++;
+        const { queue, taskId } = unackedEntry(entry);
+        if (wanted.has(queue ?? '') && !(taskId !== undefined && running.has(taskId))) total++;
       }
       return total;
     } catch (error) {
@@ -70,13 +75,22 @@ export const CELERY_PRIORITY_SEP = '\x06\x16';
 /** kombu's Redis transport `unacked_key`: delivery tag -> JSON [message, exchange, routing key]. */
 export const CELERY_UNACKED_KEY = 'unacked';
 
-/** The queue an `unacked` entry was taken from: its routing key (Celery routes by queue name). */
-function unackedQueue(entry: string): string | undefined {
+/**
+ * The queue an `unacked` entry was taken from (its routing key: Celery routes by queue name) and
+ * its task id (Celery's message protocol 2: `headers.id`; also the `correlation_id`).
+ */
+function unackedEntry(entry: string): { queue?: string; taskId?: string } {
   try {
-    const [message, exchange, routingKey] = JSON.parse(entry) as [{ properties?: { delivery_info?: { routing_key?: string } } }, string, string];
-    return routingKey || message?.properties?.delivery_info?.routing_key || exchange;
+    const [message, exchange, routingKey] = JSON.parse(entry) as [
+      { headers?: { id?: unknown }; properties?: { correlation_id?: unknown; delivery_info?: { routing_key?: string } } },
+      string,
+      string,
+    ];
+    const queue = routingKey || message?.properties?.delivery_info?.routing_key || exchange;
+    const id = message?.headers?.id ?? message?.properties?.correlation_id;
+    return { ...(queue ? { queue } : {}), ...(typeof id === 'string' ? { taskId: id } : {}) };
   } catch {
-    return undefined;
+    return {};
   }
 }
 

@@ -49,16 +49,17 @@ export class CeleryTasks implements WorkerTasks {
 
   async refresh(names: readonly string[], serving: readonly string[] = names): Promise<void> {
     const nodes = names.map(this.nodeOf);
-    const [loads, backlog] = await Promise.all([
-      this.control.loads(nodes).catch((error: unknown) => {
-        this.options.logger.warn('celery workers did not answer', { pool: this.options.pool, error: (error as Error).message });
-        return new Map<string, CeleryLoad>();
-      }),
-      this.probe.celeryBacklog(this.options.queues).catch((error: unknown) => {
-        this.options.logger.warn('celery backlog unavailable', { pool: this.options.pool, error: (error as Error).message });
-        return undefined;
-      }),
-    ]);
+    const loads = await this.control.loads(nodes).catch((error: unknown) => {
+      this.options.logger.warn('celery workers did not answer', { pool: this.options.pool, error: (error as Error).message });
+      return new Map<string, CeleryLoad>();
+    });
+    // Read after the workers answered: a task they report running is not backlog, even where
+    // acks_late keeps it in the unacked hash until it ends.
+    const running = new Set([...loads.values()].flatMap((load) => load.activeIds));
+    const backlog = await this.probe.celeryBacklog(this.options.queues, running).catch((error: unknown) => {
+      this.options.logger.warn('celery backlog unavailable', { pool: this.options.pool, error: (error as Error).message });
+      return undefined;
+    });
     this.loads = new Map(names.flatMap((name) => (loads.has(this.nodeOf(name)) ? [[name, loads.get(this.nodeOf(name))!] as const] : [])));
     const servingLoads = serving.flatMap((name) => this.loads.get(name) ?? []);
     // Unknown (not 0) when no serving worker answered: a pool of silent workers is not idle.

@@ -16,6 +16,12 @@ export interface GunicornOptions {
    * requests. Default: `--graceful-timeout` from the master's command line, else 30 s.
    */
   gracefulTimeoutMs?: number;
+  /**
+   * gunicorn's worker `timeout`: a sync worker removed by SIGTTOU finishes its request and is
+   * cut only by this (graceful_timeout bounds the master's own shutdown and the threaded and
+   * async workers). Default: `--timeout`/`-t` from the master's command line, else 30 s.
+   */
+  workerTimeoutMs?: number;
   reader: ProcReader;
   logger: AgentLogger;
 }
@@ -25,9 +31,10 @@ export interface GunicornOptions {
  * can be lost, e.g. while the master starts; one extra worker is undone by the next step).
  */
 const TTIN_TIMEOUT_MS = 10_000;
-/** Beyond graceful_timeout: the master kills an overdue worker on its next loop (1 s) and reaps it. */
+/** Beyond the worker's time limit: the master kills an overdue worker on its next loop (1 s) and reaps it. */
 const TTOU_MARGIN_MS = 5_000;
 const GUNICORN_GRACEFUL_DEFAULT_MS = 30_000;
+const GUNICORN_TIMEOUT_DEFAULT_MS = 30_000;
 /** How long a master the agent started may take to boot its initial workers. */
 const MASTER_BOOT_TIMEOUT_MS = 60_000;
 
@@ -36,7 +43,8 @@ const MASTER_BOOT_TIMEOUT_MS = 60_000;
  * per signal (SIGTTIN adds, SIGTTOU removes the oldest, gunicorn's own graceful choice), and
  * sends the next signal only once the worker count confirms the previous one: a worker removed
  * by SIGTTOU stays a child of the master until it has served its requests, so a second SIGTTOU
- * is not sent while it drains (bounded by the master's graceful timeout).
+ * is not sent while it drains (bounded by the larger of the master's graceful timeout and its
+ * worker timeout).
  *
  * A master the agent did not start (`pidFile`: systemd owns it) only ever gets SIGTTIN and
  * SIGTTOU: stopping the agent, `agent stop --workers` and `stopWorkersOnExit` leave it running.
@@ -131,20 +139,32 @@ export class GunicornSupervisor implements Supervisor {
     const up = target > running;
     const signal: NodeJS.Signals = up ? 'SIGTTIN' : 'SIGTTOU';
     signalProcess(this.master.pid, signal);
-    this.inFlight = { up, expect: running + (up ? 1 : -1), at: now, timeoutMs: up ? TTIN_TIMEOUT_MS : this.gracefulTimeoutMs() + TTOU_MARGIN_MS };
+    this.inFlight = { up, expect: running + (up ? 1 : -1), at: now, timeoutMs: up ? TTIN_TIMEOUT_MS : this.drainLimitMs() + TTOU_MARGIN_MS };
     this.options.logger.info('adjusting gunicorn workers', { pool: this.pool, running, target, signal });
   }
 
-  /** `graceful_timeout` from the options, else the master's `--graceful-timeout`, else gunicorn's 30 s. */
-  private gracefulTimeoutMs(): number {
-    if (this.options.gracefulTimeoutMs !== undefined) return this.options.gracefulTimeoutMs;
+  /**
+   * How long a worker removed by SIGTTOU may take to exit: the larger of gunicorn's
+   * `graceful_timeout` and its worker `timeout` (a sync worker in a request is cut only by the
+   * latter; `timeout` 0 disables that cut, and then graceful_timeout is all there is to wait on).
+   */
+  drainLimitMs(): number {
+    const graceful = this.options.gracefulTimeoutMs ?? this.masterOption(/^--graceful-timeout(?:=(\d+))?$/) ?? GUNICORN_GRACEFUL_DEFAULT_MS;
+    const timeout = this.options.workerTimeoutMs ?? this.masterOption(/^(?:--timeout(?:=(\d+))?|-t(\d+)?)$/) ?? GUNICORN_TIMEOUT_DEFAULT_MS;
+    return Math.max(graceful, timeout);
+  }
+
+  /** A seconds option from the master's command line (`--name N`, `--name=N`, `-xN`), in ms. */
+  private masterOption(pattern: RegExp): number | undefined {
     const argv = this.master ? (this.options.reader.read(`/proc/${this.master.pid}/cmdline`) ?? '').split('\0') : [];
     for (let i = 0; i < argv.length; i++) {
-      const match = /^--graceful-timeout(?:=(\d+))?$/.exec(argv[i]!);
-      const value = match ? Number(match[1] ?? argv[i + 1]) : NaN;
+      const match = pattern.exec(argv[i]!);
+      if (!match) continue;
+      const inline = match.slice(1).find((group) => group !== undefined);
+      const value = Number(inline ?? argv[i + 1]);
       if (Number.isFinite(value) && value >= 0) return value * 1000;
     }
-    return GUNICORN_GRACEFUL_DEFAULT_MS;
+    return undefined;
   }
 
   /**

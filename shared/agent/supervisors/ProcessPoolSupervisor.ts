@@ -125,13 +125,16 @@ export class ProcessPoolSupervisor implements Supervisor {
     return { ...(busy !== undefined ? { busy } : {}), ...(backlog !== undefined ? { queueLength: backlog } : {}) };
   }
 
-  reconcile(desired: number, sample: HostSample | undefined, now: number): void {
+  reconcile(desired: number, sample: HostSample | undefined, now: number, limit = Number.POSITIVE_INFINITY): void {
     this.reap(now);
     if (sample) this.applySample(sample, now);
     const running = this.tracked.filter((worker) => worker.state === 'running');
     if (running.length < desired) {
       if (now < this.nextSpawnAt) return;
-      for (let i = running.length; i < desired; i++) this.start(now);
+      // Draining workers still hold their memory: they count against the host-side cap.
+      const room = Math.max(0, limit - this.tracked.length);
+      const starts = Math.min(desired - running.length, room);
+      for (let i = 0; i < starts; i++) this.start(now);
     } else if (running.length > desired) {
       for (const worker of this.idleFirst(running).slice(0, running.length - desired)) this.stop(worker, now, 'scale-in');
     }

@@ -57,8 +57,12 @@ export interface Supervisor {
   adopt(saved: SavedPool | undefined, now: number): void;
   /** Pids to sample for RSS and CPU. */
   pids(): number[];
-  /** Notices exits, applies the sample (memory limits), and moves towards `desired`. */
-  reconcile(desired: number, sample: HostSample | undefined, now: number): void;
+  /**
+   * Notices exits, applies the sample (memory limits), and moves towards `desired` serving
+   * workers, never starting one while `limit` processes (serving and still stopping) exist: a
+   * host-side cap holds while workers drain.
+   */
+  reconcile(desired: number, sample: HostSample | undefined, now: number, limit?: number): void;
   /** Workers serving (not stopping). */
   running(): number;
   workers(): WorkerInfo[];
