@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   type CfnRoute,
@@ -13,6 +13,7 @@ import {
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { type Attribute, AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { type ISecurityGroup, type IVpc, SecurityGroup, Subnet, type SubnetSelection, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -31,7 +32,8 @@ import { TABLE_DEFINITIONS, type KeyAttribute, type TableDefinition, type TableK
  * Where the functions find Redis/Upstash credentials. Secrets never appear in the template:
  * a Secrets Manager secret (imported, or created with a placeholder for you to fill in: until
  * then only the pools that read Redis fail, and each tick reads it again), or an SSM SecureString
- * parameter name. `url` is accepted only for a password-less endpoint (e.g. inside a VPC).
+ * parameter name. `url` is accepted only for a password-less endpoint (e.g. inside a VPC: see
+ * `vpc`).
  */
 export type RedisConnection =
   | ({ secretArn: string } & RedisDrivers & RedisKey)
@@ -87,6 +89,25 @@ export interface PoolscaleProps {
   heartbeatThrottle?: Throttle;
   /** Directory of the Lambda entry files. @default `<repo>/functions` */
   functionsDir?: string;
+  /**
+   * Runs the three functions in this VPC, to reach a Redis inside it (ElastiCache, MemoryDB).
+   * They then reach AWS through the VPC: give its subnets a NAT gateway, or endpoints for
+   * DynamoDB (gateway), Secrets Manager or SSM, CloudWatch (monitoring) and ECS. @default no VPC
+   */
+  vpc?: IVpc;
+  /** With `vpc`: the subnets. @default the VPC's private subnets */
+  vpcSubnets?: SubnetSelection;
+  /** With `vpc`: the security groups (allow egress to Redis and AWS). @default one created per function, all egress */
+  securityGroups?: ISecurityGroup[];
+  /** The same placement by ids, without a lookup (what `-c vpcId=... -c vpcSubnetIds=...` gives); not with `vpc`. */
+  vpcIds?: VpcIds;
+}
+
+export interface VpcIds {
+  vpcId: string;
+  subnetIds: readonly string[];
+  /** @default one security group created per function, all egress */
+  securityGroupIds?: readonly string[];
 }
 
 
@@ -155,6 +176,7 @@ export class Poolscale extends Construct {
         ...(props.historyHeartbeat !== undefined ? { HISTORY_HEARTBEAT: props.historyHeartbeat } : {}),
       },
       redisDrivers: redisDriversOf(props.redis),
+      ...this.vpcPlacement(props),
     };
 
     // The evaluator reads policies, claims state, records history and sets the desired
@@ -258,6 +280,30 @@ export class Poolscale extends Construct {
       props.apiThrottle ?? { rateLimit: 20, burstLimit: 40 },
       props.heartbeatThrottle ?? { rateLimit: 10, burstLimit: 20 },
     );
+  }
+
+  /** The functions' VPC placement: the given constructs, or ones imported by id (no lookup, so synth stays offline). */
+  private vpcPlacement(props: PoolscaleProps): { vpc?: IVpc; vpcSubnets?: SubnetSelection; securityGroups?: ISecurityGroup[] } {
+    if (props.vpcIds) {
+      const { vpcId, subnetIds, securityGroupIds } = props.vpcIds;
+      return {
+        // The subnets are named below, so the VPC's own list of zones and subnets is never read.
+        vpc: Vpc.fromVpcAttributes(this, 'Vpc', { vpcId, availabilityZones: [Aws.NO_VALUE] }),
+        vpcSubnets: {
+          subnets: subnetIds.map((id, index) => {
+            const subnet = Subnet.fromSubnetId(this, `Subnet${index}`, id);
+            Annotations.of(subnet).acknowledgeWarning('@aws-cdk/aws-ec2:noSubnetRouteTableId', 'Only the subnet id is used (the functions\' VpcConfig); its route table is never read.');
+            return subnet;
+          }),
+        },
+        ...(securityGroupIds?.length ? { securityGroups: securityGroupIds.map((id, index) => SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${index}`, id)) } : {}),
+      };
+    }
+    return {
+      ...(props.vpc ? { vpc: props.vpc } : {}),
+      ...(props.vpcSubnets ? { vpcSubnets: props.vpcSubnets } : {}),
+      ...(props.securityGroups ? { securityGroups: props.securityGroups } : {}),
+    };
   }
 
   private createTable(id: string, definition: TableDefinition, removalPolicy: RemovalPolicy): Table {
@@ -424,6 +470,18 @@ function validateProps(props: PoolscaleProps, historyTtlDays: number): void {
       problem(`ecsServices[${index}].region`, `Expected a region such as eu-west-1 (got ${JSON.stringify(service.region)})`, service.region);
     }
   });
+  if (props.vpcIds) {
+    const { vpcId, subnetIds, securityGroupIds } = props.vpcIds;
+    if (props.vpc) problem('vpcIds', 'Give the VPC either as `vpc` or as `vpcIds`, not both', vpcId);
+    if (!/^vpc-([0-9a-f]{8}|[0-9a-f]{17})$/.test(vpcId)) problem('vpcIds.vpcId', `Expected a VPC id such as vpc-0123456789abcdef0 (got ${JSON.stringify(vpcId)})`, vpcId);
+    if (subnetIds.length === 0) problem('vpcIds.subnetIds', 'Expected at least one subnet id (subnet-...): the functions need subnets to run in', subnetIds);
+    subnetIds.forEach((id, index) => {
+      if (!/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/.test(id)) problem(`vpcIds.subnetIds[${index}]`, `Expected a subnet id such as subnet-0123456789abcdef0 (got ${JSON.stringify(id)})`, id);
+    });
+    (securityGroupIds ?? []).forEach((id, index) => {
+      if (!/^sg-([0-9a-f]{8}|[0-9a-f]{17})$/.test(id)) problem(`vpcIds.securityGroupIds[${index}]`, `Expected a security group id such as sg-0123456789abcdef0 (got ${JSON.stringify(id)})`, id);
+    });
+  }
   const redis = props.redis;
   if (redis && 'kmsKeyArn' in redis && redis.kmsKeyArn !== undefined && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(redis.kmsKeyArn)) {
     problem('redis.kmsKeyArn', `Expected a KMS key ARN, arn:aws:kms:<region>:<account>:key/<id> (got ${JSON.stringify(redis.kmsKeyArn)})`, redis.kmsKeyArn);

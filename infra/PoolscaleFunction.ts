@@ -100,6 +100,27 @@ export class PoolscaleFunction extends LambdaFunction {
       },
     });
 
+    // In a VPC the function's network interfaces are created and deleted by Lambda with the
+    // role's permissions; CDK adds them (a managed policy) only to a role it creates itself.
+    if (rest.vpc) {
+      const policy = new Policy(holder, 'VpcAccess', {
+        statements: [
+          new PolicyStatement({
+            sid: 'ManageFunctionNetworkInterfaces',
+            actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+            resources: ['*'],
+          }),
+        ],
+      });
+      role.attachInlinePolicy(policy);
+      // Lambda checks the role when it creates the function: the policy must exist first.
+      this.node.addDependency(policy);
+      Validations.of(policy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'The actions of AWSLambdaVPCAccessExecutionRole, which Lambda needs for the network interfaces of a function in a VPC; they take no narrower resource before the interface exists.',
+      });
+    }
+
     // Tracing.ACTIVE adds xray:PutTraceSegments/PutTelemetryRecords, which have no resource type.
     // Depending on @aws-cdk/aws-lambda:createNewPoliciesWithAddToRolePolicy they land in the
     // role's default policy or in a new inline policy; only those existing now are X-Ray's.

@@ -13,6 +13,7 @@ import type { PoolscaleProps, RedisConnection } from './Poolscale';
  *   redisUrl=redis://host:6379 (no password) | createRedisSecret=true
  * - redisDrivers=tcp | rest | tcp,rest (with a secret or parameter: the clients to bundle)
  * - redisKmsKeyArn=arn:aws:kms:... (the customer-managed key of that secret or parameter)
+ * - vpcId=vpc-..., vpcSubnetIds=subnet-a,subnet-b, vpcSecurityGroupIds=sg-... (the functions in a VPC)
  * - schedule=rate(1 minute), alarmPrefix=poolscale-, historyTtlDays=30, historyHeartbeat=15m|0|off,
  *   destroyOnRemoval=true
  */
@@ -36,6 +37,13 @@ export function propsFromContext(node: Node): PoolscaleProps {
   const heartbeat = text('historyHeartbeat');
   if (heartbeat) props.historyHeartbeat = heartbeat;
   if (text('destroyOnRemoval') === 'true') props.removalPolicy = RemovalPolicy.DESTROY;
+  const list = (key: string) => text(key)?.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const vpcId = text('vpcId');
+  // Kept even when incomplete, so that validation names what is missing.
+  if (vpcId || text('vpcSubnetIds') || text('vpcSecurityGroupIds')) {
+    const securityGroupIds = list('vpcSecurityGroupIds');
+    props.vpcIds = { vpcId: vpcId ?? '', subnetIds: list('vpcSubnetIds') ?? [], ...(securityGroupIds ? { securityGroupIds } : {}) };
+  }
   return props;
 }
 

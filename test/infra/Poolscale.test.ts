@@ -476,6 +476,38 @@ describe('Construct: Poolscale', { timeout: 120_000 }, () => {
     });
   });
 
+  describe('Functions in a VPC (a Redis inside it)', () => {
+    it('places the three functions in the subnets and security groups named by id, lets Lambda manage their interfaces first', () => {
+      // Act
+      const { template: placed } = buildStack({ vpcIds: { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'], securityGroupIds: ['sg-0123456789abcdef3'] } });
+
+      // Assess: every function in those subnets and that group ...
+      const functions = Object.values(placed.findResources('AWS::Lambda::Function'));
+      expect(functions).toHaveLength(3);
+      for (const fn of functions) {
+        expect(fn.Properties.VpcConfig).toEqual({ SubnetIds: ['subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'], SecurityGroupIds: ['sg-0123456789abcdef3'] });
+        // ... created only once its role may create network interfaces
+        const dependsOn = (fn.DependsOn ?? []) as string[];
+        expect(dependsOn.some((id) => id.includes('VpcAccess'))).toBe(true);
+      }
+      const eni = Object.entries(placed.findResources('AWS::IAM::Policy')).filter(([id]) => id.includes('VpcAccess'));
+      expect(eni).toHaveLength(3);
+      for (const [, policy] of eni) {
+        expect(policy.Properties.PolicyDocument.Statement[0].Action).toEqual(expect.arrayContaining(['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface']));
+      }
+    });
+
+    it('without a VPC, no function has a VpcConfig or the network-interface policy', () => {
+      expect(Object.values(template.findResources('AWS::Lambda::Function')).some((fn) => fn.Properties.VpcConfig)).toBe(false);
+      expect(Object.keys(template.findResources('AWS::IAM::Policy')).some((id) => id.includes('VpcAccess'))).toBe(false);
+    });
+
+    it('creates a security group per function when none is named', () => {
+      const { template: placed } = buildStack({ vpcIds: { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef1'] } });
+      placed.resourceCountIs('AWS::EC2::SecurityGroup', 3);
+    });
+  });
+
   describe('Props validation', () => {
     it.each<{ case: string; props: PoolscaleProps; path: string }>([
       { case: 'a URL with a password', props: { redis: { url: 'redis://:hunter2@cache:6379' } }, path: 'redis.url' },
@@ -485,6 +517,9 @@ describe('Construct: Poolscale', { timeout: 120_000 }, () => {
       { case: 'a wildcard service', props: { ecsServices: [{ cluster: 'bots', service: '*' }] }, path: 'ecsServices[0]' },
       { case: 'a region that is not one', props: { ecsServices: [{ cluster: 'bots', service: 'b', region: 'Ireland' }] }, path: 'ecsServices[0].region' },
       { case: 'a KMS key that is not an ARN', props: { redis: { ssmParameterName: '/p', kmsKeyArn: 'alias/mine' } }, path: 'redis.kmsKeyArn' },
+      { case: 'a VPC without subnets', props: { vpcIds: { vpcId: 'vpc-0123456789abcdef0', subnetIds: [] } }, path: 'vpcIds.subnetIds' },
+      { case: 'a subnet id that is not one', props: { vpcIds: { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['private-a'] } }, path: 'vpcIds.subnetIds[0]' },
+      { case: 'a VPC id that is not one', props: { vpcIds: { vpcId: '', subnetIds: ['subnet-0123456789abcdef1'] } }, path: 'vpcIds.vpcId' },
     ])('refuses $case, naming the field', ({ props, path }) => {
       // Act
       const act = () => buildStack(props);

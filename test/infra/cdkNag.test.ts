@@ -53,9 +53,10 @@ describe('cdk-nag: AwsSolutions', { timeout: 180_000 }, () => {
     },
     { case: 'an SSM SecureString for Redis', props: { redis: { ssmParameterName: '/poolscale/redis' } } },
     {
-      case: 'an ECS service of another region and a Redis secret under a customer-managed key',
+      case: 'an ECS service of another region, a Redis secret under a customer-managed key, the functions in a VPC',
       props: {
         ecsServices: [{ cluster: 'workers', service: 'celery', region: 'eu-west-1' }],
+        vpcIds: { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'] },
         redis: {
           secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:poolscale/redis-AbC123',
           kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',

@@ -58,6 +58,18 @@ describe('Function: propsFromContext', () => {
     expect(props.redis).toEqual(redis);
   });
 
+  it.each([
+    {
+      case: 'a VPC, its subnets and security groups',
+      context: { vpcId: 'vpc-0123456789abcdef0', vpcSubnetIds: 'subnet-0123456789abcdef1, subnet-0123456789abcdef2', vpcSecurityGroupIds: 'sg-0123456789abcdef3' },
+      vpcIds: { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'], securityGroupIds: ['sg-0123456789abcdef3'] },
+    },
+    { case: 'subnets without the VPC (kept for validation to name)', context: { vpcSubnetIds: 'subnet-0123456789abcdef1' }, vpcIds: { vpcId: '', subnetIds: ['subnet-0123456789abcdef1'] } },
+    { case: 'nothing', context: {}, vpcIds: undefined },
+  ])('reads the VPC placement from $case', ({ context, vpcIds }) => {
+    expect(propsFromContext(new App({ context }).node).vpcIds).toEqual(vpcIds);
+  });
+
   it('reads every other setting', () => {
     // Prepare
     const context = {
