@@ -16,7 +16,8 @@ export function isTemplateName(value: unknown): value is TemplateName {
 }
 
 /**
- * Returns a copy of the raw pool with its template's behaviour and rules filled in: cooldowns,
+ * Returns a copy of the raw pool with its template's behaviour and rules filled in: cooldowns
+ * (and no stabilisation window, which the seed does not have),
  * a `target` rule on `utilization`, a forecast-only `predictive` rule when the template predicts,
  * and an `emergency` rule when it has emergency scaling. A rule type the pool already has is not
  * added again, so expanding twice changes nothing. Anything that is not a pool with a known
@@ -32,6 +33,8 @@ export function expandTemplate(pool: unknown): unknown {
     const behaviour: Raw = { ...((out.behaviour as Raw | undefined) ?? {}) };
     if (behaviour.cooldownUp === undefined) behaviour.cooldownUp = formatDuration(t.cooldownUp);
     if (behaviour.cooldownDown === undefined) behaviour.cooldownDown = formatDuration(t.cooldownDown);
+    // The seed scales down once its cooldown has passed: no stabilisation window on top.
+    if (behaviour.stabilizationDown === undefined) behaviour.stabilizationDown = '0s';
     out.behaviour = behaviour;
   }
 
@@ -43,8 +46,8 @@ export function expandTemplate(pool: unknown): unknown {
         type: 'target',
         name: `template:${name}`,
         metric: 'utilization',
-        // Midpoint of the band: the value target tracking steers to between the thresholds.
-        targetValue: round((t.scaleUpThreshold + t.scaleDownThreshold) / 2),
+        // Threshold style, `scaling_increment` workers per scaling event as in the seed (no
+        // targetValue: that would let a proportional estimate add more).
         scaleUpThreshold: t.scaleUpThreshold,
         scaleDownThreshold: t.scaleDownThreshold,
         increment: t.increment,
@@ -74,6 +77,3 @@ export function expandTemplates(config: unknown): unknown {
   return { ...config, pools: config.pools.map(expandTemplate) };
 }
 
-function round(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
-}

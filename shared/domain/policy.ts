@@ -203,6 +203,8 @@ export const StepsRuleSchema = z.strictObject({
   downFor: duration().default(900_000),
   /** Scale up only if each worker would still have this much available memory. */
   memoryPerWorkerGb: positiveNumber().optional(),
+  /** With `memoryPerWorkerGb`, when the step's count would leave too little memory per worker: `hold` (seed 003: no scaling) or `fit` (scale up to the count that fits). */
+  onShortMemory: z.enum(['hold', 'fit']).default('hold'),
   /** Scale down only while available memory is above this (seed 003: 8 GB). */
   scaleDownMinAvailableGb: nonNegativeNumber().optional(),
   memoryMetric: metricName().default('mem_available_gb'),
@@ -323,8 +325,10 @@ export const TEMPLATE_NAMES = ['conservative', 'aggressive', 'cost_optimized', '
 export const TemplateNameSchema = z.enum(TEMPLATE_NAMES);
 
 export const BehaviourSchema = z.strictObject({
-  /** Minimum time after a scale-up before another scale-up. */
+  /** Minimum time after a scale-up (with `cooldownUpFrom: any`, after any scaling action) before another scale-up. */
   cooldownUp: duration().default(60_000),
+  /** What `cooldownUp` counts from: the last `scale-up` (default), or `any` scaling action (seed 004: a minimum time between scaling operations). */
+  cooldownUpFrom: z.enum(['scale-up', 'any']).default('scale-up'),
   /** Minimum time after any scaling action before a scale-down. */
   cooldownDown: duration().default(300_000),
   /** Scale down only to the highest recommendation of this window (HPA: 5 min). */

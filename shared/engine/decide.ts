@@ -239,8 +239,10 @@ function automaticDesired(
     }
   }
   const urgent = urgentMax !== undefined && urgentMax > current;
-  if (desired > current && state.lastScaleUpAt !== undefined && now - state.lastScaleUpAt < policy.behaviour.cooldownUp) {
-    const since = `last scale-up ${humanDuration(now - state.lastScaleUpAt, 'down')} ago < cooldownUp ${formatDuration(policy.behaviour.cooldownUp)}`;
+  const anyAction = policy.behaviour.cooldownUpFrom === 'any';
+  const lastUp = anyAction ? Math.max(state.lastScaleUpAt ?? -Infinity, state.lastScaleDownAt ?? -Infinity) : (state.lastScaleUpAt ?? -Infinity);
+  if (desired > current && Number.isFinite(lastUp) && now - lastUp < policy.behaviour.cooldownUp) {
+    const since = `last ${anyAction ? 'scaling' : 'scale-up'} ${humanDuration(now - lastUp, 'down')} ago < cooldownUp ${formatDuration(policy.behaviour.cooldownUp)}`;
     if (urgent) {
       const allowed = Math.min(desired, urgentMax!);
       reasons.push({ code: 'cooldown.bypass', message: `${since}, but emergency bypasses it: ${allowed}` });

@@ -5,17 +5,21 @@ const base = { id: 'p', target: { kind: 'none' }, min: 1, max: 10 };
 
 describe('Function: expandTemplate', () => {
   it.each([
-    { case: 'conservative', template: 'conservative', types: ['target'], cooldowns: ['5m', '10m'], target: { targetValue: 0.55, scaleUpThreshold: 0.8, scaleDownThreshold: 0.3, increment: 1 } },
-    { case: 'aggressive', template: 'aggressive', types: ['target', 'predictive'], cooldowns: ['1m', '3m'], target: { targetValue: 0.4, scaleUpThreshold: 0.6, scaleDownThreshold: 0.2, increment: 2 } },
-    { case: 'cost_optimized', template: 'cost_optimized', types: ['target', 'predictive'], cooldowns: ['3m', '5m'], target: { targetValue: 0.5, scaleUpThreshold: 0.9, scaleDownThreshold: 0.1, increment: 1 } },
-    { case: 'high_performance', template: 'high_performance', types: ['target', 'emergency'], cooldowns: ['30s', '2m'], target: { targetValue: 0.45, scaleUpThreshold: 0.5, scaleDownThreshold: 0.4, increment: 3 } },
+    { case: 'conservative', template: 'conservative', types: ['target'], cooldowns: ['5m', '10m'], target: { scaleUpThreshold: 0.8, scaleDownThreshold: 0.3, increment: 1 } },
+    { case: 'aggressive', template: 'aggressive', types: ['target', 'predictive'], cooldowns: ['1m', '3m'], target: { scaleUpThreshold: 0.6, scaleDownThreshold: 0.2, increment: 2 } },
+    { case: 'cost_optimized', template: 'cost_optimized', types: ['target', 'predictive'], cooldowns: ['3m', '5m'], target: { scaleUpThreshold: 0.9, scaleDownThreshold: 0.1, increment: 1 } },
+    { case: 'high_performance', template: 'high_performance', types: ['target', 'emergency'], cooldowns: ['30s', '2m'], target: { scaleUpThreshold: 0.5, scaleDownThreshold: 0.4, increment: 3 } },
   ])('fills rules and cooldowns from $case', ({ template, types, cooldowns, target }) => {
     // Act
     const pool = expandTemplate({ ...base, template }) as { rules: Record<string, unknown>[]; behaviour: Record<string, unknown> };
     // Assess
     expect(pool.rules.map((r) => r.type)).toEqual(types);
     expect(pool.rules[0]).toMatchObject({ metric: 'utilization', ...target });
+    // `scaling_increment` per scaling event: no targetValue, whose proportional estimate would add more
+    expect(pool.rules[0]!.targetValue).toBeUndefined();
     expect([pool.behaviour.cooldownUp, pool.behaviour.cooldownDown]).toEqual(cooldowns);
+    // The seed scales down when its cooldown has passed: no stabilisation window
+    expect(pool.behaviour.stabilizationDown).toBe('0s');
   });
 
   it('adds a forecast-only predictive rule and a 0.95/+10 emergency rule', () => {
@@ -36,7 +40,7 @@ describe('Function: expandTemplate', () => {
       behaviour: Record<string, unknown>;
     };
     // Assess
-    expect(pool.behaviour).toEqual({ cooldownUp: '10s', cooldownDown: '3m' });
+    expect(pool.behaviour).toEqual({ cooldownUp: '10s', cooldownDown: '3m', stabilizationDown: '0s' });
     expect(pool.rules).toEqual([own, expect.objectContaining({ type: 'predictive' })]);
   });
 

@@ -281,9 +281,9 @@ describe('Function: parsePolicy', () => {
     // Act
     const policy = parsePolicy({ id: 'gen', target: { kind: 'none' }, min: 1, max: 20, template: 'high_performance' });
     // Assess
-    expect(policy.behaviour).toMatchObject({ cooldownUp: 30_000, cooldownDown: 120_000 });
+    expect(policy.behaviour).toMatchObject({ cooldownUp: 30_000, cooldownDown: 120_000, stabilizationDown: 0 });
     expect(policy.rules).toEqual([
-      expect.objectContaining({ type: 'target', metric: 'utilization', targetValue: 0.45, scaleUpThreshold: 0.5, scaleDownThreshold: 0.4, increment: 3 }),
+      expect.objectContaining({ type: 'target', metric: 'utilization', scaleUpThreshold: 0.5, scaleDownThreshold: 0.4, increment: 3 }),
       expect.objectContaining({ type: 'emergency', above: 0.95, add: 10 }),
     ]);
   });

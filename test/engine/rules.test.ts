@@ -27,10 +27,21 @@ describe('Function: bufferRule', () => {
     expect(missing).toBeUndefined();
   });
 
-  it('uses the target ready count, not the desired count, for free workers', () => {
+  it.each([
+    // Seed 000: "launches 5 new containers -> total 15, free 7": the 5 starting count as free, no second batch.
+    { case: 'a batch still starting covers the shortfall', busy: 8, desired: 15, ready: 10, expected: 15 },
+    { case: 'workers starting that do not cover it', busy: 10, desired: 12, ready: 10, expected: 17 },
+    { case: 'nothing starting', busy: 8, desired: 10, ready: 10, expected: 15 },
+  ])('counts free workers as ready - busy plus those starting: $case', ({ busy, desired, ready, expected }) => {
     const policy = policyOf({ rules: [{ type: 'buffer', minFree: 3, batch: 5 }] });
-    const { proposal } = bufferRule(ruleOf<BufferRule>(policy), ctxOf(policy, { busy: 8 }, 15, { ready: 10 }));
-    expect(proposal.desired).toBe(20);
+    const { proposal } = bufferRule(ruleOf<BufferRule>(policy), ctxOf(policy, { busy }, desired, { ready }));
+    expect(proposal.desired).toBe(expected);
+  });
+
+  it('never releases workers still starting as idle surplus (maxFree looks at ready ones)', () => {
+    const policy = policyOf({ rules: [{ type: 'buffer', minFree: 1, maxFree: 2, batch: 5 }] });
+    const { proposal } = bufferRule(ruleOf<BufferRule>(policy), ctxOf(policy, { busy: 3 }, 10, { ready: 5 }));
+    expect(proposal.desired).toBe(10);
   });
 
   it('abstains for missing data', () => {

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Policy } from '../../shared/domain/policy';
 import type { DecideResult, PoolState } from '../../shared/domain/types';
 import { decide } from '../../shared/engine';
+import { join } from 'node:path';
+import { loadConfigFile } from '../../shared/config/load';
 import { MINUTE, T0, observe, policyOf, stateOf } from './fixtures';
 
 /** Runs decide once per minute with the metrics of each step; the target follows the decision. */
@@ -80,10 +82,17 @@ describe('Seed 003: backdipro CPU steps', () => {
     expect(results.at(-1)!.decision.reasons.map((r) => r.code)).toContain('rule.steps.down_memory');
   });
 
-  it('scales up only as far as memory per worker allows', () => {
+  it('does not scale up when the step would leave too little memory per worker ("NO escalar si: memoria insuficiente")', () => {
     // Parsed policies hold milliseconds; copy the parsed rule instead of re-parsing it.
     const tight: Policy = { ...policy, rules: [{ ...(policy.rules[0] as Extract<Policy['rules'][number], { type: 'steps' }>), memoryPerWorkerGb: 4 }] };
     const { counts, results } = run(tight, repeat(4, { cpu: 95, mem_available_gb: 12 }));
+    expect(counts.at(-1)).toBe(1);
+    expect(results.at(-1)!.decision.reasons.map((r) => r.code)).toContain('rule.steps.memory_short');
+  });
+
+  it('with onShortMemory: fit, scales up only as far as memory per worker allows', () => {
+    const fit: Policy = { ...policy, rules: [{ ...(policy.rules[0] as Extract<Policy['rules'][number], { type: 'steps' }>), memoryPerWorkerGb: 4, onShortMemory: 'fit' }] };
+    const { counts, results } = run(fit, repeat(4, { cpu: 95, mem_available_gb: 12 }));
     expect(counts.at(-1)).toBe(3);
     expect(results.at(-1)!.decision.reasons.map((r) => r.code)).toContain('rule.steps.memory_limited');
   });
@@ -110,6 +119,28 @@ describe('Seed 004: AutoScaler thresholds, pending tasks and 300 s cooldown', ()
   it('scales down below the threshold, not below min', () => {
     const { counts } = run(policy, repeat(7, { utilization: 0.1, pending: 0 }), T0, stateOf({ desired: 2 }));
     expect(counts).toEqual([1, 1, 1, 1, 1, 1, 1]);
+  });
+
+  it('waits cooldown_period after a scale-down before a scale-up too ("minimum time between scaling operations"), as imported', () => {
+    // Prepare: the importer's behaviour (cooldownUpFrom: any); a scale-down 100 s ago
+    const imported = policyOf({
+      min: 1,
+      max: 10,
+      behaviour: { cooldownUp: 300, cooldownUpFrom: 'any', cooldownDown: 300, stabilizationDown: 0 },
+      rules: [{ type: 'target', scaleUpThreshold: 0.8, scaleDownThreshold: 0.2, requirePending: true, window: 300 }],
+    });
+    const recent = stateOf({ desired: 3, lastScaleDownAt: T0 - 100_000 });
+
+    // Act
+    const blocked = decide(imported, observe(T0, { utilization: 0.9, pending: 3 }, { desired: 3 }), recent, T0);
+    const later = decide(imported, observe(T0 + 200_000, { utilization: 0.9, pending: 3 }, { desired: 3 }), recent, T0 + 200_000);
+    const plain = decide(policy, observe(T0, { utilization: 0.9, pending: 3 }, { desired: 3 }), recent, T0);
+
+    // Assess
+    expect(blocked.decision.desired).toBe(3);
+    expect(blocked.decision.reasons.find((r) => r.code === 'cooldown.up')?.message).toMatch(/last scaling 1m 40s ago < cooldownUp 5m/);
+    expect(later.decision.desired).toBe(4);
+    expect(plain.decision.desired).toBe(4); // cooldownUp from the last scale-up only (the default)
   });
 });
 
@@ -179,5 +210,31 @@ describe('Seed 002: templates, schedules and emergency', () => {
     const late = decide(policy, observe(night, { utilization: 0.9 }, { desired: 6 }), stateOf(), night);
     expect(late.decision.desired).toBe(4);
     expect(late.decision.reasons.map((r) => r.code)).toContain('ceiling');
+  });
+});
+
+describe('Seed 002 as a user brings it (examples/seeds/002-templates.yaml, templates expanded)', () => {
+  const pools = async () => {
+    const { config } = await loadConfigFile(join(import.meta.dirname, '..', '..', 'examples', 'seeds', '002-templates.yaml'));
+    return Object.fromEntries(config!.pools.map((pool) => [pool.id, pool]));
+  };
+
+  it.each([
+    { pool: 'general', utilization: 0.85, from: 4, to: 5 },
+    { pool: 'embedding', utilization: 0.9, from: 4, to: 6 },
+    { pool: 'generation', utilization: 0.9, from: 4, to: 7 },
+    { pool: 'classification', utilization: 0.95, from: 4, to: 5 },
+  ])('$pool adds its scaling_increment per scaling event: $from -> $to at utilization $utilization', async ({ pool, utilization, from, to }) => {
+    const policy = (await pools())[pool]!;
+    expect(decide(policy, observe(T0, { utilization }, { desired: from }), stateOf({ desired: from }), T0).decision.desired).toBe(to);
+  });
+
+  it('generation (high_performance) scales down as soon as its 2-minute cooldown has passed, not after a 5-minute window', async () => {
+    // Prepare: scaled up at T0 - 60 s, utilization now well below 0.4
+    const policy = (await pools()).generation!;
+    const { counts } = run(policy, repeat(3, { utilization: 0.1 }), T0, stateOf({ desired: 7, lastScaleUpAt: T0 - MINUTE }));
+    // Act + Assess: held at T0 (1 min after the scale-up), down by 3 at T0 + 1 min (2 min after),
+    // then held: the next scale-down waits 2 minutes after that one
+    expect(counts).toEqual([7, 4, 4]);
   });
 });

@@ -89,7 +89,7 @@ export function fromSeed004(params: Record<string, unknown>): SeedConversion {
             },
           ],
           // One cooldown between any two operations, as in the seed; no extra stabilization.
-          behaviour: { cooldownUp: seconds(cooldown), cooldownDown: seconds(cooldown), stabilizationDown: 0 },
+          behaviour: { cooldownUp: seconds(cooldown), cooldownUpFrom: 'any', cooldownDown: seconds(cooldown), stabilizationDown: 0 },
         },
       ],
     },

@@ -23,13 +23,18 @@ export function bufferRule(rule: BufferRule, ctx: RuleContext): RuleOutcome {
     free = Math.max(0, ctx.ready - busy);
     how = `${ctx.ready} ready - ${humanNumber(busy)} busy`;
   }
-  if (free < rule.minFree) {
+  // Workers ordered and still starting will be free when they come up: a batch is not ordered
+  // again while the last one starts (seed 000: one batch refills the pool). They are never
+  // surplus to release, though: maxFree looks at ready workers only.
+  const starting = Math.max(0, current - ctx.ready);
+  if (free + starting < rule.minFree) {
+    if (starting > 0) how += ` + ${starting} starting`;
     const desired = current + rule.batch;
     return {
       proposal: {
         rule: 'buffer', name: rule.name,
         desired,
-        reason: { code: 'rule.buffer.below_min_free', message: `free ${humanCompared(free, rule.minFree)} (${how}) < minFree ${rule.minFree}: +${rule.batch} (batch) -> ${desired}` },
+        reason: { code: 'rule.buffer.below_min_free', message: `free ${humanCompared(free + starting, rule.minFree)} (${how}) < minFree ${rule.minFree}: +${rule.batch} (batch) -> ${desired}` },
       },
     };
   }
@@ -48,7 +53,8 @@ export function bufferRule(rule: BufferRule, ctx: RuleContext): RuleOutcome {
     };
   }
   const band = rule.maxFree === undefined ? `>= minFree ${rule.minFree}` : `within [${rule.minFree}, ${rule.maxFree}]`;
+  const counted = starting > 0 ? `${humanNumber(free)} (${how}) + ${starting} starting` : `${humanCompared(free, rule.minFree, rule.maxFree)} (${how})`;
   return {
-    proposal: { rule: 'buffer', name: rule.name, desired: current, reason: { code: 'rule.buffer.ok', message: `free ${humanCompared(free, rule.minFree, rule.maxFree)} (${how}) ${band}: hold ${current}` } },
+    proposal: { rule: 'buffer', name: rule.name, desired: current, reason: { code: 'rule.buffer.ok', message: `free ${counted} ${band}: hold ${current}` } },
   };
 }

@@ -46,6 +46,18 @@ export function stepsRule(rule: StepsRule, ctx: RuleContext): RuleOutcome {
           };
         }
         const fits = Math.floor(memory / rule.memoryPerWorkerGb + 1e-9);
+        if (rule.onShortMemory === 'hold') {
+          return {
+            proposal: {
+              rule: 'steps', name: rule.name,
+              desired: current,
+              reason: {
+                code: 'rule.steps.memory_short',
+                message: `${trigger}, but ${humanNumber(memory)} GB / ${step.workers} < ${rule.memoryPerWorkerGb} GB per worker: hold ${current} (memory fits ${fits}; onShortMemory: fit would scale to it)`,
+              },
+            },
+          };
+        }
         const desired = Math.max(current, Math.min(fits, step.workers));
         return {
           proposal: {
