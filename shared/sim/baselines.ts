@@ -255,15 +255,24 @@ export function staticController(count: number, interval: number): Controller {
   };
 }
 
-/** The baselines as jobs (see parallel.ts): bounds follow the pool, min at least 1 (both products' minimum). */
+/**
+ * The baselines as jobs (see parallel.ts): bounds follow the pool, min at least 1 (both products'
+ * minimum); static-peak holds the peak demand within the same bounds (a pool never runs fewer
+ * than `min` or more than `max`).
+ */
 export function baselineJobs(pool: Policy, peak: number) {
   const min = Math.max(1, pool.min);
   const interval = Math.max(1, Math.round(pool.interval / 1000));
   return [
     { kind: 'hpa' as const, settings: { interval, min, max: pool.max } },
     { kind: 'target-tracking' as const, settings: { min, max: pool.max } },
-    { kind: 'static' as const, count: peak, interval },
+    { kind: 'static' as const, count: staticPeakCount(pool, peak), interval },
   ];
+}
+
+/** The count static-peak holds: the peak demand, within the pool's [max(1, min), max]. */
+export function staticPeakCount(pool: Pick<Policy, 'min' | 'max'>, peak: number): number {
+  return Math.min(Math.max(1, pool.max), Math.max(1, pool.min, Math.ceil(peak)));
 }
 
 export function peakDemand(trace: Trace, options: SimulateOptions): number {

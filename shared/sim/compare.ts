@@ -39,7 +39,7 @@ export async function compare(config: Config, pool: Policy, trace: Trace, option
   // A budget shared with other pools is left out: the comparison is about this pool's decisions.
   void config;
   const jobs: SimJob[] = [{ kind: 'policy', pool, options: quiet }];
-  for (const controller of baselineJobs(pool, peak)) jobs.push({ ...controller, options: controller.kind === 'static' ? { ...keep, initialWorkers: Math.max(1, Math.ceil(peak)) } : keep } as SimJob);
+  for (const controller of baselineJobs(pool, peak)) jobs.push({ ...controller, options: controller.kind === 'static' ? { ...keep, initialWorkers: controller.count } : keep } as SimJob);
   jobs.push({ kind: 'oracle', options: { ...keep, min: pool.min, max: pool.max } }, { kind: 'oracle', options: { ...keep, fair: false } });
   const runs = await runJobs(jobs, trace, { ...(threads !== undefined ? { threads } : {}), ...(onProgress ? { onProgress } : {}) });
   const rows: ComparisonRow[] = runs.map((run) => ({ name: run.id, summary: run.summary, supply: run.supply, run }));

@@ -51,6 +51,8 @@ export class QueueModel implements SimModel {
   private readonly service: number;
   private readonly startup: number;
   private readonly arrivals: Float64Array;
+  /** Arrivals of the rows before each row: fractional arrivals (a rescaled or averaged trace) carry over, so no job is lost to rounding. */
+  private readonly arrivedBefore: Float64Array;
   // Workers.
   private ready: number;
   private draining = 0;
@@ -88,6 +90,8 @@ export class QueueModel implements SimModel {
     const arrivals = trace.columns.arrivals;
     if (!arrivals) throw new Error('the queue model needs a closed-loop trace with an `arrivals` column');
     this.arrivals = arrivals;
+    this.arrivedBefore = new Float64Array(trace.rows);
+    for (let i = 1; i < trace.rows; i += 1) this.arrivedBefore[i] = this.arrivedBefore[i - 1]! + arrivals[i - 1]!;
     this.service = Math.max(1, Math.round(options.serviceSeconds));
     this.startup = Math.max(0, Math.round(options.startupSeconds));
     this.completions = new Float64Array(this.service);
@@ -248,7 +252,8 @@ export class QueueModel implements SimModel {
     const offset = s - this.rowStart;
     if (offset >= 0 && offset < this.rowLength) {
       const n = this.arrivals[this.row]!;
-      const a = Math.floor(((offset + 1) * n) / this.rowLength) - Math.floor((offset * n) / this.rowLength);
+      const before = this.arrivedBefore[this.row]!;
+      const a = Math.floor(before + ((offset + 1) * n) / this.rowLength) - Math.floor(before + (offset * n) / this.rowLength);
       if (a > 0) {
         this.cohortAt.push(s);
         this.cohortJobs.push(a);

@@ -37,6 +37,8 @@ export class TraceError extends ValidationError {
 
 const METRIC_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 /** Checks the range of a known column; returns a message when the value is out of range. */
 function rangeProblem(column: string, value: number): string | undefined {
   if (column === 'utilization' && (value < 0 || value > 1)) return `expected a utilization ratio between 0 and 1 (got ${value})`;
@@ -74,6 +76,13 @@ export class TraceParser {
     if (t < 0) throw new TraceError(this.line, 't_seconds', `expected t_seconds >= 0 (got ${t})`);
     if (this.count > 0 && t <= this.t[this.count - 1]!) {
       throw new TraceError(this.line, 't_seconds', `t_seconds must increase (got ${t} after ${this.t[this.count - 1]})`);
+    }
+    if (this.count > 0 && t - this.t[this.count - 1]! < 1) {
+      throw new TraceError(
+        this.line,
+        't_seconds',
+        `rows must be at least 1 s apart: the simulator steps whole seconds (got ${t} after ${this.t[this.count - 1]}); add up the arrivals of each second, or longer`,
+      );
     }
     this.t[this.count] = t;
     for (let c = 1; c < header.length; c += 1) {
@@ -130,8 +139,9 @@ export class TraceParser {
       if (emptyAllowed) return Number.NaN;
       throw new TraceError(this.line, column, 'empty cell');
     }
-    const value = Number(cell);
-    if (!Number.isFinite(value)) throw new TraceError(this.line, column, `expected a number (got ${JSON.stringify(cell)})`);
+    // Decimal only: Number() would also read 0x10, 0b101 and 0o7 as numbers.
+    const value = DECIMAL.test(cell) ? Number(cell) : Number.NaN;
+    if (!Number.isFinite(value)) throw new TraceError(this.line, column, `expected a decimal number (got ${JSON.stringify(cell)})`);
     return value;
   }
 
@@ -179,4 +189,34 @@ export function rowAt(trace: Trace, seconds: number): number {
 /** Duration of row `i` in seconds. */
 export function rowSeconds(trace: Trace, i: number): number {
   return i + 1 < trace.rows ? trace.t[i + 1]! - trace.t[i]! : trace.lastRowSeconds;
+}
+
+/**
+ * A warning when the rows are not evenly spaced (undefined when they are): each row lasts until
+ * the next, so a missing row (a log aggregated by minute leaves out the quiet minutes) stretches
+ * the row before it, and its arrivals are spread over the gap. Names the first such row by its
+ * t_seconds and counts them.
+ */
+export function spacingWarning(trace: Trace): string | undefined {
+  if (trace.rows < 3) return undefined;
+  const counts = new Map<number, number>();
+  for (let i = 0; i + 1 < trace.rows; i += 1) {
+    const gap = trace.t[i + 1]! - trace.t[i]!;
+    counts.set(gap, (counts.get(gap) ?? 0) + 1);
+  }
+  if (counts.size === 1) return undefined;
+  const usual = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]![0];
+  let first = -1;
+  let uneven = 0;
+  for (let i = 0; i + 1 < trace.rows; i += 1) {
+    if (trace.t[i + 1]! - trace.t[i]! !== usual) {
+      uneven += 1;
+      if (first < 0) first = i;
+    }
+  }
+  const gap = trace.t[first + 1]! - trace.t[first]!;
+  return (
+    `rows are not evenly spaced: most are ${usual} s apart, but ${uneven} ${uneven === 1 ? 'is' : 'are'} not (the first: t_seconds ${trace.t[first]} is followed ${gap} s later). ` +
+    `Each row lasts until the next, so its arrivals are spread over the gap; if the gaps are quiet periods, write rows of 0 for them.`
+  );
 }

@@ -176,6 +176,29 @@ describe('Command: simulate (output)', () => {
     expect(out).toMatch(/wait p95 +(\d+[smh] ?)+ \(mean (\d+(\.\d+)?[smh] ?)+\)/);
   });
 
+  it('warns on stderr, and still simulates, when rows are missing from the trace (quiet minutes left out)', async () => {
+    // Prepare: minutes 2-4 missing
+    const file = join(dir, 'gaps.csv');
+    writeFileSync(file, 't_seconds,arrivals\n0,4\n60,4\n300,4\n360,4\n420,4\n');
+
+    // Act
+    const { code, out, err } = await simulate(['--config', 'examples/seeds/002-templates.yaml', '--trace', file, '--pool', 'general']);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(err).toMatch(/warning: trace .*gaps\.csv: rows are not evenly spaced: most are 60 s apart, but 1 is not \(the first: t_seconds 60 is followed 240 s later\)/);
+    expect(out).toMatch(/pool general/);
+  });
+
+  it.each([
+    { case: 'a job longer than a row', extra: ['--service-time', '90'], warned: true },
+    { case: 'the default 30 s jobs', extra: [], warned: false },
+  ])('with --compare warns that the oracles are no strict bound for $case: $warned', async ({ extra, warned }) => {
+    const { code, err } = await simulate([...args, '--compare', ...extra]);
+    expect(code).toBe(0);
+    expect(/warning: a job \(90 s\) outlasts a row \(60 s\)/.test(err)).toBe(warned);
+  });
+
   it('names the line and column of a bad trace row', async () => {
     // Prepare
     const file = join(dir, 'bad.csv');
@@ -186,7 +209,7 @@ describe('Command: simulate (output)', () => {
 
     // Assess
     expect(code).toBe(2);
-    expect(err).toMatch(/line 3, column "arrivals": expected a number/);
+    expect(err).toMatch(/line 3, column "arrivals": expected a decimal number/);
   });
 });
 

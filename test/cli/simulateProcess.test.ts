@@ -98,7 +98,7 @@ describe('Process: poolscale tune', () => {
     // Assess
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^chosen: target utilization [\d.]+, stabilizationDown \d+m, spread observed$/m);
+    expect(stdout).toMatch(/^# chosen: target utilization [\d.]+, stabilizationDown \d+m, spread observed$/m);
     const yaml = stdout.slice(stdout.indexOf('# Tuned by'));
     expect(yaml.split('\n')[0]).toContain('spread observed');
     const rules = parseConfigText(yaml).config!.pools[0]!.rules;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hpaBehaviour, hpaReplicas, oracle, targetTrackingStep } from '../../shared/sim/baselines';
+import { hpaBehaviour, hpaReplicas, oracle, staticPeakCount, targetTrackingStep } from '../../shared/sim/baselines';
 import type { TargetTrackingState } from '../../shared/sim/baselines';
 import type { Reason } from '../../shared/domain/types';
 import { parseTrace } from '../../shared/sim/trace';
@@ -113,5 +113,16 @@ describe('Function: oracle', () => {
     const run = oracle(closed([0, 0, 0, 20, 0]), { serviceSeconds: 30, startupSeconds: 150, min: 0 });
     // Row 3 (t=180) needs 10 workers started by t=30: paid from row 0's second 30.
     expect(run.timeline.map((e) => e.billed)).toEqual([5, 10, 10, 10, 0]);
+  });
+});
+
+describe('Function: staticPeakCount (the static-peak baseline holds the peak within the pool\'s bounds)', () => {
+  it.each([
+    { case: 'the peak within the bounds', min: 1, max: 50, peak: 12.2, count: 13 },
+    { case: 'a peak below min: min', min: 10, max: 50, peak: 6, count: 10 },
+    { case: 'a peak above max: max', min: 1, max: 5000, peak: 1_000_000, count: 5000 },
+    { case: 'no demand at all: at least 1', min: 0, max: 50, peak: 0, count: 1 },
+  ])('$case -> $count', ({ min, max, peak, count }) => {
+    expect(staticPeakCount({ min, max }, peak)).toBe(count);
   });
 });

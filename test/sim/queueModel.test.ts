@@ -33,6 +33,21 @@ describe('Class: QueueModel', () => {
     if (offered > workers) expect(model.observe('utilization')).toBe(1);
   });
 
+  it.each([
+    { case: 'half a job a minute (a rescaled trace)', arrivals: Array.from({ length: 600 }, () => 0.5), jobs: 300 },
+    { case: 'a seventh of a busy trace', arrivals: [71.4, 2.3, 0.9, 15.15, 0.25], jobs: 90 },
+    { case: 'whole numbers (unchanged)', arrivals: [3, 0, 7, 1], jobs: 11 },
+  ])('lets fractional arrivals carry over from row to row, losing no job: $case', ({ arrivals, jobs }) => {
+    // Prepare
+    const model = new QueueModel(traceOf(arrivals), settings);
+
+    // Act
+    model.advanceTo(arrivals.length * 60);
+
+    // Assess: floor of the total, not the sum of each row's floor
+    expect(model.counters().arrived).toBe(jobs);
+  });
+
   it('serves jobs without waiting when capacity suffices', () => {
     // Prepare: 4 jobs/min at 30 s each need 2 workers.
     const model = new QueueModel(traceOf([4, 4, 4]), settings);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTrace, parseTraceLines, rowAt, TraceError } from '../../shared/sim/trace';
+import { parseTrace, spacingWarning, parseTraceLines, rowAt, TraceError } from '../../shared/sim/trace';
 
 describe('Function: parseTrace', () => {
   it.each([
@@ -18,7 +18,10 @@ describe('Function: parseTrace', () => {
   });
 
   it.each([
-    { case: 'non-numeric arrivals', text: 't_seconds,arrivals\n0,5\n60,many\n', message: /line 3, column "arrivals": expected a number \(got "many"\)/ },
+    { case: 'non-numeric arrivals', text: 't_seconds,arrivals\n0,5\n60,many\n', message: /line 3, column "arrivals": expected a decimal number \(got "many"\)/ },
+    { case: 'a hexadecimal number', text: 't_seconds,arrivals\n0,5\n60,0x10\n', message: /line 3, column "arrivals": expected a decimal number \(got "0x10"\)/ },
+    { case: 'a binary number', text: 't_seconds,arrivals\n0,0b101\n', message: /line 2, column "arrivals": expected a decimal number/ },
+    { case: 'rows under 1 s apart', text: 't_seconds,arrivals\n0,1\n0.5,1\n', message: /line 3, column "t_seconds": rows must be at least 1 s apart/ },
     { case: 'non-increasing t', text: 't_seconds,arrivals\n0,5\n60,1\n60,2\n', message: /line 4, column "t_seconds": t_seconds must increase \(got 60 after 60\)/ },
     { case: 'missing cells', text: 't_seconds,busy,free\n0,5\n', message: /line 2: expected 3 cells/ },
     { case: 'utilization above 1', text: 't_seconds,utilization\n0,1.5\n', message: /line 2, column "utilization": expected a utilization ratio/ },
@@ -32,6 +35,12 @@ describe('Function: parseTrace', () => {
     // Act / Assess
     expect(() => parseTrace(text)).toThrow(TraceError);
     expect(() => parseTrace(text)).toThrow(message);
+  });
+
+  it.each([
+    { case: 'decimals and exponents', text: 't_seconds,arrivals\n0,1.5\n60,2e3\n120,.5\n180,+4\n', arrivals: [1.5, 2000, 0.5, 4] },
+  ])('reads $case', ({ text, arrivals }) => {
+    expect([...parseTrace(text).columns.arrivals!]).toEqual(arrivals);
   });
 
   it('derives the row length and the end from the spacing of the rows', () => {
@@ -60,5 +69,20 @@ describe('Function: parseTrace', () => {
     expect(trace.rows).toBe(40_000);
     expect(trace.columns.arrivals![39_999]).toBe(99);
     expect(trace.endSeconds).toBe(40_000 * 60);
+  });
+});
+
+describe('Function: spacingWarning', () => {
+  const trace = (t: number[]) => parseTrace(`t_seconds,arrivals\n${t.map((x) => `${x},1`).join('\n')}\n`);
+  it.each([
+    { case: 'even 60 s rows', t: [0, 60, 120, 180], warning: undefined },
+    { case: 'even 10 s rows', t: [0, 10, 20, 30], warning: undefined },
+    { case: 'two rows', t: [0, 600], warning: undefined },
+    { case: 'a missing minute', t: [0, 60, 180, 240, 300], warning: /most are 60 s apart, but 1 is not \(the first: t_seconds 60 is followed 120 s later\)/ },
+    { case: 'several gaps', t: [0, 60, 120, 600, 660, 720, 1200], warning: /but 2 are not \(the first: t_seconds 120 is followed 480 s later\).*write rows of 0/ },
+  ])('$case', ({ t, warning }) => {
+    const found = spacingWarning(trace(t));
+    if (warning === undefined) expect(found).toBeUndefined();
+    else expect(found).toMatch(warning);
   });
 });

@@ -130,6 +130,8 @@ describe('Command: tune', () => {
     const yaml = out.slice(out.indexOf('# Tuned by'));
     const parsed = parseConfigText(yaml);
     expect(parsed.config?.pools[0]?.id).toBe('p');
+    // The whole of stdout is a config: `tune ... > tuned.yaml` needs no editing
+    expect(parseConfigText(out).config?.pools[0]?.id).toBe('p');
   });
 
   it('names the chosen spread, in the chosen line and the YAML, when the template staffs by square root', async () => {
@@ -137,7 +139,7 @@ describe('Command: tune', () => {
 
     expect(code).toBe(0);
     const out = capture.text();
-    const chosen = /^chosen: target utilization [\d.]+, stabilizationDown \d+m, spread (poisson|observed)$/m.exec(out);
+    const chosen = /^# chosen: target utilization [\d.]+, stabilizationDown \d+m, spread (poisson|observed)$/m.exec(out);
     expect(chosen).not.toBeNull();
     expect(out).toContain(`# Tuned by`);
     const yaml = out.slice(out.indexOf('# Tuned by'));

@@ -15,7 +15,7 @@ import type { SimulateOptions } from '../../sim/simulate';
 import { tune, TUNE_SPREADS, TUNE_STABILIZATION_SECONDS, TUNE_UTILIZATIONS } from '../../sim/tune';
 import type { TuneCandidate } from '../../sim/tune';
 import type { Goal } from '../../sim/tune';
-import type { Trace } from '../../sim/trace';
+import { spacingWarning, type Trace } from '../../sim/trace';
 import { humanDuration, humanNumber } from '../../sim/legend';
 import { parseCommandArgs } from '../args';
 import type { CliIo } from '../io';
@@ -149,6 +149,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.err(`poolscale tune: trace ${args.trace}: ${(error as Error).message}`);
     return 2;
   }
+  const uneven = spacingWarning(trace);
+  if (uneven) io.err(`poolscale tune: warning: trace ${args.trace}: ${uneven}`);
   if (goal.kind === 'wait-p95' && trace.kind !== 'closed') {
     io.err('poolscale tune: --wait-p95 needs a closed-loop trace (t_seconds,arrivals): an open-loop replay has no job waits');
     return 2;
@@ -187,15 +189,16 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.out(JSON.stringify({ goal, fitRows: result.fitRows, heldBackRows: result.heldBackRows, chosen: result.chosen, heldBack: result.heldBack, candidates: result.candidates, yaml }));
     return result.chosen ? 0 : 1;
   }
-  io.out(`goal: ${goalText}; fitted on the first ${result.fitRows} rows, checked on the last ${result.heldBackRows}`);
+  // The report lines are YAML comments, so `tune ... > tuned.yaml` writes a config that loads as it is.
+  io.out(`# goal: ${goalText}; fitted on the first ${result.fitRows} rows, checked on the last ${result.heldBackRows}`);
   if (!result.chosen) {
     const best = [...result.candidates].sort((a, b) => (goal.kind === 'under' ? a.summary.underTimePct - b.summary.underTimePct : (a.summary.waitP95Seconds ?? Infinity) - (b.summary.waitP95Seconds ?? Infinity)))[0]!;
     io.err(`poolscale tune: no setting meets the goal on the fit part; closest: ${settings(best)}: ${line(best.summary)}`);
     return 1;
   }
-  io.out(`chosen: ${settings(result.chosen)}`);
-  io.out(`  fit part:       ${line(result.chosen.summary)}`);
-  io.out(`  held-back part: ${line(result.heldBack!.summary)} (goal ${result.heldBack!.meets ? 'met' : 'NOT met'})`);
+  io.out(`# chosen: ${settings(result.chosen)}`);
+  io.out(`#   fit part:       ${line(result.chosen.summary)}`);
+  io.out(`#   held-back part: ${line(result.heldBack!.summary)} (goal ${result.heldBack!.meets ? 'met' : 'NOT met'})`);
   io.out('');
   io.out(yaml!);
   return 0;
