@@ -58,13 +58,27 @@ export function lazyMetricSource(sources: readonly MetricSpec['source'][], load:
  */
 export function lazyRedisRunner(load: () => Promise<RedisCommandRunner>): RedisCommandRunner {
   let loaded: RedisCommandRunner | undefined;
-  const runner = loadOnce(async () => (loaded = await load()));
+  let runner = loadOnce(async () => (loaded = await load()));
   return {
     // What the built runner is; before it is built, a placeholder (nothing reads it then).
     get kind() {
       return loaded?.kind ?? 'tcp';
     },
-    pipeline: async (commands) => (await runner()).pipeline(commands),
+    pipeline: async (commands) => {
+      const current = await runner();
+      try {
+        return await current.pipeline(commands);
+      } catch (error) {
+        // Redis unreachable as configured: the location may have been corrected since (a typo
+        // in the secret, a moved host), so the next use reads it again and reconnects.
+        if (loaded === current) {
+          loaded = undefined;
+          runner = loadOnce(async () => (loaded = await load()));
+          await current.close().catch(() => undefined);
+        }
+        throw error;
+      }
+    },
     close: async () => {
       await loaded?.close();
     },

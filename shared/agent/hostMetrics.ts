@@ -56,7 +56,9 @@ export class HostMetrics {
     const sampled = new Set(pids);
     for (const pid of pids) {
       const pidStat = readPidStat(this.reader, pid);
-      const descendants = descendantPids(this.reader, pid);
+      // Descendants sampled in their own right (a gunicorn master's workers) are not added to the
+      // parent too: each is measured once.
+      const descendants = descendantPids(this.reader, pid).filter((descendant) => !sampled.has(descendant));
       // A lone process: VmRSS (cheap). A tree, or a fork of another sampled process (a gunicorn
       // worker of its master): PSS (pages a fork shares counted once, not once per worker; PSS
       // costs the kernel a page-table walk, ~1 ms per process, so only where it matters).

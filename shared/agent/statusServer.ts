@@ -54,7 +54,7 @@ export async function startStatusServer(
     const host = (request.headers.host ?? '').toLowerCase();
     if (!url) {
       send(response, 400, { error: 'Bad request target' });
-    } else if (!LOOPBACK_NAMES.some((name) => host === `${name}:${bound}`)) {
+    } else if (!LOOPBACK_NAMES.some((name) => host === `${name}:${bound}` || (bound === 80 && host === name))) {
       // A page whose name a DNS rebinding attack points at 127.0.0.1 sends its own name here.
       send(response, 403, { error: `This port answers only to the Host 127.0.0.1:${bound}, localhost:${bound} or [::1]:${bound}` });
     } else if (request.method === 'GET' && url.pathname === '/status') {

@@ -203,8 +203,8 @@ export const StepsRuleSchema = z.strictObject({
   downFor: duration().default(900_000),
   /** Scale up only if each worker would still have this much available memory. */
   memoryPerWorkerGb: positiveNumber().optional(),
-  /** With `memoryPerWorkerGb`, when the step's count would leave too little memory per worker: `hold` (seed 003: no scaling) or `fit` (scale up to the count that fits). */
-  onShortMemory: z.enum(['hold', 'fit']).default('hold'),
+  /** With `memoryPerWorkerGb`, when the step's count would leave too little memory per worker: `fit` (scale up to the count that fits) or `hold` (no scaling: seed 003, as its import sets). */
+  onShortMemory: z.enum(['hold', 'fit']).default('fit'),
   /** Scale down only while available memory is above this (seed 003: 8 GB). */
   scaleDownMinAvailableGb: nonNegativeNumber().optional(),
   memoryMetric: metricName().default('mem_available_gb'),

@@ -42,7 +42,8 @@ const refuse = (status: number, error: string, message: string, headers: Record<
 /** The answer that refuses the request, or undefined when it may proceed. */
 export function checkAccess(request: HttpRequest, options: AccessGuardOptions): HttpResponse | undefined {
   const port = options.port();
-  const hosts = LOOPBACK_NAMES.map((name) => `${name}:${port}`);
+  // A client leaves out the default port 80 from Host.
+  const hosts = LOOPBACK_NAMES.flatMap((name) => (port === 80 ? [`${name}:${port}`, name] : [`${name}:${port}`]));
   const host = (request.headers.host ?? '').toLowerCase();
   if (!hosts.includes(host)) {
     // 403, not 421: Chromium retries a 421 and turns it into a network error.

@@ -199,9 +199,11 @@ export function rowSeconds(trace: Trace, i: number): number {
  */
 export function spacingWarning(trace: Trace): string | undefined {
   if (trace.rows < 3) return undefined;
+  // Gaps to the microsecond: decimal timestamps (1.1, 2.2, ...) differ in the last bits.
+  const gapAt = (i: number) => Math.round((trace.t[i + 1]! - trace.t[i]!) * 1e6) / 1e6;
   const counts = new Map<number, number>();
   for (let i = 0; i + 1 < trace.rows; i += 1) {
-    const gap = trace.t[i + 1]! - trace.t[i]!;
+    const gap = gapAt(i);
     counts.set(gap, (counts.get(gap) ?? 0) + 1);
   }
   if (counts.size === 1) return undefined;
@@ -209,12 +211,12 @@ export function spacingWarning(trace: Trace): string | undefined {
   let first = -1;
   let uneven = 0;
   for (let i = 0; i + 1 < trace.rows; i += 1) {
-    if (trace.t[i + 1]! - trace.t[i]! !== usual) {
+    if (gapAt(i) !== usual) {
       uneven += 1;
       if (first < 0) first = i;
     }
   }
-  const gap = trace.t[first + 1]! - trace.t[first]!;
+  const gap = gapAt(first);
   return (
     `rows are not evenly spaced: most are ${usual} s apart, but ${uneven} ${uneven === 1 ? 'is' : 'are'} not (the first: t_seconds ${trace.t[first]} is followed ${gap} s later). ` +
     `Each row lasts until the next, so its arrivals are spread over the gap; if the gaps are quiet periods, write rows of 0 for them.`

@@ -86,7 +86,7 @@ describe('Method: GunicornSupervisor.drainLimitMs (how long a SIGTTOU may take t
     { case: '--graceful-timeout above --timeout', argv: ['gunicorn', '--graceful-timeout=90', '--timeout=10', 'app:app'], options: {}, ms: 90_000 },
     { case: '-t 120', argv: ['gunicorn', '-t', '120', 'app:app'], options: {}, ms: 120_000 },
     { case: '-t120', argv: ['gunicorn', '-t120', 'app:app'], options: {}, ms: 120_000 },
-    { case: '--timeout 0 (no worker timeout): the graceful timeout', argv: ['gunicorn', '--timeout', '0', '--graceful-timeout', '15', 'app:app'], options: {}, ms: 15_000 },
+    { case: '--timeout 0 (no worker timeout): unbounded', argv: ['gunicorn', '--timeout', '0', '--graceful-timeout', '15', 'app:app'], options: {}, ms: Number.POSITIVE_INFINITY },
     { case: 'agent.yaml over the command line', argv: ['gunicorn', '--timeout', '60', 'app:app'], options: { workerTimeoutMs: 100_000, gracefulTimeoutMs: 5_000 }, ms: 100_000 },
   ])('$case: $ms ms', ({ argv, options, ms }) => {
     expect(adopted(argv, options).drainLimitMs()).toBe(ms);

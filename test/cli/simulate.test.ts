@@ -196,7 +196,7 @@ describe('Command: simulate (output)', () => {
   ])('with --compare warns that the oracles are no strict bound for $case: $warned', async ({ extra, warned }) => {
     const { code, err } = await simulate([...args, '--compare', ...extra]);
     expect(code).toBe(0);
-    expect(/warning: a job \(90 s\) outlasts a row \(60 s\)/.test(err)).toBe(warned);
+    expect(/warning: a job \(90 s\) is not shorter than a row \(60 s\)/.test(err)).toBe(warned);
   });
 
   it('names the line and column of a bad trace row', async () => {

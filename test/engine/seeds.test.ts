@@ -84,13 +84,13 @@ describe('Seed 003: backdipro CPU steps', () => {
 
   it('does not scale up when the step would leave too little memory per worker ("NO escalar si: memoria insuficiente")', () => {
     // Parsed policies hold milliseconds; copy the parsed rule instead of re-parsing it.
-    const tight: Policy = { ...policy, rules: [{ ...(policy.rules[0] as Extract<Policy['rules'][number], { type: 'steps' }>), memoryPerWorkerGb: 4 }] };
+    const tight: Policy = { ...policy, rules: [{ ...(policy.rules[0] as Extract<Policy['rules'][number], { type: 'steps' }>), memoryPerWorkerGb: 4, onShortMemory: 'hold' }] };
     const { counts, results } = run(tight, repeat(4, { cpu: 95, mem_available_gb: 12 }));
     expect(counts.at(-1)).toBe(1);
     expect(results.at(-1)!.decision.reasons.map((r) => r.code)).toContain('rule.steps.memory_short');
   });
 
-  it('with onShortMemory: fit, scales up only as far as memory per worker allows', () => {
+  it('with onShortMemory: fit (the rule\'s default outside the seed import), scales up only as far as memory per worker allows', () => {
     const fit: Policy = { ...policy, rules: [{ ...(policy.rules[0] as Extract<Policy['rules'][number], { type: 'steps' }>), memoryPerWorkerGb: 4, onShortMemory: 'fit' }] };
     const { counts, results } = run(fit, repeat(4, { cpu: 95, mem_available_gb: 12 }));
     expect(counts.at(-1)).toBe(3);

@@ -329,4 +329,30 @@ describe('Module: functions/evaluate.ts handler, deps from the environment', () 
     expect(after.acted).toContainEqual({ poolId: 'celery', from: 1, to: 4 });
     expect(secrets.commandCalls(GetSecretValueCommand).length).toBe(2);
   });
+
+  it('a Redis secret naming an unreachable Redis is read again after the failed tick, so a corrected secret takes effect in the warm container', async () => {
+    // Prepare: a typo in the secret (a port nothing listens on)
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ url: 'redis://127.0.0.1:1' }) });
+    await redisClient.rpush('celery', ...Array.from({ length: 40 }, (_, index) => `job-${index}`));
+    const handler = await coldHandler([
+      pool({
+        id: 'celery',
+        metrics: { queue_length: { source: 'redis', type: 'list_length', key: 'celery' } },
+        rules: [{ type: 'target', metric: 'queue_length', perWorker: 10 }],
+      }),
+    ]);
+    ecsRunning(1);
+
+    // Act: a tick on the wrong Redis, the secret corrected, the next tick a minute later
+    const before = await handler({ ...fixture<Record<string, unknown>>('scheduled-event'), id: 'tick-wrong-redis', time: nowIso() });
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ url: redis.url }) });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 61_000);
+    const after = await handler({ ...fixture<Record<string, unknown>>('scheduled-event'), id: 'tick-right-redis', time: nowIso() }).finally(() => vi.useRealTimers());
+
+    // Assess
+    expect(before.acted).toEqual([]);
+    expect(after.acted).toEqual([{ poolId: 'celery', from: 1, to: 4 }]);
+    expect(secrets.commandCalls(GetSecretValueCommand).length).toBe(2);
+  });
 });

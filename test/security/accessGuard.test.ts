@@ -42,6 +42,15 @@ describe('Function: checkAccess', () => {
     expect(checkAccess(req(headers), { port: () => PORT, token: TOKEN })?.status).toBe(status);
   });
 
+  it.each([
+    { host: 'localhost', port: 80, allowed: true },
+    { host: '127.0.0.1', port: 80, allowed: true },
+    { host: 'localhost', port: PORT, allowed: false },
+  ])('Host $host without a port on port $port (a client leaves out :80): allowed $allowed', ({ host, port, allowed }) => {
+    const refused = checkAccess(req({ host, authorization: ok.authorization }), { port: () => port, token: TOKEN });
+    expect(refused === undefined).toBe(allowed);
+  });
+
   it.each(['/health', '/dashboard', '/dashboard/app.js'])('%s needs no token but still the Host', (path) => {
     const options = { port: () => PORT, token: TOKEN, publicPaths: ['/health', '/dashboard', '/dashboard/app.js'] };
     expect(checkAccess(req({ host: ok.host }, path), options)).toBeUndefined();

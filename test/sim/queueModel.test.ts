@@ -37,6 +37,8 @@ describe('Class: QueueModel', () => {
     { case: 'half a job a minute (a rescaled trace)', arrivals: Array.from({ length: 600 }, () => 0.5), jobs: 300 },
     { case: 'a seventh of a busy trace', arrivals: [71.4, 2.3, 0.9, 15.15, 0.25], jobs: 90 },
     { case: 'whole numbers (unchanged)', arrivals: [3, 0, 7, 1], jobs: 11 },
+    { case: 'ten rows of 0.1 (a floating-point sum of 0.9999999999999999)', arrivals: Array.from({ length: 10 }, () => 0.1), jobs: 1 },
+    { case: '30,000 rows of 0.1', arrivals: Array.from({ length: 30_000 }, () => 0.1), jobs: 3000 },
   ])('lets fractional arrivals carry over from row to row, losing no job: $case', ({ arrivals, jobs }) => {
     // Prepare
     const model = new QueueModel(traceOf(arrivals), settings);

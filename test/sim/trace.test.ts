@@ -78,6 +78,7 @@ describe('Function: spacingWarning', () => {
     { case: 'even 60 s rows', t: [0, 60, 120, 180], warning: undefined },
     { case: 'even 10 s rows', t: [0, 10, 20, 30], warning: undefined },
     { case: 'two rows', t: [0, 600], warning: undefined },
+    { case: 'decimal timestamps 1.1 s apart', t: [0, 1.1, 2.2, 3.3, 4.4, 5.5, 6.6, 7.7, 8.8, 9.9], warning: undefined },
     { case: 'a missing minute', t: [0, 60, 180, 240, 300], warning: /most are 60 s apart, but 1 is not \(the first: t_seconds 60 is followed 120 s later\)/ },
     { case: 'several gaps', t: [0, 60, 120, 600, 660, 720, 1200], warning: /but 2 are not \(the first: t_seconds 120 is followed 480 s later\).*write rows of 0/ },
   ])('$case', ({ t, warning }) => {

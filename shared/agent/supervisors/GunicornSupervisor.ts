@@ -146,11 +146,14 @@ export class GunicornSupervisor implements Supervisor {
   /**
    * How long a worker removed by SIGTTOU may take to exit: the larger of gunicorn's
    * `graceful_timeout` and its worker `timeout` (a sync worker in a request is cut only by the
-   * latter; `timeout` 0 disables that cut, and then graceful_timeout is all there is to wait on).
+   * latter); unbounded with `timeout` 0, which disables that cut.
    */
   drainLimitMs(): number {
     const graceful = this.options.gracefulTimeoutMs ?? this.masterOption(/^--graceful-timeout(?:=(\d+))?$/) ?? GUNICORN_GRACEFUL_DEFAULT_MS;
     const timeout = this.options.workerTimeoutMs ?? this.masterOption(/^(?:--timeout(?:=(\d+))?|-t(\d+)?)$/) ?? GUNICORN_TIMEOUT_DEFAULT_MS;
+    // timeout 0: gunicorn never cuts a sync worker in a request, so its exit is waited for however
+    // long it takes (a second SIGTTOU before it would take a second worker away).
+    if (timeout === 0) return Number.POSITIVE_INFINITY;
     return Math.max(graceful, timeout);
   }
 

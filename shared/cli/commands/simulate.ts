@@ -335,7 +335,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   for (let i = 0; i < trace.rows; i += 1) shortest = Math.min(shortest, rowSeconds(trace, i));
   if (trace.kind === 'closed' && args.compare && service >= shortest) {
     io.err(
-      `poolscale simulate: warning: a job (${service} s) outlasts a row (${shortest} s): the oracles size each row by its own arrivals x job seconds (Little's law), which lags a burst whose jobs run on into later rows, so their figures are no strict bound; see their wait p95 and % > SLO beside under %`,
+      `poolscale simulate: warning: a job (${service} s) is not shorter than a row (${shortest} s): the oracles size each row by its own arrivals x job seconds (Little's law), which lags a burst whose jobs run on into later rows, so their figures are no strict bound; see their wait p95 and % > SLO beside under %`,
     );
   }
   const threads = n.threads !== undefined ? { threads: n.threads } : {};

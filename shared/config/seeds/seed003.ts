@@ -100,6 +100,8 @@ export function fromSeed003(value: unknown, options: { host?: string } = {}): Se
           downFor: minutes(downMinutes),
           // "Memoria disponible >= 500MB por worker" / "> 8GB" (with 18 GB RAM).
           memoryPerWorkerGb: 0.5,
+          // "NO escalar si: memoria insuficiente": a step that would not fit is not taken at all.
+          onShortMemory: 'hold',
           scaleDownMinAvailableGb: 8,
         },
       ],
