@@ -43,7 +43,22 @@ export function oneLine(text: string): string {
   return stripControl(text).replace(/\n/g, ' ');
 }
 
+/**
+ * A reader that stops early (`poolscale ... | head`) closes the pipe: the rest of the output has
+ * nowhere to go, so the command ends quietly, as Unix tools do, instead of with an EPIPE stack.
+ */
+const guarded = new WeakSet<NodeJS.WriteStream>();
+function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  if (guarded.has(stream)) return;
+  guarded.add(stream);
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+
 export function processIo(): CliIo {
+  endQuietlyOnClosedPipe(process.stdout);
   const isTty = Boolean(process.stderr.isTTY);
   const line = (text: string) => {
     const safe = stripControl(text);

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,24 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Four weeks of one-minute rows (40,320), a daily wave: a few seconds of CPU to simulate. */
 const month = join(dir, 'month.csv');
 writeFileSync(month, `t_seconds,arrivals\n${Array.from({ length: 40_320 }, (_, i) => `${i * 60},${Math.round(60 + 50 * Math.sin((2 * Math.PI * i) / 1440))}`).join('\n')}\n`);
+
+describe('Process: poolscale output into a reader that stops early (`| head`)', () => {
+  it.each([
+    { case: 'simulate --compare', args: ['simulate', '--config', 'examples/recommended.yaml', '--trace', 'examples/traces/seed002-arrivals.csv', '--compare'] },
+    { case: 'validate', args: ['validate', '--config', 'examples/recommended.yaml'] },
+  ])('$case ends quietly (exit 0, no EPIPE stack) when the pipe closes after the first chunk', async ({ args }) => {
+    // Act: read the first chunk, then close our end, as `head -1` does
+    const child = spawn(process.execPath, ['bin/poolscale.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.once('close', (status) => resolve(status)));
+
+    // Assess
+    expect(stderr).not.toMatch(/EPIPE|Unhandled 'error' event/);
+    expect(code).toBe(0);
+  }, 60_000);
+});
 
 describe('Process: poolscale simulate', () => {
   it('a run over a second reports progress on stderr only: stdout stays one JSON document', async () => {

@@ -14,7 +14,8 @@ describe('Function: bufferRule', () => {
     { case: 'surplus above maxFree released in steps', current: 20, values: { busy: 2 }, rule: { minFree: 3, batch: 5, maxFree: 10, scaleInStep: 2 }, desired: 18, code: 'rule.buffer.above_max_free' },
     { case: 'whole surplus without scaleInStep', current: 20, values: { busy: 2 }, rule: { minFree: 3, batch: 5, maxFree: 10 }, desired: 12, code: 'rule.buffer.above_max_free' },
     { case: 'a fractional busy releases whole workers only', current: 20, values: { busy: 2.5 }, rule: { minFree: 3, batch: 5, maxFree: 10 }, desired: 13, code: 'rule.buffer.above_max_free' },
-    { case: 'less than one whole idle worker over maxFree holds', current: 6, values: { busy: 4.440892098500627e-16 }, rule: { minFree: 0, batch: 1, maxFree: 5 }, desired: 6, code: 'rule.buffer.ok' },
+    { case: 'less than one whole idle worker over maxFree holds', current: 6, values: { busy: 0.25 }, rule: { minFree: 0, batch: 1, maxFree: 5 }, desired: 6, code: 'rule.buffer.ok' },
+    { case: 'a busy reading of float noise (4.4e-16) is 0: one whole idle worker over maxFree goes', current: 6, values: { busy: 4.440892098500627e-16 }, rule: { minFree: 0, batch: 1, maxFree: 5 }, desired: 5, code: 'rule.buffer.above_max_free' },
     { case: 'empty pool', current: 0, values: { busy: 0 }, rule: { minFree: 1, batch: 2 }, desired: 2, code: 'rule.buffer.below_min_free' },
   ])('$case -> $desired', ({ current, values, rule, desired, code }) => {
     // Prepare
@@ -36,6 +37,14 @@ describe('Function: bufferRule', () => {
     const policy = policyOf({ rules: [{ type: 'buffer', minFree: 3, batch: 5 }] });
     const { proposal } = bufferRule(ruleOf<BufferRule>(policy), ctxOf(policy, { busy }, desired, { ready }));
     expect(proposal.desired).toBe(expected);
+  });
+
+  it('reads a busy average a hair above a whole number as that number (1 ready, busy 1e-16: 1 free, no batch)', () => {
+    // Found by the reasons property: free 0.9999999999999999 < minFree 1 added a batch and printed 16 digits.
+    const policy = policyOf({ rules: [{ type: 'buffer', minFree: 1, batch: 1 }] });
+    const { proposal } = bufferRule(ruleOf<BufferRule>(policy), ctxOf(policy, { busy: 1e-16 }, 1, { ready: 1 }));
+    expect(proposal.desired).toBe(1);
+    expect(proposal.reason.message).toBe('free 1 (1 ready - 0 busy) >= minFree 1: hold 1');
   });
 
   it('never releases workers still starting as idle surplus (maxFree looks at ready ones)', () => {

@@ -23,6 +23,9 @@ export function bufferRule(rule: BufferRule, ctx: RuleContext): RuleOutcome {
     free = Math.max(0, ctx.ready - busy);
     how = `${ctx.ready} ready - ${humanNumber(busy)} busy`;
   }
+  // A count of workers: float noise of an averaged busy reading (1 - 1e-16) is no fraction of a
+  // worker, and must not trigger a batch (nor print as 0.9999999999999999).
+  free = Math.round(free * 1e6) / 1e6;
   // Workers ordered and still starting will be free when they come up: a batch is not ordered
   // again while the last one starts (seed 000: one batch refills the pool). They are never
   // surplus to release, though: maxFree looks at ready workers only.
