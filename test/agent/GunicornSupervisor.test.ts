@@ -92,3 +92,23 @@ describe('Method: GunicornSupervisor.drainLimitMs (how long a SIGTTOU may take t
     expect(adopted(argv, options).drainLimitMs()).toBe(ms);
   });
 });
+
+describe('Class: GunicornSupervisor, a restart while a SIGTTOU is unconfirmed', () => {
+  const reader: ProcReader = { read: (path) => (path === '/proc/42/stat' ? '42 (gunicorn) S 1 42 42 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 777 0 0' : undefined) };
+  const master = { name: 'web-master', pid: 42, startTime: '777', startedAt: 0, state: 'running' as const };
+
+  it.each([
+    { case: 'a bounded drain', pending: { up: false, expect: 2, at: 1_000, timeoutMs: 65_000 } },
+    { case: 'an unbounded drain (--timeout 0), saved as -1 since JSON has no Infinity', pending: { up: false, expect: 2, at: 1_000, timeoutMs: -1 } },
+  ])('keeps the pending signal across save and adopt ($case), so the new agent waits for it instead of sending another', ({ pending }) => {
+    // Prepare: what the killed agent saved (after a JSON round trip, as the state file does)
+    const saved = JSON.parse(JSON.stringify({ workers: [], master, ownMaster: true, requested: 2, pendingSignal: pending }));
+
+    // Act
+    const pool = new GunicornSupervisor({ pool: 'web', gracePeriodMs: 10_000, reader, logger: silentLogger });
+    pool.adopt(saved, 2_000);
+
+    // Assess
+    expect(JSON.parse(JSON.stringify(pool.save())).pendingSignal).toEqual(pending);
+  });
+});

@@ -71,6 +71,8 @@ export class GunicornSupervisor implements Supervisor {
       this.master = master;
       this.owned = saved?.ownMaster ?? !this.options.pidFile;
       this.requested = saved?.requested;
+      const pending = saved?.pendingSignal;
+      if (pending) this.inFlight = { ...pending, timeoutMs: pending.timeoutMs < 0 ? Number.POSITIVE_INFINITY : pending.timeoutMs };
       this.options.logger.info('adopted gunicorn master', { pool: this.pool, pid: master.pid });
     }
     this.findMaster(now);
@@ -102,6 +104,8 @@ export class GunicornSupervisor implements Supervisor {
       workers: [],
       ...(this.master ? { master: this.master, ownMaster: this.owned } : {}),
       ...(this.requested !== undefined ? { requested: this.requested } : {}),
+      // JSON has no Infinity (an unbounded drain wait): saved as null, read back as unbounded.
+      ...(this.inFlight ? { pendingSignal: { ...this.inFlight, timeoutMs: Number.isFinite(this.inFlight.timeoutMs) ? this.inFlight.timeoutMs : -1 } } : {}),
     };
   }
 

@@ -20,6 +20,11 @@ export interface SavedPool {
   /** True when the agent started that master itself (only then may it stop it). */
   ownMaster?: boolean;
   requested?: number;
+  /**
+   * gunicorn: the SIGTTIN/SIGTTOU sent and not yet confirmed by the worker count (epoch ms), so an
+   * agent restarted while a removed worker still finishes its request does not send another.
+   */
+  pendingSignal?: { up: boolean; expect: number; at: number; timeoutMs: number };
 }
 
 export interface WorkerInfo extends SavedWorker {
