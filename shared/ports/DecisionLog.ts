@@ -16,6 +16,8 @@ export interface DecisionLog {
   append(decision: Decision): Promise<void>;
   /** Newest first; each decision read back carries the `id` its log gave it (see historyCursor). */
   list(poolId: string, query?: HistoryQuery): Promise<Decision[]>;
+  /** Removes every decision of a pool (the pool was deleted: a new pool of that id starts with none). */
+  deleteAll?(poolId: string): Promise<void>;
 }
 
 /** `<at>~<id>`: `at` in epoch ms, `id` the decision's id in its log (letters, digits, `-`, `_`). */

@@ -262,10 +262,28 @@ export async function resume(deps: RuntimeDeps, poolId: string, request: ResumeR
 export async function putPolicy(deps: RuntimeDeps, input: unknown, condition?: PolicyWriteCondition): Promise<{ policy: Policy; revision: string }> {
   const policy = parsePolicy(input);
   const revision = await deps.policies.put(policy, condition);
+  // A standing manual override outside the new bounds is brought within them (a manual scale
+  // outside them is refused): otherwise it would spring back to its old count when they widen.
+  const manual = (await deps.states.get(policy.id))?.manual;
+  if (manual && (manual.desired > policy.max || manual.desired < policy.min)) {
+    await updateState(
+      deps,
+      policy.id,
+      (state) => (state.manual ? { ...state, manual: { ...state.manual, desired: Math.min(policy.max, Math.max(policy.min, state.manual.desired)) } } : state),
+      MANUAL_WRITE_ATTEMPTS,
+    );
+  }
   return { policy, revision };
 }
 
 export async function deletePolicy(deps: RuntimeDeps, poolId: string, condition?: Pick<PolicyWriteCondition, 'revision'>): Promise<void> {
   await deps.policies.delete(poolId, condition);
   await deps.states.delete(poolId);
+  // Its history goes too: a pool created again under the same id must not show the old one's
+  // decisions. The pool is gone either way: a failure here leaves the rest to expire (TTL).
+  try {
+    await deps.log.deleteAll?.(poolId);
+  } catch (error) {
+    deps.logger?.warn('the deleted pool\'s history was not all removed; the rest expires with its TTL', { poolId, error: error instanceof Error ? error.message : String(error) });
+  }
 }

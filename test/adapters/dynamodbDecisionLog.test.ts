@@ -143,6 +143,22 @@ describe('Class: DynamoDecisionLog', () => {
     });
   });
 
+  describe('Method: deleteAll', () => {
+    it('removes every decision of one pool, over several query pages and batches, and none of another pool', async () => {
+      // Prepare: 260 decisions of a pool with long reasons (so a query page holds fewer than all), 3 of another
+      const long = (poolId: string, at: number): Decision => ({ ...decisionAt(poolId, at), reasons: [{ code: 'hold', message: 'x'.repeat(4_000) }] });
+      for (let i = 0; i < 260; i += 10) await Promise.all(Array.from({ length: 10 }, (_, j) => log.append(long('doomed', 1_000 + i + j))));
+      for (const at of [1, 2, 3]) await log.append(decisionAt('kept', at));
+
+      // Act
+      await log.deleteAll('doomed');
+
+      // Assess
+      expect(await log.list('doomed', { limit: 500 })).toEqual([]);
+      expect((await log.list('kept', { limit: 10 })).map((d) => d.at)).toEqual([3, 2, 1]);
+    });
+  });
+
   describe('Method: list with a cursor', () => {
     it('pages through many decisions of one millisecond without dropping or repeating one', async () => {
       // Prepare: 45 decisions at the same ms between two others.

@@ -379,6 +379,47 @@ describe('Function: createApi', () => {
     });
   });
 
+  describe('Route: DELETE /pools/{id} and a pool created again under its id', () => {
+    it('starts the new pool with no history: the deleted one\'s decisions are gone', async () => {
+      // Prepare: a pool with a manual scale in its history
+      const { deps } = memoryDeps([]);
+      const api = createApi(deps);
+      const body = { target: { kind: 'none' }, min: 1, max: 5, rules: [{ type: 'buffer', minFree: 1, batch: 1 }] };
+      await api(jsonRequest('PUT', '/pools/x1', body));
+      expect((await api(jsonRequest('POST', '/pools/x1/scale', { desired: 4, reason: 'old' }))).status).toBe(200);
+      expect(parse((await api(request('GET', '/pools/x1/history'))).body).decisions.length).toBeGreaterThan(0);
+
+      // Act
+      expect((await api(request('DELETE', '/pools/x1'))).status).toBe(204);
+      await api(jsonRequest('PUT', '/pools/x1', body));
+      const history = await api(request('GET', '/pools/x1/history'));
+
+      // Assess
+      expect(history.status).toBe(200);
+      expect(JSON.stringify(parse(history.body))).not.toContain('old');
+    });
+  });
+
+  describe('Route: PUT /pools/{id} lowering max below a standing manual override', () => {
+    it('brings the override within the new bounds, so it does not spring back when they widen', async () => {
+      // Prepare: a manual override of 5
+      const { deps } = memoryDeps([]);
+      const api = createApi(deps);
+      const body = (max: number) => ({ target: { kind: 'none' }, min: 1, max, rules: [{ type: 'buffer', minFree: 1, batch: 1 }] });
+      await api(jsonRequest('PUT', '/pools/x1', body(8)));
+      expect((await api(jsonRequest('POST', '/pools/x1/scale', { desired: 5, reason: 'm' }))).status).toBe(200);
+
+      // Act: max down to 3, then up to 8 again
+      expect((await api(jsonRequest('PUT', '/pools/x1', body(3)))).status).toBe(200);
+      const lowered = (await deps.states.get('x1'))?.manual?.desired;
+      await api(jsonRequest('PUT', '/pools/x1', body(8)));
+
+      // Assess
+      expect(lowered).toBe(3);
+      expect((await deps.states.get('x1'))?.manual?.desired).toBe(3);
+    });
+  });
+
   describe('Route: PUT and DELETE /pools/{id}', () => {
     it('creates a pool from a policy body, expanding durations, and deletes it', async () => {
       // Prepare

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Decision } from '../../domain/types';
 import { parseHistoryCursor, type DecisionLog, type HistoryQuery } from '../../ports/DecisionLog';
 import { toStorageError } from './dynamoErrors';
@@ -52,6 +52,40 @@ export class DynamoDecisionLog implements DecisionLog {
       await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));
     } catch (error) {
       throw toStorageError('PutItem', this.tableName, error);
+    }
+  }
+
+  /**
+   * Deletes every decision of a pool: its keys page by page, 25 per BatchWriteItem, items
+   * DynamoDB leaves unprocessed (throttling) sent again with a growing pause.
+   */
+  async deleteAll(poolId: string): Promise<void> {
+    let startKey: Record<string, unknown> | undefined;
+    try {
+      do {
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'poolId = :poolId',
+            ExpressionAttributeValues: { ':poolId': poolId },
+            ProjectionExpression: 'poolId, sk',
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+        const keys = (page.Items ?? []).map((item) => ({ poolId: item.poolId as string, sk: item.sk as string }));
+        for (let i = 0; i < keys.length; i += 25) {
+          let requests = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
+          for (let attempt = 0; requests.length > 0; attempt += 1) {
+            if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 50 * 2 ** attempt)));
+            if (attempt > 8) throw new Error(`${requests.length} history items of pool ${poolId} still unprocessed after ${attempt} attempts`);
+            const result = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
+            requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+          }
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    } catch (error) {
+      throw toStorageError('BatchWriteItem', this.tableName, error);
     }
   }
 

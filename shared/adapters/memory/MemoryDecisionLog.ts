@@ -36,6 +36,10 @@ export class MemoryDecisionLog implements DecisionLog {
     return result;
   }
 
+  async deleteAll(poolId: string): Promise<void> {
+    this.byPool.delete(poolId);
+  }
+
   /** Every decision of a pool, oldest first (simulator and tests). */
   all(poolId: string): readonly Decision[] {
     return this.byPool.get(poolId) ?? [];
