@@ -31,7 +31,14 @@ function pathOf(target: string | undefined): URL | undefined {
   }
 }
 
-const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+/**
+ * The Host values that name a loopback listener on `port` (a client leaves out the default
+ * port 80): what a local server answers to, so that a page whose name a DNS rebinding attack
+ * points at 127.0.0.1, and which sends its own name, is refused.
+ */
+export function loopbackHosts(port: number): string[] {
+  return ['127.0.0.1', 'localhost', '[::1]'].flatMap((name) => (port === 80 ? [`${name}:${port}`, name] : [`${name}:${port}`]));
+}
 
 const send = (response: ServerResponse, status: number, body: unknown) =>
   response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
@@ -54,7 +61,7 @@ export async function startStatusServer(
     const host = (request.headers.host ?? '').toLowerCase();
     if (!url) {
       send(response, 400, { error: 'Bad request target' });
-    } else if (!LOOPBACK_NAMES.some((name) => host === `${name}:${bound}` || (bound === 80 && host === name))) {
+    } else if (!loopbackHosts(bound).includes(host)) {
       // A page whose name a DNS rebinding attack points at 127.0.0.1 sends its own name here.
       send(response, 403, { error: `This port answers only to the Host 127.0.0.1:${bound}, localhost:${bound} or [::1]:${bound}` });
     } else if (request.method === 'GET' && url.pathname === '/status') {

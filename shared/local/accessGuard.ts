@@ -19,7 +19,7 @@
  * The server listens on 127.0.0.1 and on ::1 at the same port (httpServer.ts `listenLoopback`),
  * so `localhost:PORT` and `[::1]:PORT` reach this server, not another user's listener on ::1.
  */
-import { tokenMatches } from '../agent/statusServer';
+import { loopbackHosts, tokenMatches } from '../agent/statusServer';
 import type { HttpRequest, HttpResponse } from './httpServer';
 
 export interface AccessGuardOptions {
@@ -31,8 +31,6 @@ export interface AccessGuardOptions {
   publicPaths?: readonly string[];
 }
 
-const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'] as const;
-
 const refuse = (status: number, error: string, message: string, headers: Record<string, string> = {}): HttpResponse => ({
   status,
   headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
@@ -42,8 +40,7 @@ const refuse = (status: number, error: string, message: string, headers: Record<
 /** The answer that refuses the request, or undefined when it may proceed. */
 export function checkAccess(request: HttpRequest, options: AccessGuardOptions): HttpResponse | undefined {
   const port = options.port();
-  // A client leaves out the default port 80 from Host.
-  const hosts = LOOPBACK_NAMES.flatMap((name) => (port === 80 ? [`${name}:${port}`, name] : [`${name}:${port}`]));
+  const hosts = loopbackHosts(port);
   const host = (request.headers.host ?? '').toLowerCase();
   if (!hosts.includes(host)) {
     // 403, not 421: Chromium retries a 421 and turns it into a network error.
