@@ -20,8 +20,9 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoAgentStore, DynamoDecisionLog, DynamoPolicyStore, DynamoStateStore } from '../adapters/dynamodb';
+import { batchDeleteKeys } from '../adapters/dynamodb/batchDelete';
 import { TABLE_DEFINITIONS, type TableKey } from '../adapters/dynamodb/tables';
 import { lockDataFolder, secureDataFolder } from './dataFolder';
 
@@ -257,14 +258,9 @@ const keyOf = (key: TableKey, item: Record<string, unknown>): Record<string, unk
   return Object.fromEntries(names.map((name) => [name, item[name]]));
 };
 
+/** Best effort (a prune): items still unprocessed after 5 sends are left for the next prune. */
 async function deleteKeys(client: DynamoDBDocumentClient, key: TableKey, keys: Record<string, unknown>[]): Promise<void> {
-  for (let i = 0; i < keys.length; i += 25) {
-    let requests = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
-    for (let attempt = 0; requests.length > 0 && attempt < 5; attempt++) {
-      const result = await client.send(new BatchWriteCommand({ RequestItems: { [LOCAL_TABLES[key]]: requests } }));
-      requests = (result.UnprocessedItems?.[LOCAL_TABLES[key]] ?? []) as typeof requests;
-    }
-  }
+  await batchDeleteKeys(client, LOCAL_TABLES[key], keys, 5);
 }
 
 /** Deletes the items whose TTL attribute (epoch seconds) is before `nowSeconds`, as DynamoDB TTL does. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { BatchWriteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchDeleteKeys } from './batchDelete';
 import type { Decision } from '../../domain/types';
 import { parseHistoryCursor, type DecisionLog, type HistoryQuery } from '../../ports/DecisionLog';
 import { toStorageError } from './dynamoErrors';
@@ -56,8 +57,8 @@ export class DynamoDecisionLog implements DecisionLog {
   }
 
   /**
-   * Deletes every decision of a pool: its keys page by page, 25 per BatchWriteItem, items
-   * DynamoDB leaves unprocessed (throttling) sent again with a growing pause.
+   * Deletes every decision of a pool: its keys page by page (batchDeleteKeys); items still
+   * unprocessed after 9 sends are an error.
    */
   async deleteAll(poolId: string): Promise<void> {
     let startKey: Record<string, unknown> | undefined;
@@ -73,15 +74,8 @@ export class DynamoDecisionLog implements DecisionLog {
           }),
         );
         const keys = (page.Items ?? []).map((item) => ({ poolId: item.poolId as string, sk: item.sk as string }));
-        for (let i = 0; i < keys.length; i += 25) {
-          let requests = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
-          for (let attempt = 0; requests.length > 0; attempt += 1) {
-            if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 50 * 2 ** attempt)));
-            if (attempt > 8) throw new Error(`${requests.length} history items of pool ${poolId} still unprocessed after ${attempt} attempts`);
-            const result = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
-            requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
-          }
-        }
+        const left = await batchDeleteKeys(this.client, this.tableName, keys, 9);
+        if (left > 0) throw new Error(`${left} history items of pool ${poolId} still unprocessed after 9 attempts`);
         startKey = page.LastEvaluatedKey;
       } while (startKey);
     } catch (error) {
