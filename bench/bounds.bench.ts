@@ -149,9 +149,17 @@ export function paidWithStartup(supply: ArrayLike<number>, from: number, to: num
  * `rows`: for each key, the demand (or `min`) minimising rows x supply + lambda x rows short.
  */
 export function learnSupply(demand: Float64Array, rows: Iterable<number>, key: (k: number) => string | number, lambda: number, min: number): Map<string | number, number> {
-  const supply = new Map<string | number, number>();
-  for (const [g, list] of groupDemands(demand, rows, key)) supply.set(g, cheapestCount(list, lambda, min).supply);
-  return supply;
+  return supplyLearner(demand, rows, key, min)(lambda);
+}
+
+/** `learnSupply` for many multipliers over the same rows: the demands are grouped and sorted once. */
+function supplyLearner(demand: Float64Array, rows: Iterable<number>, key: (k: number) => string | number, min: number): (lambda: number) => Map<string | number, number> {
+  const groups = groupDemands(demand, rows, key);
+  return (lambda) => {
+    const supply = new Map<string | number, number>();
+    for (const [g, list] of groups) supply.set(g, cheapestCount(list, lambda, min).supply);
+    return supply;
+  };
 }
 
 export interface HeldOut {
@@ -178,40 +186,38 @@ export function heldOut(
   goalPct: number,
   min: number,
 ): HeldOut {
-  const range = (r: [number, number]) => Array.from({ length: r[1] - r[0] }, (_, i) => r[0] + i);
-  const fitRows = range(fit);
-  const serve = (lambda: number) => {
-    const fine = learnSupply(demand, fitRows, key, lambda, min);
-    const rough = learnSupply(demand, fitRows, coarse, lambda, min);
-    const supply = new Float64Array(demand.length);
+  const fitRows = Array.from({ length: fit[1] - fit[0] }, (_, i) => fit[0] + i);
+  const fineAt = supplyLearner(demand, fitRows, key, min);
+  const roughAt = supplyLearner(demand, fitRows, coarse, min);
+  const supply = new Float64Array(demand.length);
+  /** Serves rows r[0] .. r[1]-1 with the supplies learned at `lambda`. */
+  const run = (lambda: number, r: [number, number]) => {
+    const fine = fineAt(lambda);
+    const rough = roughAt(lambda);
+    let short = 0;
     let unseen = 0;
-    const run = (r: [number, number]) => {
-      let short = 0;
-      for (let k = r[0]; k < r[1]; k += 1) {
-        let s = fine.get(key(k)) ?? rough.get(coarse(k));
-        if (s === undefined) {
-          unseen += 1;
-          s = Math.max(min, Math.ceil(fallback(k)));
-        }
-        supply[k] = s;
-        if (demand[k]! > s + 1e-9) short += 1;
+    for (let k = r[0]; k < r[1]; k += 1) {
+      let s = fine.get(key(k)) ?? rough.get(coarse(k));
+      if (s === undefined) {
+        unseen += 1;
+        s = Math.max(min, Math.ceil(fallback(k)));
       }
-      return { x: paidWithStartup(supply, r[0], r[1]) / paidWithStartup(needed, r[0], r[1]), under: (100 * short) / (r[1] - r[0]) };
-    };
-    const onFit = run(fit);
-    unseen = 0;
-    const onTest = run(test);
-    return { onFit, onTest, unseen };
+      supply[k] = s;
+      if (demand[k]! > s + 1e-9) short += 1;
+    }
+    return { x: paidWithStartup(supply, r[0], r[1]) / paidWithStartup(needed, r[0], r[1]), under: (100 * short) / (r[1] - r[0]), unseen };
   };
+  // The bisection looks at the fitting half only; the other half is served once, at the end.
   let lo = 0;
   let hi = 1e7;
   for (let i = 0; i < 60; i += 1) {
     const mid = (lo + hi) / 2;
-    if (serve(mid).onFit.under > goalPct) lo = mid;
+    if (run(mid, fit).under > goalPct) lo = mid;
     else hi = mid;
   }
-  const r = serve(hi);
-  return { fitX: r.onFit.x, fitUnder: r.onFit.under, testX: r.onTest.x, testUnder: r.onTest.under, unseen: r.unseen };
+  const onFit = run(hi, fit);
+  const onTest = run(hi, test);
+  return { fitX: onFit.x, fitUnder: onFit.under, testX: onTest.x, testUnder: onTest.under, unseen: onTest.unseen };
 }
 
 const bench: Bench = {
