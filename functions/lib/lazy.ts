@@ -58,7 +58,8 @@ export function lazyMetricSource(sources: readonly MetricSpec['source'][], load:
  */
 export function lazyRedisRunner(load: () => Promise<RedisCommandRunner>): RedisCommandRunner {
   let loaded: RedisCommandRunner | undefined;
-  let runner = loadOnce(async () => (loaded = await load()));
+  const fresh = () => loadOnce(async () => (loaded = await load()));
+  let runner = fresh();
   return {
     // What the built runner is; before it is built, a placeholder (nothing reads it then).
     get kind() {
@@ -73,7 +74,7 @@ export function lazyRedisRunner(load: () => Promise<RedisCommandRunner>): RedisC
         // in the secret, a moved host), so the next use reads it again and reconnects.
         if (loaded === current) {
           loaded = undefined;
-          runner = loadOnce(async () => (loaded = await load()));
+          runner = fresh();
           await current.close().catch(() => undefined);
         }
         throw error;
