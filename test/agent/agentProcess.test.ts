@@ -39,6 +39,29 @@ async function status(stateFile: string): Promise<AgentStatus | undefined> {
   return getJson<AgentStatus>(`http://127.0.0.1:${port}/status`);
 }
 
+/**
+ * A Redis of its own, a temporary folder and agent.yaml written there (`config` gets the Redis
+ * URL); the cleanup kills every worker that ever ran (those in `seen` and those the fixture
+ * worker recorded in `q:started`), then Redis and the folder.
+ */
+async function agentWorld(config: (redisUrl: string) => Record<string, unknown>) {
+  const redis: TestRedis = await startRedis();
+  const client = new Redis(redis.url);
+  const dir = tempDir();
+  const seen = new Set<number>();
+  const started = async () => (await client.lrange('q:started', 0, -1)).map((line) => Number(line.split(' ')[1]));
+  cleanups.push(async () => {
+    for (const pid of await started()) seen.add(pid);
+    killGroups(seen);
+    client.disconnect();
+    await redis.stop();
+    dir.remove();
+  });
+  const configPath = join(dir.path, 'agent.yaml');
+  writeFileSync(configPath, stringify(config(redis.url)));
+  return { client, seen, started, configPath, stateFile: join(dir.path, 'state', 'agent.json') };
+}
+
 const runningPids = (s: AgentStatus | undefined) => s?.pools[0]?.workers.filter((w) => w.state === 'running').map((w) => w.pid) ?? [];
 
 describe('Command: poolscale agent', () => {
@@ -46,48 +69,32 @@ describe('Command: poolscale agent', () => {
     'processes every job exactly once through agent SIGTERM, restart with adoption, worker SIGTERM and scale-in; status and stop --workers',
     async () => {
       // Prepare: no relay, the pool's own policy: 1 worker per 10 queued jobs, 2..4.
-      const redis: TestRedis = await startRedis();
-      const client = new Redis(redis.url);
-      const dir = tempDir();
-      const seen = new Set<number>();
-      cleanups.push(async () => {
-        for (const entry of await client.lrange('q:started', 0, -1)) seen.add(Number(entry.split(' ')[1]));
-        killGroups(seen);
-        client.disconnect();
-        await redis.stop();
-        dir.remove();
-      });
-      const stateFile = join(dir.path, 'state', 'agent.json');
-      const configPath = join(dir.path, 'agent.yaml');
-      writeFileSync(
-        configPath,
-        stringify({
-          hostId: 'test-host',
-          interval: '250ms',
-          statusPort: 0,
-          stateFile: 'state/agent.json',
-          gracePeriod: '30s',
-          redisUrl: redis.url,
-          pools: [
-            {
-              name: 'jobs',
-              kind: 'command',
-              command: ['node', FIXTURE_WORKER],
-              env: { REDIS_URL: redis.url, QUEUE: 'q', JOB_MS: '40' },
-              queue: { key: 'q', processingKey: 'q:processing' },
-              initialWorkers: 2,
-              policy: {
-                min: 2,
-                max: 4,
-                interval: '1s',
-                metrics: { queue_length: { source: 'host', type: 'queue_length' } },
-                rules: [{ type: 'target', metric: 'queue_length', perWorker: 10 }],
-                behaviour: { cooldownUp: 0, cooldownDown: 0, stabilizationDown: 0 },
-              },
+      const { client, seen, configPath, stateFile } = await agentWorld((redisUrl) => ({
+        hostId: 'test-host',
+        interval: '250ms',
+        statusPort: 0,
+        stateFile: 'state/agent.json',
+        gracePeriod: '30s',
+        redisUrl,
+        pools: [
+          {
+            name: 'jobs',
+            kind: 'command',
+            command: ['node', FIXTURE_WORKER],
+            env: { REDIS_URL: redisUrl, QUEUE: 'q', JOB_MS: '40' },
+            queue: { key: 'q', processingKey: 'q:processing' },
+            initialWorkers: 2,
+            policy: {
+              min: 2,
+              max: 4,
+              interval: '1s',
+              metrics: { queue_length: { source: 'host', type: 'queue_length' } },
+              rules: [{ type: 'target', metric: 'queue_length', perWorker: 10 }],
+              behaviour: { cooldownUp: 0, cooldownDown: 0, stabilizationDown: 0 },
             },
-          ],
-        }),
-      );
+          },
+        ],
+      }));
       const jobs = Array.from({ length: 400 }, (_, i) => `job-${i}`);
       await client.lpush('q', ...jobs);
 
@@ -164,36 +171,23 @@ describe('Command: poolscale agent', () => {
     'killed (SIGKILL) while its first heartbeat waits on the relay, the agent leaves its workers to the next one, which adopts them instead of starting twins',
     async () => {
       // Prepare: a relay that accepts and never answers, so the first heartbeat waits 30 s
-      const redis: TestRedis = await startRedis();
-      const client = new Redis(redis.url);
-      const dir = tempDir();
       const hanging = createServer(() => {});
       await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
-      const started = async () => (await client.lrange('q:started', 0, -1)).map((line) => Number(line.split(' ')[1]));
       cleanups.push(async () => {
-        killGroups(new Set(await started()));
         hanging.closeAllConnections();
         await new Promise<void>((resolve) => hanging.close(() => resolve()));
-        client.disconnect();
-        await redis.stop();
-        dir.remove();
       });
-      const stateFile = join(dir.path, 'state', 'agent.json');
-      const configPath = join(dir.path, 'agent.yaml');
-      writeFileSync(
-        configPath,
-        stringify({
-          hostId: 'test-host',
-          secret: 'test-secret-0123456789abcdef0123',
-          relayUrl: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`,
-          relayTimeout: '30s',
-          interval: '1s',
-          statusPort: 0,
-          stateFile: 'state/agent.json',
-          gracePeriod: '10s',
-          pools: [{ name: 'jobs', kind: 'command', command: ['node', FIXTURE_WORKER], env: { REDIS_URL: redis.url, QUEUE: 'q' }, initialWorkers: 2 }],
-        }),
-      );
+      const { started, configPath, stateFile } = await agentWorld((redisUrl) => ({
+        hostId: 'test-host',
+        secret: 'test-secret-0123456789abcdef0123',
+        relayUrl: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`,
+        relayTimeout: '30s',
+        interval: '1s',
+        statusPort: 0,
+        stateFile: 'state/agent.json',
+        gracePeriod: '10s',
+        pools: [{ name: 'jobs', kind: 'command', command: ['node', FIXTURE_WORKER], env: { REDIS_URL: redisUrl, QUEUE: 'q' }, initialWorkers: 2 }],
+      }));
 
       // Act: the first agent starts its 2 workers and is killed before any heartbeat returns
       const first = startAgent(configPath);

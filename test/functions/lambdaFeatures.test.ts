@@ -110,6 +110,26 @@ describe('Module: functions/evaluate.ts handler, deps from the environment', () 
     ecs.on(UpdateServiceCommand).resolves({});
   }
 
+  /** A pool of 1 worker per 10 jobs in the Redis list `celery`, which holds 40 (so: 4 workers). */
+  async function celeryBacklogPool(): Promise<Policy> {
+    await redisClient.rpush('celery', ...Array.from({ length: 40 }, (_, index) => `job-${index}`));
+    return pool({
+      id: 'celery',
+      metrics: { queue_length: { source: 'redis', type: 'list_length', key: 'celery' } },
+      rules: [{ type: 'target', metric: 'queue_length', perWorker: 10 }],
+    });
+  }
+
+  type Handler = Awaited<ReturnType<typeof coldHandler>>;
+  const scheduledTick = (handler: Handler, id: string) => handler({ ...fixture<Record<string, unknown>>('scheduled-event'), id, time: nowIso() });
+
+  /** The next scheduled tick a minute later in the same (warm) container: only the clock is faked, timers and I/O run as ever. */
+  async function tickAMinuteLater(handler: Handler, id: string) {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 61_000);
+    return scheduledTick(handler, id).finally(() => vi.useRealTimers());
+  }
+
   beforeAll(async () => {
     [dynalite, redis] = await Promise.all([startDynalite(), startRedis()]);
     redisClient = new Redis(redis.url, { lazyConnect: true });
@@ -303,25 +323,17 @@ describe('Module: functions/evaluate.ts handler, deps from the environment', () 
   it('a Redis secret not filled in yet fails only the Redis pools, and is read again at the next tick', async () => {
     // Prepare: the stack's created secret holds {} until the operator fills it in.
     secrets.on(GetSecretValueCommand).resolves({ SecretString: '{}' });
-    await redisClient.rpush('celery', ...Array.from({ length: 40 }, (_, index) => `job-${index}`));
     const handler = await coldHandler([
       pool({ id: 'static', metrics: { busy: { source: 'static', value: 4 } }, rules: [{ type: 'buffer', minFree: 2, batch: 3 }] }),
-      pool({
-        id: 'celery',
-        metrics: { queue_length: { source: 'redis', type: 'list_length', key: 'celery' } },
-        rules: [{ type: 'target', metric: 'queue_length', perWorker: 10 }],
-      }),
+      await celeryBacklogPool(),
     ]);
     ecsRunning(1);
 
     // Act: a tick with the empty secret, then the operator fills it in, then the next tick
-    const before = await handler({ ...fixture<Record<string, unknown>>('scheduled-event'), id: 'tick-empty-secret', time: nowIso() });
+    const before = await scheduledTick(handler, 'tick-empty-secret');
     const [stale] = await history('celery');
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ url: redis.url }) });
-    // The next tick, a minute later (only the clock is faked: timers and I/O run as ever).
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(Date.now() + 61_000);
-    const after = await handler({ ...fixture<Record<string, unknown>>('scheduled-event'), id: 'tick-filled-secret', time: nowIso() }).finally(() => vi.useRealTimers());
+    const after = await tickAMinuteLater(handler, 'tick-filled-secret');
 
     // Assess: the pool without Redis scaled at once; the Redis pool said why it could not, then scaled
     expect(before.acted).toEqual([{ poolId: 'static', from: 1, to: 4 }]);
@@ -333,22 +345,13 @@ describe('Module: functions/evaluate.ts handler, deps from the environment', () 
   it('a Redis secret naming an unreachable Redis is read again after the failed tick, so a corrected secret takes effect in the warm container', async () => {
     // Prepare: a typo in the secret (a port nothing listens on)
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ url: 'redis://127.0.0.1:1' }) });
-    await redisClient.rpush('celery', ...Array.from({ length: 40 }, (_, index) => `job-${index}`));
-    const handler = await coldHandler([
-      pool({
-        id: 'celery',
-        metrics: { queue_length: { source: 'redis', type: 'list_length', key: 'celery' } },
-        rules: [{ type: 'target', metric: 'queue_length', perWorker: 10 }],
-      }),
-    ]);
+    const handler = await coldHandler([await celeryBacklogPool()]);
     ecsRunning(1);
 
     // Act: a tick on the wrong Redis, the secret corrected, the next tick a minute later
-    const before = await handler({ ...fixture<Record<string, unknown>>('scheduled-event'), id: 'tick-wrong-redis', time: nowIso() });
+    const before = await scheduledTick(handler, 'tick-wrong-redis');
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ url: redis.url }) });
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(Date.now() + 61_000);
-    const after = await handler({ ...fixture<Record<string, unknown>>('scheduled-event'), id: 'tick-right-redis', time: nowIso() }).finally(() => vi.useRealTimers());
+    const after = await tickAMinuteLater(handler, 'tick-right-redis');
 
     // Assess
     expect(before.acted).toEqual([]);
