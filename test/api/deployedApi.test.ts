@@ -157,6 +157,22 @@ describe('Module: functions/api.ts handler on DynamoDB (dynalite) and ECS', () =
       expect((await call('GET', '/pools/doomed')).status).toBe(404);
     });
 
+    it('DELETE removes the pool\'s history from DynamoDB: a pool created again under its id starts with none', async () => {
+      // Prepare: a pool whose manual scale is in its history
+      await call('PUT', '/pools/reborn', ecsPool('reborn'));
+      expect((await call('POST', '/pools/reborn/scale', { desired: 3, reason: 'before the delete' }, JSON_TYPE)).status).toBe(200);
+      expect(JSON.stringify((await call('GET', '/pools/reborn/history')).body)).toContain('before the delete');
+
+      // Act
+      expect((await call('DELETE', '/pools/reborn')).status).toBe(204);
+      await call('PUT', '/pools/reborn', ecsPool('reborn'));
+      const history = await call('GET', '/pools/reborn/history');
+
+      // Assess
+      expect(history.status).toBe(200);
+      expect(JSON.stringify(history.body)).not.toContain('before the delete');
+    });
+
     it('If-None-Match: * creates only; If-Match: * updates only', async () => {
       // Act
       const created = await call('PUT', '/pools/once', ecsPool('once'), { ...JSON_TYPE, 'if-none-match': '*' });
